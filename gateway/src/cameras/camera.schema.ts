@@ -1,0 +1,85 @@
+import { z } from "zod";
+
+const maxUrlLength = 2048;
+
+/**
+ * Only RTSP reaches ffmpeg: an allow-list of schemes, checked here and again by ffmpeg's
+ * -protocol_whitelist, so `file:`, `concat:`, `http:` or a crafted URL can never make ffmpeg read a file
+ * or reach an HTTP service.
+ */
+export const rtspUrl = z
+  .string()
+  .max(maxUrlLength)
+  .superRefine((value, ctx) => {
+    // eslint-disable-next-line no-control-regex
+    if (/[\s\x00-\x1f\x7f]/.test(value)) {
+      ctx.addIssue({ code: "custom", message: "URL must not contain spaces or control characters" });
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "not a valid URL; expected rtsp://host[:port]/path" });
+      return;
+    }
+    if (url.protocol !== "rtsp:" && url.protocol !== "rtsps:") {
+      ctx.addIssue({ code: "custom", message: `scheme "${url.protocol}" is not allowed; use rtsp:// or rtsps://` });
+      return;
+    }
+    if (url.hostname === "") ctx.addIssue({ code: "custom", message: "URL has no host" });
+    if (url.port !== "" && (Number(url.port) < 1 || Number(url.port) > 65535)) {
+      ctx.addIssue({ code: "custom", message: "port must be 1–65535" });
+    }
+  });
+
+const name = z.string().trim().min(1).max(100);
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 letters, digits, _ or -");
+const credential = z.string().max(256);
+
+export const rtspSourceSchema = z
+  .object({
+    kind: z.literal("rtsp"),
+    url: rtspUrl,
+    subUrl: rtspUrl.optional().describe("Second, smaller stream of the same camera (the sub rendition)"),
+    username: credential.optional(),
+    password: credential.optional(),
+  })
+  .strict();
+
+export const cameraCreateSchema = z
+  .object({
+    schoolId: id.optional(),
+    classroomId: id.optional(),
+    name,
+    source: z.discriminatedUnion("kind", [rtspSourceSchema, z.object({ kind: z.literal("test-pattern") }).strict()]),
+    audio: z.boolean().default(false),
+    alwaysOn: z.boolean().default(false),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
+export const cameraPatchSchema = z
+  .object({
+    classroomId: id.nullable().optional(),
+    name: name.optional(),
+    source: cameraCreateSchema.shape.source.optional(),
+    audio: z.boolean().optional(),
+    alwaysOn: z.boolean().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+export type CameraCreate = z.infer<typeof cameraCreateSchema>;
+export type CameraPatch = z.infer<typeof cameraPatchSchema>;
+export const cameraIdSchema = id;
+
+/** Splits `rtsp://user:pass@host/…` into a URL without credentials plus the credentials themselves. */
+export function separateCredentials(raw: string): { url: string; username?: string; password?: string } {
+  const url = new URL(raw);
+  const username = url.username === "" ? undefined : decodeURIComponent(url.username);
+  const password = url.password === "" ? undefined : decodeURIComponent(url.password);
+  url.username = "";
+  url.password = "";
+  return { url: url.toString(), ...(username !== undefined && { username }), ...(password !== undefined && { password }) };
+}

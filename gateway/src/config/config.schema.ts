@@ -1,0 +1,122 @@
+import { z } from "zod";
+
+/**
+ * The one description of every setting: type, default, validation and meaning sit together.
+ * Environment overrides use `PANTAU_` + the setting's path in upper snake case
+ * (`http.port` → `PANTAU_HTTP_PORT`), see load-config.ts.
+ */
+const encoder = z
+  .enum(["libx264", "h264_vaapi", "h264_qsv", "h264_nvenc", "h264_v4l2m2m"])
+  .describe("H.264 encoder used only when a source must be transcoded (H.265 camera, low rendition)");
+
+export const configSchema = z
+  .object({
+    role: z
+      .enum(["standalone", "edge", "hub"])
+      .default("standalone")
+      .describe("standalone serves its own cameras; edge relays to a hub; hub accepts edges"),
+    dataDir: z.string().min(1).default("./data").describe("Folder for the SQLite database and the key file"),
+    secretKey: z
+      .string()
+      .min(32)
+      .optional()
+      .describe("Key for stream tokens and camera passwords; a 0600 key file in dataDir is made when unset"),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    demo: z
+      .boolean()
+      .optional()
+      .describe("Create a demo test-pattern camera; default: on when the database is empty"),
+    adminUser: z.string().min(1).default("admin").describe("Operator account made on first start"),
+    adminPassword: z.string().min(8).optional().describe("Its password; a generated one is printed once"),
+    http: z
+      .object({
+        host: z.string().min(1).default("0.0.0.0"),
+        port: z.number().int().min(0).max(65535).default(8080),
+        publicUrl: z
+          .url()
+          .optional()
+          .describe("Base URL printed and used in links; default http://<host>:<port> (localhost for 0.0.0.0)"),
+        bodyLimitBytes: z.number().int().positive().default(64 * 1024),
+      })
+      .prefault({}),
+    ffmpeg: z
+      .object({
+        path: z.string().min(1).default("ffmpeg"),
+        ffprobePath: z.string().min(1).default("ffprobe"),
+        encoder: encoder.default("libx264"),
+        rtspTimeoutSeconds: z
+          .number()
+          .positive()
+          .max(60)
+          .default(5)
+          .describe("ffmpeg -timeout: socket I/O timeout for RTSP, in seconds"),
+      })
+      .prefault({}),
+    streaming: z
+      .object({
+        partTargetSeconds: z
+          .number()
+          .min(0.1)
+          .max(1)
+          .default(0.2)
+          .describe("LL-HLS part duration; ffmpeg cuts a fragment at every keyframe and this often"),
+        windowSeconds: z
+          .number()
+          .min(4)
+          .max(120)
+          .default(10)
+          .describe("In-memory window of segments kept per rendition (nothing media touches disk)"),
+        idleStopSeconds: z
+          .number()
+          .min(0)
+          .default(30)
+          .describe("A rendition stops this long after its last viewer (unless the camera is alwaysOn)"),
+        stallSeconds: z
+          .number()
+          .min(1)
+          .default(5)
+          .describe("A rendition is stalled when no fragment arrived for this long, even if ffmpeg lives"),
+        startTimeoutSeconds: z
+          .number()
+          .min(1)
+          .default(15)
+          .describe("A start fails when no init segment arrived for this long"),
+        partHoldBackFactor: z
+          .number()
+          .min(2)
+          .max(10)
+          .default(3)
+          .describe("PART-HOLD-BACK as a multiple of the part target (RFC 8216bis: at least 2, 3 recommended)"),
+        blockingReloadMaxSeconds: z
+          .number()
+          .min(1)
+          .max(30)
+          .default(3)
+          .describe("Cap on how long a blocking playlist reload waits (RFC 8216bis: 3 × target duration)"),
+        wsMaxBufferedBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .default(2 * 1024 * 1024)
+          .describe("A WebSocket viewer further behind than this skips to the next keyframe"),
+        wsDropAfterSkips: z
+          .number()
+          .int()
+          .min(1)
+          .default(5)
+          .describe("A WebSocket viewer that had to skip this many times in a row is disconnected"),
+      })
+      .prefault({}),
+    dev: z
+      .object({
+        openStreams: z
+          .boolean()
+          .default(false)
+          .describe("Development only: anyone may get stream URLs for any camera (dev player at /dev/player)"),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,43 @@
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+
+export type Db = Database.Database;
+
+const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), "migrations");
+
+/** Numbered SQL files `NNN-name.sql`, applied in order; `PRAGMA user_version` records the last applied. */
+export function listMigrations(dir = migrationsDir): { version: number; name: string; sql: string }[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{3}-[a-z0-9-]+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: readFileSync(join(dir, f), "utf8") }));
+}
+
+/**
+ * Opens (or creates) the database file with WAL and foreign keys, and applies pending migrations in one
+ * transaction each. WAL with synchronous=NORMAL keeps every committed transaction across a process crash
+ * (kill -9); only a power loss may drop the last commits (sqlite.org/wal.html, "Performance Considerations").
+ */
+export function openDatabase(file: string): Db {
+  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Db, migrations = listMigrations()): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${String(m.version)}`);
+    })();
+  }
+}

@@ -1,0 +1,58 @@
+import type { ErrorRequestHandler } from "express";
+import { z } from "zod";
+import type { Logger } from "../log/logger.js";
+
+/** An error with an HTTP status and a stable code; rendered as `{error: {code, message, field?}}`. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function errorBody(code: string, message: string, field?: string): { error: Record<string, string> } {
+  return { error: { code, message, ...(field !== undefined && { field }) } };
+}
+
+/** Parses a request part with a zod schema; a failure becomes a 400 that names the first bad field. */
+export function parseOr400<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const field = issue?.path.map(String).join(".") || undefined;
+  throw new HttpError(400, "invalid_input", field ? `${field}: ${issue?.message ?? "invalid"}` : (issue?.message ?? "invalid input"), field);
+}
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+}
+
+/** The last middleware: known errors get their status; anything else is logged and answered 500. */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    if (err instanceof HttpError) {
+      res.status(err.status).json(errorBody(err.code, err.message, err.field));
+      return;
+    }
+    const e = err as BodyParserError;
+    if (e.type === "entity.too.large") {
+      res.status(413).json(errorBody("body_too_large", "request body is too large"));
+      return;
+    }
+    if (e.type === "entity.parse.failed" || e.type === "encoding.unsupported" || e.type === "charset.unsupported") {
+      res.status(400).json(errorBody("invalid_json", "request body is not valid JSON"));
+      return;
+    }
+    if (typeof e.status === "number" && e.status >= 400 && e.status < 500) {
+      res.status(e.status).json(errorBody("bad_request", e.message));
+      return;
+    }
+    log.error({ err }, "unhandled error in request");
+    res.status(500).json(errorBody("internal", "internal error"));
+  };
+}

@@ -1,0 +1,159 @@
+import { Router, type Request, type Response } from "express";
+import type { MediaAccess } from "../../access/media-access.js";
+import { renditionsOf, type RenditionName } from "../../cameras/camera.js";
+import { errorBody } from "../../http/errors.js";
+import type { Rendition } from "../rendition.js";
+import type { StreamManager } from "../stream-manager.js";
+import { mediaView, partTarget, targetDuration, variantView, type HlsTiming } from "./hls-view.js";
+import { writeMasterPlaylist, writeMediaPlaylist } from "./playlist-writer.js";
+
+export interface HlsRouteOptions extends HlsTiming {
+  /** Upper bound on a blocking playlist reload or preload-hinted part request. */
+  blockingReloadMaxSeconds: number;
+  /** How long the first playlist request of a cold rendition waits for its first part. */
+  coldStartWaitSeconds: number;
+}
+
+const playlistType = "application/vnd.apple.mpegurl";
+const fallbackBandwidth: Record<RenditionName, number> = { main: 2_000_000, sub: 500_000 };
+const uint = /^\d{1,9}$/;
+
+/**
+ * LL-HLS from memory under `/live/<streamToken>/…`. The token sits in the path, so every relative URI in
+ * the playlists carries it; each request is authorized before anything is looked up.
+ */
+export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRouteOptions): Router {
+  const router = Router();
+
+  const deny = (res: Response, status: number, code: string, message: string) => {
+    res.status(status).set("Cache-Control", "no-store").json(errorBody(code, message));
+  };
+
+  /** Authorizes the token and resolves the rendition; answers the request itself when it cannot. */
+  const resolve = (req: Request, res: Response, name: string): Rendition | undefined => {
+    const decision = access.authorize(String(req.params.token));
+    if (!decision.ok) {
+      deny(res, decision.status, decision.code, decision.message);
+      return undefined;
+    }
+    const r = name === "main" || name === "sub" ? streams.get(decision.camera.id, name) : undefined;
+    if (!r) {
+      deny(res, 404, "not_found", "no such rendition");
+      return undefined;
+    }
+    r.touchHls(decision.sid);
+    return r;
+  };
+
+  router.get("/live/:token/index.m3u8", (req, res) => {
+    const decision = access.authorize(String(req.params.token));
+    if (!decision.ok) {
+      deny(res, decision.status, decision.code, decision.message);
+      return;
+    }
+    const variants = renditionsOf(decision.camera).flatMap((name) => {
+      const r = streams.get(decision.camera.id, name);
+      if (!r) return [];
+      const h = r.health();
+      return [variantView(`${name}/index.m3u8`, r.stream, fallbackBandwidth[name], h.fps > 0 ? h.fps : undefined)];
+    });
+    res.status(200).set({ "Content-Type": playlistType, "Cache-Control": "no-cache" }).send(writeMasterPlaylist(variants));
+  });
+
+  router.get("/live/:token/:rendition/index.m3u8", async (req, res) => {
+    const r = resolve(req, res, String(req.params.rendition));
+    if (!r) return;
+    const stream = r.stream;
+    r.acquire();
+    if (stream.lastPart() === undefined) {
+      const ok = await stream.waitUntil(() => stream.lastPart() !== undefined, o.coldStartWaitSeconds * 1000);
+      if (!ok) {
+        res.set("Retry-After", "2");
+        deny(res, 503, "stream_starting", "the camera stream is not available yet");
+        return;
+      }
+    }
+    const msnText = req.query._HLS_msn;
+    const partText = req.query._HLS_part;
+    if (msnText !== undefined) {
+      if (typeof msnText !== "string" || !uint.test(msnText) || (partText !== undefined && (typeof partText !== "string" || !uint.test(partText)))) {
+        deny(res, 400, "bad_request", "_HLS_msn and _HLS_part must be non-negative integers");
+        return;
+      }
+      const msn = Number(msnText);
+      const part = partText === undefined ? undefined : Number(partText);
+      const last = stream.lastPart();
+      const lastMsn = last?.msn ?? 0;
+      // RFC 8216bis §6.2.5.2: more than two segments ahead, or past the Advance Part Limit → 400 at once.
+      const advancePartLimit = Math.ceil(3 / partTarget(stream, o));
+      if (msn > lastMsn + 2 || (part !== undefined && msn === lastMsn && last && part > last.index + advancePartLimit)) {
+        deny(res, 400, "bad_request", "requested media sequence is too far ahead of the live edge");
+        return;
+      }
+      const reached = () => (part === undefined ? stream.hasReached(msn + 1, 0) : stream.hasReached(msn, part));
+      const waitMs = Math.min(o.blockingReloadMaxSeconds, 3 * targetDuration(stream)) * 1000;
+      if (!(await stream.waitUntil(reached, waitMs))) {
+        deny(res, 503, "stream_stalled", "the camera stream did not advance in time");
+        return;
+      }
+    }
+    const reports = streams
+      .renditionsOf(r.cameraId)
+      .filter((other) => other !== r && other.stream.lastPart() !== undefined && other.supervisor.state === "live")
+      .map((other) => {
+        const lp = other.stream.lastPart();
+        return { uri: `../${other.name}/index.m3u8`, lastMsn: lp?.msn ?? 0, lastPart: lp?.index ?? 0 };
+      });
+    const text = writeMediaPlaylist(mediaView(stream, o, reports));
+    res.status(200).set({ "Content-Type": playlistType, "Cache-Control": "no-cache" }).send(text);
+  });
+
+  router.get("/live/:token/:rendition/init/:file", (req, res) => {
+    const r = resolve(req, res, String(req.params.rendition));
+    if (!r) return;
+    const m = /^(\d{1,9})\.mp4$/.exec(String(req.params.file));
+    const init = m ? r.stream.init(Number(m[1])) : undefined;
+    if (!init) {
+      deny(res, 404, "not_found", "no such init segment");
+      return;
+    }
+    res.status(200).set({ "Content-Type": "video/mp4", "Cache-Control": "private, max-age=600" }).send(init.data);
+  });
+
+  router.get("/live/:token/:rendition/part/:file", async (req, res) => {
+    const r = resolve(req, res, String(req.params.rendition));
+    if (!r) return;
+    const m = /^(\d{1,12})\.m4s$/.exec(String(req.params.file));
+    if (!m) {
+      deny(res, 404, "not_found", "no such part");
+      return;
+    }
+    const seq = Number(m[1]);
+    const stream = r.stream;
+    // The preload-hinted part (and one beyond, for a client racing ahead) is answered when it exists.
+    if (stream.part(seq) === undefined && seq >= stream.nextPartSeq && seq <= stream.nextPartSeq + 1) {
+      r.acquire();
+      await stream.waitUntil(() => stream.part(seq) !== undefined, o.blockingReloadMaxSeconds * 1000);
+    }
+    const part = stream.part(seq);
+    if (!part) {
+      deny(res, 404, "not_found", "part is not (or no longer) available");
+      return;
+    }
+    res.status(200).set({ "Content-Type": "video/mp4", "Cache-Control": "private, max-age=60" }).send(part.data);
+  });
+
+  router.get("/live/:token/:rendition/seg/:file", (req, res) => {
+    const r = resolve(req, res, String(req.params.rendition));
+    if (!r) return;
+    const m = /^(\d{1,9})\.m4s$/.exec(String(req.params.file));
+    const data = m ? r.stream.segmentBytes(Number(m[1])) : undefined;
+    if (!data) {
+      deny(res, 404, "not_found", "segment is not (or no longer) available");
+      return;
+    }
+    res.status(200).set({ "Content-Type": "video/mp4", "Cache-Control": "private, max-age=60" }).send(data);
+  });
+
+  return router;
+}

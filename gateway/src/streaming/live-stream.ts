@@ -1,0 +1,298 @@
+import type { Fragment, InitSegment } from "./fmp4/fmp4-types.js";
+
+/** One LL-HLS partial segment: exactly one ffmpeg fragment (moof+mdat). */
+export interface Part {
+  /** Global part number within this stream; part URIs use it, so the next one is always known (preload hint). */
+  seq: number;
+  msn: number;
+  index: number;
+  data: Buffer;
+  duration: number;
+  independent: boolean;
+  sampleCount: number;
+  /** Wall-clock ms when the fragment reached the gateway. */
+  ingestTime: number;
+}
+
+export interface Segment {
+  msn: number;
+  parts: Part[];
+  duration: number;
+  /** Wall-clock ms of the segment's first frame (arrival of its first part minus that part's duration). */
+  startTime: number;
+  complete: boolean;
+  initId: number;
+  /** First segment after a restart of ffmpeg: timestamps and maybe codec parameters changed. */
+  discontinuity: boolean;
+}
+
+export interface InitEntry extends InitSegment {
+  id: number;
+}
+
+export type LiveEvent = { type: "init"; init: InitEntry } | { type: "part"; part: Part; segment: Segment };
+
+export interface LiveStreamOptions {
+  windowSeconds: number;
+  /** A segment without a keyframe for this long is cut anyway (then it does not start independent). */
+  maxSegmentSeconds: number;
+  now: () => number;
+}
+
+/**
+ * The in-memory packager state of one rendition: a bounded window of segments made of parts, the current
+ * init segment, and the GOP cache (the open segment, which starts at the last keyframe). Nothing here
+ * touches disk; memory is bounded by windowSeconds of video.
+ */
+export class LiveStream {
+  private readonly segs: Segment[] = [];
+  private readonly partsBySeq = new Map<number, Part>();
+  private readonly inits = new Map<number, InitEntry>();
+  private readonly segmentData = new Map<number, Buffer>();
+  private readonly listeners = new Set<(e: LiveEvent) => void>();
+  private readonly waiters = new Set<() => void>();
+  private nextSeq = 0;
+  private nextMsn = 0;
+  private initCounter = 0;
+  private pendingDiscontinuity = false;
+  private awaitingKeyframe = true;
+  private droppedDiscontinuities = 0;
+  private maxSegmentDuration = 0;
+  private maxPartDuration = 0;
+  private ended = false;
+  current: InitEntry | undefined;
+
+  constructor(private readonly opts: LiveStreamOptions) {}
+
+  /** A new ffmpeg output began: new init, and the next segment is a discontinuity if one came before. */
+  pushInit(init: InitSegment): void {
+    this.closeOpenSegment();
+    const entry: InitEntry = { ...init, id: ++this.initCounter };
+    this.inits.set(entry.id, entry);
+    this.current = entry;
+    this.pendingDiscontinuity = this.segs.length > 0;
+    this.awaitingKeyframe = true;
+    this.ended = false;
+    this.emit({ type: "init", init: entry });
+  }
+
+  pushFragment(f: Fragment): void {
+    const init = this.current;
+    if (init === undefined) return;
+    // A segment must start at a keyframe to be playable on its own; drop leading non-keyframe fragments.
+    if (this.awaitingKeyframe && !f.keyframe) return;
+    this.awaitingKeyframe = false;
+    let seg = this.openSegment();
+    const now = this.opts.now();
+    if (seg && (f.keyframe || seg.duration >= this.opts.maxSegmentSeconds) && seg.parts.length > 0) {
+      this.closeOpenSegment();
+      seg = undefined;
+    }
+    if (!seg) {
+      seg = {
+        msn: this.nextMsn++,
+        parts: [],
+        duration: 0,
+        startTime: now - f.durationSeconds * 1000,
+        complete: false,
+        initId: init.id,
+        discontinuity: this.pendingDiscontinuity,
+      };
+      this.pendingDiscontinuity = false;
+      this.segs.push(seg);
+    }
+    const part: Part = {
+      seq: this.nextSeq++,
+      msn: seg.msn,
+      index: seg.parts.length,
+      data: f.data,
+      duration: f.durationSeconds,
+      independent: f.keyframe,
+      sampleCount: f.sampleCount,
+      ingestTime: now,
+    };
+    seg.parts.push(part);
+    seg.duration += part.duration;
+    this.maxPartDuration = Math.max(this.maxPartDuration, part.duration);
+    this.partsBySeq.set(part.seq, part);
+    this.trim();
+    this.emit({ type: "part", part, segment: seg });
+  }
+
+  /**
+   * Forget the media of a previous run before an on-demand start, so no viewer is served minutes-old video.
+   * Sequence numbers keep counting: a URI never names two different parts.
+   */
+  reset(): void {
+    this.segs.length = 0;
+    this.partsBySeq.clear();
+    this.inits.clear();
+    this.segmentData.clear();
+    this.current = undefined;
+    this.pendingDiscontinuity = false;
+    this.awaitingKeyframe = true;
+    this.droppedDiscontinuities = 0;
+    this.ended = false;
+  }
+
+  /** The stream stopped: wake every waiter so blocked requests answer now. */
+  end(): void {
+    this.closeOpenSegment();
+    this.ended = true;
+    this.wake();
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  get segments(): readonly Segment[] {
+    return this.segs;
+  }
+
+  init(id: number): InitEntry | undefined {
+    return this.inits.get(id);
+  }
+
+  part(seq: number): Part | undefined {
+    return this.partsBySeq.get(seq);
+  }
+
+  /** The next part number ffmpeg will produce: what EXT-X-PRELOAD-HINT names. */
+  get nextPartSeq(): number {
+    return this.nextSeq;
+  }
+
+  get discontinuitySequence(): number {
+    return this.droppedDiscontinuities;
+  }
+
+  /** Longest complete segment so far, for EXT-X-TARGETDURATION (which must not shrink). */
+  get longestSegment(): number {
+    return this.maxSegmentDuration;
+  }
+
+  get longestPart(): number {
+    return this.maxPartDuration;
+  }
+
+  /** Whole-segment bytes: its parts concatenated once and cached while the segment is in the window. */
+  segmentBytes(msn: number): Buffer | undefined {
+    const seg = this.segs.find((s) => s.msn === msn);
+    if (!seg?.complete) return undefined;
+    let data = this.segmentData.get(msn);
+    if (!data) {
+      data = Buffer.concat(seg.parts.map((p) => p.data));
+      this.segmentData.set(msn, data);
+    }
+    return data;
+  }
+
+  /** The GOP cache: the init and every part since the last keyframe, so a new viewer starts at once. */
+  gop(): { init: InitEntry; parts: Part[] } | undefined {
+    const seg = this.segs.at(-1);
+    if (!this.current || !seg || seg.initId !== this.current.id) return undefined;
+    const from = seg.parts.findLastIndex((p) => p.independent);
+    return from < 0 ? undefined : { init: this.current, parts: seg.parts.slice(from) };
+  }
+
+  /** Position of the newest part, or undefined before the first. */
+  lastPart(): Part | undefined {
+    return this.segs.at(-1)?.parts.at(-1);
+  }
+
+  /** True when some part at (msn, index) or later exists: the blocking-reload condition. */
+  hasReached(msn: number, index: number): boolean {
+    const last = this.lastPart();
+    if (!last) return false;
+    return last.msn > msn || (last.msn === msn && last.index >= index);
+  }
+
+  /** Resolves true as soon as `ready()` holds (checked on every new part), false on timeout or end. */
+  waitUntil(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (ready()) return Promise.resolve(true);
+    if (this.ended) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const check = () => {
+        if (ready()) done(true);
+        else if (this.ended) done(false);
+      };
+      const timer = setTimeout(() => {
+        done(false);
+      }, timeoutMs);
+      const done = (v: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(v);
+      };
+      this.waiters.add(check);
+    });
+  }
+
+  subscribe(listener: (e: LiveEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Bytes and samples that arrived in the last `ms`, for fps and bitrate. */
+  recent(ms: number): { bytes: number; samples: number; seconds: number } {
+    const since = this.opts.now() - ms;
+    let bytes = 0;
+    let samples = 0;
+    for (let i = this.segs.length - 1; i >= 0; i--) {
+      const parts = (this.segs[i] as Segment).parts;
+      for (let j = parts.length - 1; j >= 0; j--) {
+        const p = parts[j] as Part;
+        if (p.ingestTime < since) return { bytes, samples, seconds: ms / 1000 };
+        bytes += p.data.length;
+        samples += p.sampleCount;
+      }
+    }
+    return { bytes, samples, seconds: ms / 1000 };
+  }
+
+  /** Bytes held in memory (parts plus cached whole segments). */
+  get memoryBytes(): number {
+    let n = 0;
+    for (const p of this.partsBySeq.values()) n += p.data.length;
+    for (const d of this.segmentData.values()) n += d.length;
+    return n;
+  }
+
+  private openSegment(): Segment | undefined {
+    const seg = this.segs.at(-1);
+    return seg && !seg.complete ? seg : undefined;
+  }
+
+  private closeOpenSegment(): void {
+    const seg = this.openSegment();
+    if (!seg) return;
+    seg.complete = true;
+    this.maxSegmentDuration = Math.max(this.maxSegmentDuration, seg.duration);
+  }
+
+  private trim(): void {
+    let total = 0;
+    for (const s of this.segs) if (s.complete) total += s.duration;
+    while (total > this.opts.windowSeconds && this.segs.length > 1) {
+      const first = this.segs[0] as Segment;
+      if (!first.complete) break;
+      this.segs.shift();
+      total -= first.duration;
+      if (first.discontinuity) this.droppedDiscontinuities++;
+      for (const p of first.parts) this.partsBySeq.delete(p.seq);
+      this.segmentData.delete(first.msn);
+      const stillUsed = this.segs.some((s) => s.initId === first.initId) || this.current?.id === first.initId;
+      if (!stillUsed) this.inits.delete(first.initId);
+    }
+  }
+
+  private emit(e: LiveEvent): void {
+    for (const l of this.listeners) l(e);
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}

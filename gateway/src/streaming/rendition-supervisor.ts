@@ -1,0 +1,333 @@
+import type { Clock, TimerHandle } from "../common/clock.js";
+import type { ChildHandle, ProcessSpawner } from "../ffmpeg/process-spawner.js";
+import { redact } from "../ffmpeg/redact.js";
+import type { Logger } from "../log/logger.js";
+import { Fmp4BoxReader } from "./fmp4/box-reader.js";
+import type { Fragment, InitSegment } from "./fmp4/fmp4-types.js";
+
+export type RenditionState = "idle" | "starting" | "live" | "stalled" | "failed" | "backoff" | "stopping";
+
+/** Backoff steps in seconds (design.md): grows, caps at 60 s, reset after 60 s live. */
+export const backoffSteps = [1, 2, 5, 10, 30, 60] as const;
+const resetAfterLiveMs = 60_000;
+const stderrLines = 50;
+const killAfterMs = 5_000;
+
+export interface SupervisorOptions {
+  ffmpegPath: string;
+  /** Evaluated at every start, so camera edits and the transcode decision take effect on the next spawn. */
+  args: () => string[];
+  /** Values to blank out of stderr and logs (camera passwords). */
+  secrets: () => readonly (string | undefined)[];
+  stallSeconds: number;
+  startTimeoutSeconds: number;
+  onInit: (init: InitSegment) => void;
+  onFragment: (f: Fragment) => void;
+  /** Called when a run ends for any reason (the stream's waiters are woken). */
+  onRunEnd: () => void;
+  random?: () => number;
+}
+
+export interface SupervisorHealth {
+  state: RenditionState;
+  since: number;
+  restarts: number;
+  lastError: string | undefined;
+  lastFragmentAt: number | undefined;
+  nextAttemptAt: number | undefined;
+  pid: number | undefined;
+  stderr: readonly string[];
+}
+
+/**
+ * Keeps one ffmpeg running for one rendition: idle → starting → live → stalled|failed → backoff → starting,
+ * and stopping → idle. Freshness of fragments is supervised, not only the process: ffmpeg 5.1 stalls
+ * silently (alive, no output) when camera timestamps jump back, and exits 0 after an RTSP timeout.
+ * Every callback carries the generation it was made for; a stale one is ignored.
+ */
+export class RenditionSupervisor {
+  private st: RenditionState = "idle";
+  private sinceMs: number;
+  private generation = 0;
+  private child: ChildHandle | undefined;
+  private timer: TimerHandle | undefined;
+  private killTimer: TimerHandle | undefined;
+  private backoffIndex = 0;
+  private liveSince: number | undefined;
+  private lastFragment: number | undefined;
+  private nextAttempt: number | undefined;
+  private restartCount = 0;
+  private error: string | undefined;
+  private readonly tail: string[] = [];
+  private stopWaiters: (() => void)[] = [];
+  private readonly stateListeners = new Set<(s: RenditionState) => void>();
+  private restartPending = false;
+
+  constructor(
+    private readonly spawner: ProcessSpawner,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly opts: SupervisorOptions,
+  ) {
+    this.sinceMs = clock.now();
+  }
+
+  get state(): RenditionState {
+    return this.st;
+  }
+
+  /** Starts ffmpeg unless it is already running or about to; from backoff it starts at once. */
+  start(): void {
+    switch (this.st) {
+      case "idle":
+      case "backoff":
+        this.spawn("start requested");
+        return;
+      case "stopping":
+        // Restart as soon as the old process has exited.
+        this.restartPending = true;
+        return;
+      case "starting":
+      case "live":
+      case "stalled":
+      case "failed":
+        return;
+    }
+  }
+
+  /** Stops ffmpeg gracefully (SIGTERM, SIGKILL after 5 s); resolves once it has exited. */
+  stop(reason = "stop requested"): Promise<void> {
+    this.restartPending = false;
+    if (this.st === "idle") return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.stopWaiters.push(resolve));
+    if (this.st === "stopping") return done;
+    this.clearTimer();
+    if (this.child) {
+      this.transition("stopping", reason);
+      this.terminate(this.child, "SIGTERM");
+    } else {
+      this.transition("idle", reason);
+      this.settleStop();
+    }
+    return done;
+  }
+
+  /** Kills the running ffmpeg and starts a new one at once (no backoff): for a changed camera or codec. */
+  restart(reason: string): void {
+    if (this.st === "idle") return;
+    if (!this.child) {
+      this.clearTimer();
+      this.spawn(reason);
+      return;
+    }
+    this.restartPending = true;
+    this.clearTimer();
+    this.transition("stopping", reason);
+    this.terminate(this.child, "SIGTERM");
+  }
+
+  onStateChange(listener: (s: RenditionState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  health(): SupervisorHealth {
+    return {
+      state: this.st,
+      since: this.sinceMs,
+      restarts: this.restartCount,
+      lastError: this.error,
+      lastFragmentAt: this.lastFragment,
+      nextAttemptAt: this.st === "backoff" ? this.nextAttempt : undefined,
+      pid: this.child?.pid,
+      stderr: [...this.tail],
+    };
+  }
+
+  private spawn(reason: string): void {
+    const gen = ++this.generation;
+    const args = this.opts.args();
+    this.transition("starting", reason);
+    this.log.debug({ argv: args.map((a) => redact(a, this.opts.secrets())) }, "spawning ffmpeg");
+    const child = this.spawner.spawn(this.opts.ffmpegPath, args);
+    this.child = child;
+    this.lastFragment = undefined;
+    const reader = new Fmp4BoxReader({
+      onInit: (init) => {
+        if (gen === this.generation) this.opts.onInit(init);
+      },
+      onFragment: (f) => {
+        if (gen !== this.generation) return;
+        this.lastFragment = this.clock.now();
+        if (this.st === "starting") this.becomeLive(gen);
+        this.opts.onFragment(f);
+      },
+    });
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (gen !== this.generation || this.st === "failed" || this.st === "stalled") return;
+      try {
+        reader.push(chunk);
+      } catch (err) {
+        this.fail(gen, `unreadable output from ffmpeg: ${(err as Error).message}`);
+      }
+    });
+    child.stdout.on("error", (err) => {
+      this.log.warn({ err }, "ffmpeg stdout error");
+    });
+    let partial = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (text: string) => {
+      const lines = (partial + text).split(/\r?\n|\r/);
+      partial = lines.pop() ?? "";
+      for (const line of lines) this.keepStderr(line);
+    });
+    child.stderr.on("error", (err) => {
+      this.log.warn({ err }, "ffmpeg stderr error");
+    });
+    child.onExit((code, signal, error) => {
+      if (partial !== "") this.keepStderr(partial);
+      this.exited(gen, code, signal, error);
+    });
+    this.setTimer(gen, this.opts.startTimeoutSeconds * 1000, () => {
+      if (this.st === "starting") this.fail(gen, `no video from the camera within ${String(this.opts.startTimeoutSeconds)} s`);
+    });
+  }
+
+  private becomeLive(gen: number): void {
+    this.liveSince = this.clock.now();
+    this.error = undefined;
+    this.transition("live", "first fragment");
+    this.watch(gen);
+  }
+
+  /** The stall watchdog: checks fragment freshness every second while live. */
+  private watch(gen: number): void {
+    this.setTimer(gen, 1000, () => {
+      if (this.st !== "live") return;
+      const age = this.clock.now() - (this.lastFragment ?? 0);
+      if (age > this.opts.stallSeconds * 1000) {
+        this.error = `no fragment for ${String(this.opts.stallSeconds)} s while ffmpeg was running`;
+        this.transition("stalled", this.error);
+        this.endRun();
+        if (this.child) this.terminate(this.child, "SIGKILL");
+      } else {
+        this.watch(gen);
+      }
+    });
+  }
+
+  private fail(gen: number, message: string): void {
+    if (gen !== this.generation) return;
+    this.error = message;
+    this.transition("failed", message);
+    this.endRun();
+    if (this.child) this.terminate(this.child, "SIGKILL");
+  }
+
+  private exited(gen: number, code: number | null, signal: NodeJS.Signals | null, error?: Error): void {
+    if (this.killTimer) this.clock.clearTimeout(this.killTimer);
+    this.killTimer = undefined;
+    if (gen !== this.generation) return;
+    this.child = undefined;
+    const how = error ? `could not start ffmpeg: ${error.message}` : `ffmpeg exited (${signal ?? `code ${String(code)}`})`;
+    switch (this.st) {
+      case "stopping":
+        this.clearTimer();
+        this.endRun();
+        if (this.restartPending) {
+          this.restartPending = false;
+          this.restartCount++;
+          this.spawn("restart");
+        } else {
+          this.transition("idle", how);
+          this.settleStop();
+        }
+        return;
+      case "starting":
+      case "live": {
+        const last = this.tail.at(-1);
+        this.error = last !== undefined ? `${how}: ${last}` : how;
+        this.transition("failed", this.error);
+        this.endRun();
+        this.backoff();
+        return;
+      }
+      case "stalled":
+      case "failed":
+        this.backoff();
+        return;
+      case "idle":
+      case "backoff":
+        return;
+    }
+  }
+
+  private backoff(): void {
+    this.clearTimer();
+    if (this.liveSince !== undefined && this.clock.now() - this.liveSince >= resetAfterLiveMs) this.backoffIndex = 0;
+    this.liveSince = undefined;
+    const step = backoffSteps[Math.min(this.backoffIndex, backoffSteps.length - 1)] ?? 60;
+    this.backoffIndex++;
+    const jitter = 0.8 + 0.4 * (this.opts.random ?? Math.random)();
+    const delay = Math.round(step * 1000 * jitter);
+    this.nextAttempt = this.clock.now() + delay;
+    this.transition("backoff", `retry in ${(delay / 1000).toFixed(1)} s`);
+    const gen = this.generation;
+    this.setTimer(gen, delay, () => {
+      if (this.st === "backoff") {
+        this.restartCount++;
+        this.spawn("backoff elapsed");
+      }
+    });
+  }
+
+  private terminate(child: ChildHandle, signal: NodeJS.Signals): void {
+    child.kill(signal);
+    if (signal !== "SIGKILL" && !this.killTimer) {
+      this.killTimer = this.clock.setTimeout(() => {
+        this.killTimer = undefined;
+        this.log.warn("ffmpeg ignored SIGTERM for 5 s; sending SIGKILL");
+        child.kill("SIGKILL");
+      }, killAfterMs);
+    }
+  }
+
+  private endRun(): void {
+    this.opts.onRunEnd();
+  }
+
+  private keepStderr(line: string): void {
+    const clean = redact(line.trim(), this.opts.secrets());
+    if (clean === "") return;
+    this.tail.push(clean);
+    if (this.tail.length > stderrLines) this.tail.shift();
+  }
+
+  private settleStop(): void {
+    const waiters = this.stopWaiters;
+    this.stopWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private transition(to: RenditionState, reason: string): void {
+    const from = this.st;
+    this.st = to;
+    this.sinceMs = this.clock.now();
+    const level = to === "failed" || to === "stalled" ? "warn" : "info";
+    this.log[level](`${from} → ${to}: ${reason}`);
+    for (const l of this.stateListeners) l(to);
+  }
+
+  private setTimer(gen: number, ms: number, fn: () => void): void {
+    this.clearTimer();
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (gen === this.generation) fn();
+    }, ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,173 @@
+import type { Camera, RenditionName } from "../cameras/camera.js";
+import type { Clock } from "../common/clock.js";
+import { buildFfmpegArgs, type H264Encoder } from "../ffmpeg/ffmpeg-args.js";
+import type { ProcessSpawner } from "../ffmpeg/process-spawner.js";
+import { contextLogger, type Logger } from "../log/logger.js";
+import { LiveStream } from "./live-stream.js";
+import { RenditionSupervisor, type SupervisorHealth } from "./rendition-supervisor.js";
+
+export interface RenditionSettings {
+  ffmpegPath: string;
+  encoder: H264Encoder;
+  rtspTimeoutSeconds: number;
+  partTargetSeconds: number;
+  windowSeconds: number;
+  stallSeconds: number;
+  startTimeoutSeconds: number;
+}
+
+export interface RenditionHealth extends SupervisorHealth {
+  cameraId: string;
+  rendition: RenditionName;
+  codecs: string | undefined;
+  width: number | undefined;
+  height: number | undefined;
+  fps: number;
+  bitrate: number;
+  lastFragmentAgeMs: number | undefined;
+  viewers: number;
+  transcoding: boolean;
+  memoryBytes: number;
+}
+
+const hlsViewerTtlMs = 10_000;
+
+/**
+ * One camera rendition at run time: its supervisor (the ffmpeg), its LiveStream (the packager state) and
+ * its viewers, which decide when an on-demand rendition starts and stops.
+ */
+export class Rendition {
+  readonly stream: LiveStream;
+  readonly supervisor: RenditionSupervisor;
+  private wsViewers = 0;
+  private readonly hlsViewers = new Map<string, number>();
+  private lastUse: number;
+  private transcode: boolean;
+
+  constructor(
+    private camera: Camera,
+    readonly name: RenditionName,
+    private readonly settings: RenditionSettings,
+    spawner: ProcessSpawner,
+    private readonly clock: Clock,
+    log: Logger,
+    /** Told when ffmpeg revealed the codec, so the registry remembers it. */
+    private readonly onCodec: (cameraId: string, codec: "h264" | "h265") => void,
+  ) {
+    this.lastUse = clock.now();
+    this.transcode = camera.source.kind === "test-pattern" || camera.videoCodec === "h265";
+    const rlog = contextLogger(log, `cam ${camera.name}/${name}`);
+    this.stream = new LiveStream({ windowSeconds: settings.windowSeconds, maxSegmentSeconds: 6, now: () => clock.now() });
+    this.supervisor = new RenditionSupervisor(spawner, clock, rlog, {
+      ffmpegPath: settings.ffmpegPath,
+      args: () =>
+        buildFfmpegArgs({
+          source: this.camera.source,
+          rendition: name,
+          video: this.transcode ? { mode: "transcode", encoder: settings.encoder } : { mode: "copy" },
+          audio: this.camera.audio,
+          partTargetSeconds: settings.partTargetSeconds,
+          rtspTimeoutSeconds: settings.rtspTimeoutSeconds,
+        }),
+      secrets: () => (this.camera.source.kind === "rtsp" ? [this.camera.source.password] : []),
+      stallSeconds: settings.stallSeconds,
+      startTimeoutSeconds: settings.startTimeoutSeconds,
+      onInit: (init) => {
+        const hevc = /^(hvc1|hev1)/.test(init.codecs);
+        if (hevc && !this.transcode) {
+          // Browsers (Chromium, Android) cannot decode H.265: switch this camera to transcoding.
+          this.transcode = true;
+          this.onCodec(this.camera.id, "h265");
+          this.supervisor.restart("H.265 source: transcoding to H.264");
+          return;
+        }
+        if (!this.transcode) this.onCodec(this.camera.id, "h264");
+        this.stream.pushInit(init);
+      },
+      onFragment: (f) => {
+        this.stream.pushFragment(f);
+      },
+      onRunEnd: () => {
+        this.stream.end();
+      },
+    });
+  }
+
+  get cameraId(): string {
+    return this.camera.id;
+  }
+
+  get alwaysOn(): boolean {
+    return this.camera.alwaysOn;
+  }
+
+  /** A viewer wants this rendition: start it if needed (on demand). */
+  acquire(): void {
+    this.lastUse = this.clock.now();
+    if (this.supervisor.state === "idle") this.stream.reset();
+    this.supervisor.start();
+  }
+
+  /** An LL-HLS request from viewer session `sid` (viewers are counted by session, not by request). */
+  touchHls(sid: string): void {
+    const now = this.clock.now();
+    this.hlsViewers.set(sid, now);
+    this.lastUse = now;
+  }
+
+  wsOpened(): void {
+    this.wsViewers++;
+    this.acquire();
+  }
+
+  wsClosed(): void {
+    this.wsViewers = Math.max(0, this.wsViewers - 1);
+    this.lastUse = this.clock.now();
+  }
+
+  viewers(): number {
+    const cutoff = this.clock.now() - hlsViewerTtlMs;
+    for (const [sid, at] of this.hlsViewers) if (at < cutoff) this.hlsViewers.delete(sid);
+    return this.wsViewers + this.hlsViewers.size;
+  }
+
+  /** Seconds since anyone used it; 0 while a WebSocket viewer is connected. */
+  idleSeconds(): number {
+    if (this.wsViewers > 0) return 0;
+    return (this.clock.now() - this.lastUse) / 1000;
+  }
+
+  /** The camera record changed: restart with the new source if it is running. */
+  update(camera: Camera): void {
+    const sourceChanged = JSON.stringify(camera.source) !== JSON.stringify(this.camera.source) || camera.audio !== this.camera.audio;
+    this.camera = camera;
+    if (sourceChanged) {
+      this.transcode = camera.source.kind === "test-pattern" || camera.videoCodec === "h265";
+      this.supervisor.restart("camera settings changed");
+    }
+  }
+
+  stop(reason?: string): Promise<void> {
+    return this.supervisor.stop(reason);
+  }
+
+  health(): RenditionHealth {
+    const s = this.supervisor.health();
+    const recent = this.stream.recent(5000);
+    const init = this.stream.current;
+    return {
+      ...s,
+      cameraId: this.camera.id,
+      rendition: this.name,
+      codecs: init?.codecs,
+      width: init?.width,
+      height: init?.height,
+      fps: Math.round((recent.samples / recent.seconds) * 10) / 10,
+      bitrate: Math.round((recent.bytes * 8) / recent.seconds),
+      lastFragmentAgeMs: s.lastFragmentAt === undefined ? undefined : this.clock.now() - s.lastFragmentAt,
+      viewers: this.viewers(),
+      transcoding: this.transcode,
+      memoryBytes: this.stream.memoryBytes,
+    };
+  }
+}

@@ -1,0 +1,129 @@
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { MediaAccess } from "../../access/media-access.js";
+import type { Logger } from "../../log/logger.js";
+import type { LiveEvent, Part } from "../live-stream.js";
+import type { StreamManager } from "../stream-manager.js";
+
+export interface WsOptions {
+  /** A viewer with more than this queued skips ahead to the next keyframe. */
+  maxBufferedBytes: number;
+  /** Skips in a row before a viewer is disconnected as too slow. */
+  dropAfterSkips: number;
+}
+
+/** Close codes the page understands (4000–4999 are for applications, RFC 6455 §7.4.2). */
+export const wsClose = { denied: 4403, notFound: 4404, tooSlow: 4408, ended: 4410 } as const;
+
+const pathPattern = /^\/live\/([A-Za-z0-9_.-]{1,512})(?:\/(main|sub))?\/ws$/;
+
+/**
+ * WebSocket fMP4 for MSE (`/live/<token>/ws`, or `/live/<token>/<rendition>/ws`): a JSON header
+ * `{type:"init", codecs, width, height}`, the init segment, the GOP cache from the last keyframe, then live
+ * fragments. A slow viewer is never buffered without bound: it skips to the next keyframe, and is dropped
+ * after repeated skips.
+ */
+export function attachWsFmp4(server: Server, streams: StreamManager, access: MediaAccess, log: Logger, o: WsOptions): WebSocketServer {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
+  wss.on("error", (err) => {
+    log.warn({ err }, "websocket server error");
+  });
+
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", (err) => {
+      log.debug({ err }, "upgrade socket error");
+    });
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    const m = pathPattern.exec(path);
+    if (!m) {
+      // Other upgrade paths (e.g. /api/events later) are handled by their own listeners.
+      if (path.startsWith("/live/")) reject(socket, 404, "Not Found");
+      return;
+    }
+    const token = m[1] as string;
+    const decision = access.authorize(token);
+    if (!decision.ok) {
+      reject(socket, decision.status, decision.code);
+      return;
+    }
+    const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+    const name = (m[2] ?? query.get("rendition") ?? "main") as string;
+    const rendition = name === "main" || name === "sub" ? streams.get(decision.camera.id, name) : undefined;
+    if (!rendition) {
+      reject(socket, 404, "Not Found");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      serve(ws, token, rendition, decision.camera.id);
+    });
+  });
+
+  const serve = (ws: WebSocket, token: string, rendition: NonNullable<ReturnType<StreamManager["get"]>>, cameraId: string) => {
+    ws.on("error", (err) => {
+      log.debug({ err }, "viewer websocket error");
+    });
+    ws.on("message", () => {
+      // Viewers have nothing to say yet; ignore (maxPayload bounds what they could send).
+    });
+    let skipping = false;
+    let skips = 0;
+    const send = (data: Buffer | string) => {
+      if (ws.readyState === ws.OPEN) ws.send(data);
+    };
+    const sendInit = (init: { codecs: string; width: number; height: number; data: Buffer }) => {
+      send(JSON.stringify({ type: "init", codecs: init.codecs, width: init.width, height: init.height, rendition: rendition.name }));
+      send(init.data);
+      skipping = false;
+    };
+    const sendPart = (part: Part) => {
+      if (ws.bufferedAmount > o.maxBufferedBytes) {
+        if (!skipping) {
+          skipping = true;
+          skips++;
+          if (skips > o.dropAfterSkips) {
+            ws.close(wsClose.tooSlow, "too_slow");
+            return;
+          }
+        }
+        return;
+      }
+      if (skipping) {
+        // Resume only at a keyframe, so the decoder never sees a fragment whose references were dropped.
+        if (!part.independent) return;
+        skipping = false;
+      } else if (part.independent) {
+        skips = 0;
+      }
+      send(part.data);
+    };
+    const onEvent = (e: LiveEvent) => {
+      if (e.type === "init") sendInit(e.init);
+      else sendPart(e.part);
+    };
+    rendition.wsOpened();
+    const unsubscribe = rendition.stream.subscribe(onEvent);
+    const gop = rendition.stream.gop();
+    if (gop) {
+      sendInit(gop.init);
+      for (const p of gop.parts) send(p.data);
+    }
+    // Re-authorize every second: a revoked session, a paused classroom or a removed camera cuts the viewer.
+    const recheck = setInterval(() => {
+      const d = access.authorize(token, { allowExpired: true });
+      if (!d.ok || d.camera.id !== cameraId) ws.close(wsClose.denied, d.ok ? "denied" : d.code);
+    }, 1000);
+    ws.on("close", () => {
+      clearInterval(recheck);
+      unsubscribe();
+      rendition.wsClosed();
+    });
+  };
+
+  return wss;
+}
+
+function reject(socket: Duplex, status: number, reason: string): void {
+  const text = status === 404 ? "Not Found" : status === 401 ? "Unauthorized" : "Forbidden";
+  socket.end(`HTTP/1.1 ${String(status)} ${text}\r\nConnection: close\r\nX-Pantau-Reason: ${reason}\r\nContent-Length: 0\r\n\r\n`);
+}

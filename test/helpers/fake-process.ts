@@ -1,0 +1,49 @@
+import { PassThrough } from "node:stream";
+import type { ChildHandle, ProcessSpawner } from "../../gateway/src/ffmpeg/process-spawner.js";
+
+/** A child process the test drives by hand: write to stdout/stderr, exit when it decides. */
+export class FakeChild implements ChildHandle {
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  readonly signals: NodeJS.Signals[] = [];
+  exited = false;
+  private cb: ((code: number | null, signal: NodeJS.Signals | null, error?: Error) => void) | undefined;
+
+  constructor(
+    readonly pid: number,
+    readonly args: readonly string[],
+  ) {}
+
+  onExit(cb: (code: number | null, signal: NodeJS.Signals | null, error?: Error) => void): void {
+    this.cb = cb;
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.signals.push(signal);
+  }
+
+  exit(code: number | null, signal: NodeJS.Signals | null = null): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.cb?.(code, signal);
+  }
+}
+
+export class FakeSpawner implements ProcessSpawner {
+  readonly children: FakeChild[] = [];
+
+  spawn(_command: string, args: readonly string[]): FakeChild {
+    const child = new FakeChild(1000 + this.children.length, args);
+    this.children.push(child);
+    return child;
+  }
+
+  get last(): FakeChild {
+    const c = this.children.at(-1);
+    if (!c) throw new Error("nothing spawned");
+    return c;
+  }
+}
+
+/** Lets stream 'data' events (delivered on the next tick) reach their listeners. */
+export const flush = () => new Promise<void>((r) => setImmediate(r));

@@ -1,0 +1,45 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { ConfigError, envName, parseConfig, settingLeaves } from "../../gateway/src/config/load-config.js";
+
+describe("config", () => {
+  it("has the defaults of the start-up contract", () => {
+    const c = parseConfig({});
+    expect(c.http).toMatchObject({ host: "0.0.0.0", port: 8080 });
+    expect(c.dataDir).toBe("./data");
+    expect(c.role).toBe("standalone");
+    expect(c.streaming.idleStopSeconds).toBe(30);
+    expect(c.streaming.stallSeconds).toBe(5);
+    expect(c.dev.openStreams).toBe(false);
+    expect(Object.isFrozen(c.http)).toBe(true);
+  });
+
+  it("keeps the environment names deployment scripts rely on", () => {
+    const names = settingLeaves().map((l) => envName(l.path));
+    for (const n of ["PANTAU_HTTP_PORT", "PANTAU_HTTP_HOST", "PANTAU_DATA_DIR", "PANTAU_ADMIN_USER", "PANTAU_ADMIN_PASSWORD", "PANTAU_SECRET_KEY", "PANTAU_DEMO", "PANTAU_ROLE", "PANTAU_LOG_LEVEL"]) {
+      expect(names).toContain(n);
+    }
+  });
+
+  it("applies environment overrides with the right types", () => {
+    const c = parseConfig({ http: { port: 9000 } }, { PANTAU_HTTP_PORT: "8181", PANTAU_DEMO: "0", PANTAU_STREAMING_PART_TARGET_SECONDS: "0.25", PANTAU_ROLE: "edge" });
+    expect(c.http.port).toBe(8181);
+    expect(c.demo).toBe(false);
+    expect(c.streaming.partTargetSeconds).toBe(0.25);
+    expect(c.role).toBe("edge");
+  });
+
+  it("names the field and its variable when a value is wrong", () => {
+    expect(() => parseConfig({}, { PANTAU_HTTP_PORT: "eighty" })).toThrow(/PANTAU_HTTP_PORT: expected a number/);
+    expect(() => parseConfig({ http: { port: 70000 } })).toThrow(/http\.port \(PANTAU_HTTP_PORT\)/);
+    expect(() => parseConfig({ htpp: {} })).toThrow(ConfigError);
+    expect(() => parseConfig({}, { PANTAU_DEMO: "maybe" })).toThrow(/PANTAU_DEMO/);
+  });
+
+  it("accepts the shipped example config", () => {
+    const example = parse(readFileSync(new URL("../../config/pantau.example.yml", import.meta.url), "utf8")) as unknown;
+    const c = parseConfig(example);
+    expect(c.http.port).toBe(8080);
+  });
+});
