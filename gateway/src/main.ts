@@ -31,7 +31,10 @@ export interface Gateway {
  * The composition root: config → db → repositories → services → stream manager → HTTP, in that order;
  * close() undoes it in reverse. Tests start it in-process; `npm start` runs it through run() below.
  */
-export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Gateway> {
+export async function startGateway(
+  config: Config,
+  log: Logger = createLogger(config.logLevel),
+): Promise<Gateway> {
   // 1. Secrets: token and encryption keys derived from one master key (config or a 0600 key file).
   const keys = SecretKeys.fromConfig(config.secretKey, join(config.dataDir, "secret.key"));
 
@@ -85,7 +88,9 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     dropAfterSkips: config.streaming.wsDropAfterSkips,
   });
   const host = config.http.host === "0.0.0.0" || config.http.host === "::" ? "localhost" : config.http.host;
-  const url = (config.http.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${String(address.port)}`).replace(/\/$/, "");
+  const url = (
+    config.http.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${String(address.port)}`
+  ).replace(/\/$/, "");
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -140,7 +145,9 @@ async function run(): Promise<void> {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   run().catch((err: unknown) => {
-    process.stderr.write(`Pantau failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `Pantau failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   });
 }

@@ -16,8 +16,11 @@ export interface TestGateway extends Gateway {
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 /** A real gateway in this process: SQLite in a fresh temp folder, HTTP on 127.0.0.1 and a free port. */
-export async function startTestGateway(overrides: DeepPartial<ConfigInput> = {}): Promise<TestGateway> {
-  const dataDir = mkdtempSync(join(tmpdir(), "pantau-test-"));
+export async function startTestGateway(
+  overrides: DeepPartial<ConfigInput> = {},
+  opts: { dataDir?: string; keepData?: boolean } = {},
+): Promise<TestGateway> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "pantau-test-"));
   const config = parseConfig({
     dataDir,
     demo: false,
@@ -34,10 +37,14 @@ export async function startTestGateway(overrides: DeepPartial<ConfigInput> = {})
     dataDir,
     close: async () => {
       await gw.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (opts.keepData !== true) rmSync(dataDir, { recursive: true, force: true });
     },
     async addCamera(body) {
-      const res = await fetch(`${gw.url}/api/cameras`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const res = await fetch(`${gw.url}/api/cameras`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       if (res.status !== 201) throw new Error(`addCamera: ${String(res.status)} ${await res.text()}`);
       return (await res.json()) as { id: string };
     },

@@ -17,13 +17,31 @@ describe("config", () => {
 
   it("keeps the environment names deployment scripts rely on", () => {
     const names = settingLeaves().map((l) => envName(l.path));
-    for (const n of ["PANTAU_HTTP_PORT", "PANTAU_HTTP_HOST", "PANTAU_DATA_DIR", "PANTAU_ADMIN_USER", "PANTAU_ADMIN_PASSWORD", "PANTAU_SECRET_KEY", "PANTAU_DEMO", "PANTAU_ROLE", "PANTAU_LOG_LEVEL"]) {
+    for (const n of [
+      "PANTAU_HTTP_PORT",
+      "PANTAU_HTTP_HOST",
+      "PANTAU_DATA_DIR",
+      "PANTAU_ADMIN_USER",
+      "PANTAU_ADMIN_PASSWORD",
+      "PANTAU_SECRET_KEY",
+      "PANTAU_DEMO",
+      "PANTAU_ROLE",
+      "PANTAU_LOG_LEVEL",
+    ]) {
       expect(names).toContain(n);
     }
   });
 
   it("applies environment overrides with the right types", () => {
-    const c = parseConfig({ http: { port: 9000 } }, { PANTAU_HTTP_PORT: "8181", PANTAU_DEMO: "0", PANTAU_STREAMING_PART_TARGET_SECONDS: "0.25", PANTAU_ROLE: "edge" });
+    const c = parseConfig(
+      { http: { port: 9000 } },
+      {
+        PANTAU_HTTP_PORT: "8181",
+        PANTAU_DEMO: "0",
+        PANTAU_STREAMING_PART_TARGET_SECONDS: "0.25",
+        PANTAU_ROLE: "edge",
+      },
+    );
     expect(c.http.port).toBe(8181);
     expect(c.demo).toBe(false);
     expect(c.streaming.partTargetSeconds).toBe(0.25);
@@ -31,14 +49,18 @@ describe("config", () => {
   });
 
   it("names the field and its variable when a value is wrong", () => {
-    expect(() => parseConfig({}, { PANTAU_HTTP_PORT: "eighty" })).toThrow(/PANTAU_HTTP_PORT: expected a number/);
+    expect(() => parseConfig({}, { PANTAU_HTTP_PORT: "eighty" })).toThrow(
+      /PANTAU_HTTP_PORT: expected a number/,
+    );
     expect(() => parseConfig({ http: { port: 70000 } })).toThrow(/http\.port \(PANTAU_HTTP_PORT\)/);
     expect(() => parseConfig({ htpp: {} })).toThrow(ConfigError);
     expect(() => parseConfig({}, { PANTAU_DEMO: "maybe" })).toThrow(/PANTAU_DEMO/);
   });
 
   it("accepts the shipped example config", () => {
-    const example = parse(readFileSync(new URL("../../config/pantau.example.yml", import.meta.url), "utf8")) as unknown;
+    const example = parse(
+      readFileSync(new URL("../../config/pantau.example.yml", import.meta.url), "utf8"),
+    ) as unknown;
     const c = parseConfig(example);
     expect(c.http.port).toBe(8080);
   });

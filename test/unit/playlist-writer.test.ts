@@ -1,9 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { writeMasterPlaylist, writeMediaPlaylist, type MediaPlaylistView } from "../../gateway/src/streaming/hls/playlist-writer.js";
+import {
+  writeMasterPlaylist,
+  writeMediaPlaylist,
+  type MediaPlaylistView,
+} from "../../gateway/src/streaming/hls/playlist-writer.js";
 
 const t0 = Date.parse("2026-11-28T01:00:00.000Z");
 const parts = (from: number, n: number, firstIndependent = true) =>
-  Array.from({ length: n }, (_, i) => ({ seq: from + i, duration: 0.2, independent: firstIndependent && i === 0 }));
+  Array.from({ length: n }, (_, i) => ({
+    seq: from + i,
+    duration: 0.2,
+    independent: firstIndependent && i === 0,
+  }));
 
 describe("writeMediaPlaylist", () => {
   it("writes LL-HLS tags, parts near the edge, a preload hint and plain EXTINF segments", () => {
@@ -14,9 +22,33 @@ describe("writeMediaPlaylist", () => {
       mediaSequence: 7,
       discontinuitySequence: 0,
       segments: [
-        { msn: 7, duration: 1, programDateTime: t0, initId: 1, discontinuity: false, complete: true, parts: undefined },
-        { msn: 8, duration: 1, programDateTime: t0 + 1000, initId: 1, discontinuity: false, complete: true, parts: parts(40, 5) },
-        { msn: 9, duration: 0.4, programDateTime: t0 + 2000, initId: 1, discontinuity: false, complete: false, parts: parts(45, 2) },
+        {
+          msn: 7,
+          duration: 1,
+          programDateTime: t0,
+          initId: 1,
+          discontinuity: false,
+          complete: true,
+          parts: undefined,
+        },
+        {
+          msn: 8,
+          duration: 1,
+          programDateTime: t0 + 1000,
+          initId: 1,
+          discontinuity: false,
+          complete: true,
+          parts: parts(40, 5),
+        },
+        {
+          msn: 9,
+          duration: 0.4,
+          programDateTime: t0 + 2000,
+          initId: 1,
+          discontinuity: false,
+          complete: false,
+          parts: parts(45, 2),
+        },
       ],
       preloadHintSeq: 47,
       renditionReports: [{ uri: "../sub/index.m3u8", lastMsn: 9, lastPart: 1 }],
@@ -57,8 +89,24 @@ describe("writeMediaPlaylist", () => {
       mediaSequence: 3,
       discontinuitySequence: 2,
       segments: [
-        { msn: 3, duration: 1, programDateTime: t0, initId: 4, discontinuity: true, complete: true, parts: undefined },
-        { msn: 4, duration: 0.96, programDateTime: t0 + 9000, initId: 5, discontinuity: true, complete: true, parts: undefined },
+        {
+          msn: 3,
+          duration: 1,
+          programDateTime: t0,
+          initId: 4,
+          discontinuity: true,
+          complete: true,
+          parts: undefined,
+        },
+        {
+          msn: 4,
+          duration: 0.96,
+          programDateTime: t0 + 9000,
+          initId: 5,
+          discontinuity: true,
+          complete: true,
+          parts: undefined,
+        },
       ],
       preloadHintSeq: undefined,
       renditionReports: [],
@@ -91,8 +139,20 @@ describe("writeMasterPlaylist", () => {
   it("lists the smaller rendition first and omits what is not known yet", () => {
     expect(
       writeMasterPlaylist([
-        { uri: "main/index.m3u8", bandwidth: 2_000_000, codecs: "avc1.64001f", resolution: { width: 1280, height: 720 }, frameRate: 25 },
-        { uri: "sub/index.m3u8", bandwidth: 500_000, codecs: undefined, resolution: undefined, frameRate: undefined },
+        {
+          uri: "main/index.m3u8",
+          bandwidth: 2_000_000,
+          codecs: "avc1.64001f",
+          resolution: { width: 1280, height: 720 },
+          frameRate: 25,
+        },
+        {
+          uri: "sub/index.m3u8",
+          bandwidth: 500_000,
+          codecs: undefined,
+          resolution: undefined,
+          frameRate: undefined,
+        },
       ]),
     ).toBe(
       [

@@ -1,7 +1,10 @@
 import { pino } from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Fmp4BoxReader } from "../../gateway/src/streaming/fmp4/box-reader.js";
-import { RenditionSupervisor, type RenditionState } from "../../gateway/src/streaming/rendition-supervisor.js";
+import {
+  RenditionSupervisor,
+  type RenditionState,
+} from "../../gateway/src/streaming/rendition-supervisor.js";
 import { FakeClock } from "../helpers/fake-clock.js";
 import { FakeSpawner, flush } from "../helpers/fake-process.js";
 import { FMP4_OUTPUT, TEST_VIDEO, runFfmpeg } from "../helpers/fmp4-fixtures.js";
@@ -11,7 +14,22 @@ let fragments: Buffer[];
 
 beforeAll(() => {
   // Real fMP4 from ffmpeg, cut into its init and fragments, is what the fake process "writes".
-  const data = runFfmpeg([...TEST_VIDEO, "-t", "2", "-c:v", "libx264", "-g", "25", "-bf", "0", "-pix_fmt", "yuv420p", "-an", ...FMP4_OUTPUT, "pipe:1"]);
+  const data = runFfmpeg([
+    ...TEST_VIDEO,
+    "-t",
+    "2",
+    "-c:v",
+    "libx264",
+    "-g",
+    "25",
+    "-bf",
+    "0",
+    "-pix_fmt",
+    "yuv420p",
+    "-an",
+    ...FMP4_OUTPUT,
+    "pipe:1",
+  ]);
   fragments = [];
   new Fmp4BoxReader({
     onInit: (i) => (init = i.data),
@@ -75,7 +93,7 @@ describe("RenditionSupervisor", () => {
     expect(sup.health().lastError).toMatch(/no fragment for 5 s/);
   });
 
-  it("treats ffmpeg exiting 0 (RTSP timeout) as a failure and backs off 1, 2, 5, 10, 30, 60, 60 s", async () => {
+  it("treats ffmpeg exiting 0 (RTSP timeout) as a failure and backs off 1, 2, 5, 10, 30, 60, 60 s", () => {
     const { sup, spawner, clock } = setup();
     sup.start();
     const delays: number[] = [];
@@ -172,7 +190,8 @@ describe("RenditionSupervisor", () => {
   it("keeps the last 50 stderr lines with credentials redacted", async () => {
     const { sup, spawner } = setup();
     sup.start();
-    for (let i = 0; i < 60; i++) spawner.last.stderr.write(`[error] line ${String(i)} rtsp://admin:secret@10.0.0.5/x\n`);
+    for (let i = 0; i < 60; i++)
+      spawner.last.stderr.write(`[error] line ${String(i)} rtsp://admin:secret@10.0.0.5/x\n`);
     await flush();
     const lines = sup.health().stderr;
     expect(lines).toHaveLength(50);

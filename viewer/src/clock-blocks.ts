@@ -1,5 +1,9 @@
 /** Placeholder until the test-camera work lands its tested decoder (same API). */
-export function decodeClockBlocks(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): number | null {
+export function decodeClockBlocks(
+  rgba: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+): number | null {
   if (height < 20 || width < 32) return null;
   const bw = width / 32;
   const y = height - 10;

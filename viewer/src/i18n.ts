@@ -6,7 +6,10 @@ const text = {
   starting: { id: "Kamera sedang dinyalakan…", en: "Starting the camera…" },
   reconnecting: { id: "Sambungan terputus, mencoba lagi…", en: "Connection lost, retrying…" },
   noCamera: { id: "Tidak ada kamera yang bisa ditonton.", en: "There is no camera you can watch." },
-  unsupported: { id: "Peramban ini tidak dapat memutar video ini.", en: "This browser cannot play this video." },
+  unsupported: {
+    id: "Peramban ini tidak dapat memutar video ini.",
+    en: "This browser cannot play this video.",
+  },
   demo: { id: "DEMO — kamera uji, bukan kelas sungguhan", en: "DEMO — test camera, not a real classroom" },
   camera: { id: "Kamera", en: "Camera" },
   quality: { id: "Kualitas", en: "Quality" },
@@ -20,9 +23,18 @@ const text = {
   token_invalid: { id: "Tautan video tidak sah.", en: "The video link is not valid." },
   camera_unavailable: { id: "Kamera tidak tersedia.", en: "The camera is not available." },
   not_authorized: { id: "Anda tidak berhak menonton kamera ini.", en: "You may not watch this camera." },
-  stream_starting: { id: "Kamera belum mengirim gambar, mencoba lagi…", en: "The camera is not sending video yet, retrying…" },
-  stream_stalled: { id: "Gambar kamera terhenti, mencoba lagi…", en: "The camera stopped sending video, retrying…" },
-  too_slow: { id: "Koneksi terlalu lambat, menyambung ulang…", en: "The connection is too slow, reconnecting…" },
+  stream_starting: {
+    id: "Kamera belum mengirim gambar, mencoba lagi…",
+    en: "The camera is not sending video yet, retrying…",
+  },
+  stream_stalled: {
+    id: "Gambar kamera terhenti, mencoba lagi…",
+    en: "The camera stopped sending video, retrying…",
+  },
+  too_slow: {
+    id: "Koneksi terlalu lambat, menyambung ulang…",
+    en: "The connection is too slow, reconnecting…",
+  },
 } as const;
 
 export type TextKey = keyof typeof text;

@@ -21,7 +21,14 @@ declare global {
 }
 
 export function startMeasuring(video: HTMLVideoElement, readClock: boolean): Measurements {
-  const m: Measurements = { startedAt: performance.timeOrigin + performance.now(), firstFrameAt: undefined, frames: 0, latenciesMs: [], waiting: 0, errors: [] };
+  const m: Measurements = {
+    startedAt: performance.timeOrigin + performance.now(),
+    firstFrameAt: undefined,
+    frames: 0,
+    latenciesMs: [],
+    waiting: 0,
+    errors: [],
+  };
   window.__pantau = m;
   video.addEventListener("waiting", () => {
     if (m.firstFrameAt !== undefined) m.waiting++;

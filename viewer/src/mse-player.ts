@@ -131,6 +131,7 @@ export class MsePlayer {
     const sb = this.sb;
     if (!sb || sb.updating || sb.buffered.length === 0) return;
     const keepFrom = this.video.currentTime - (force ? 2 : 10);
-    if (sb.buffered.start(0) < keepFrom - 5 || (force && sb.buffered.start(0) < keepFrom)) sb.remove(0, keepFrom);
+    if (sb.buffered.start(0) < keepFrom - 5 || (force && sb.buffered.start(0) < keepFrom))
+      sb.remove(0, keepFrom);
   }
 }

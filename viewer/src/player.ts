@@ -14,12 +14,12 @@ interface Watch {
 }
 
 const params = new URLSearchParams(location.search);
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const video = $<HTMLVideoElement>("video");
-const statusEl = $<HTMLParagraphElement>("status");
-const cameraSelect = $<HTMLSelectElement>("camera");
-const modeSelect = $<HTMLSelectElement>("mode");
-const renditionSelect = $<HTMLSelectElement>("rendition");
+const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
+const video = $("video") as HTMLVideoElement;
+const statusEl = $("status");
+const cameraSelect = $("camera") as HTMLSelectElement;
+const modeSelect = $("mode") as HTMLSelectElement;
+const renditionSelect = $("rendition") as HTMLSelectElement;
 let lang: Lang = params.get("lang") === "en" || localStorage.getItem("pantau.lang") === "en" ? "en" : "id";
 let statusKey: TextKey | undefined;
 let hls: Hls | undefined;
@@ -126,7 +126,8 @@ async function start(): Promise<void> {
       xhrSetup: (xhr, url) => {
         const current = watch && tokenOf(watch.hls);
         const used = tokenOf(url);
-        if (current && used && current !== used) xhr.open("GET", url.replace(`/live/${used}/`, `/live/${current}/`), true);
+        if (current && used && current !== used)
+          xhr.open("GET", url.replace(`/live/${used}/`, `/live/${current}/`), true);
       },
     });
     hls.on(Hls.Events.ERROR, (_e, data) => {
@@ -148,7 +149,8 @@ async function start(): Promise<void> {
 
 async function init(): Promise<void> {
   if (params.get("measure") === "1") startMeasuring(video, true);
-  if (params.get("mode") === "hls" || params.get("mode") === "ws") modeSelect.value = params.get("mode") as string;
+  if (params.get("mode") === "hls" || params.get("mode") === "ws")
+    modeSelect.value = params.get("mode") as string;
   else if (!MsePlayer.supported()) modeSelect.value = "hls";
   const r = params.get("rendition");
   if (r === "main" || r === "sub") renditionSelect.value = r;
@@ -160,7 +162,8 @@ async function init(): Promise<void> {
     localStorage.setItem("pantau.lang", lang);
     render();
   });
-  for (const el of [cameraSelect, modeSelect, renditionSelect]) el.addEventListener("change", () => void start());
+  for (const el of [cameraSelect, modeSelect, renditionSelect])
+    el.addEventListener("change", () => void start());
   render();
   const list = await api<{ cameras: { id: string; name: string; demo: boolean }[] }>("/api/watchable");
   for (const c of list.cameras) cameraSelect.add(new Option(c.name, c.id));

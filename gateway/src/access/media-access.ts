@@ -39,7 +39,12 @@ export class TokenMediaAccess implements MediaAccess {
     }
     const camera = this.cameraById(v.grant.cameraId);
     if (!camera?.enabled) {
-      return { ok: false, status: 404, code: "camera_unavailable", message: "camera does not exist or is disabled" };
+      return {
+        ok: false,
+        status: 404,
+        code: "camera_unavailable",
+        message: "camera does not exist or is disabled",
+      };
     }
     return { ok: true, camera, sid: v.grant.sid };
   }

@@ -25,8 +25,13 @@ export class StreamTokens {
     private readonly now: () => number = Date.now,
   ) {}
 
-  issue(cameraId: string, sid: string, lifetimeMs = maxTokenLifetimeMs): { token: string; expiresAt: number } {
-    if (!idPattern.test(cameraId) || !idPattern.test(sid)) throw new Error("stream token ids must be path-safe");
+  issue(
+    cameraId: string,
+    sid: string,
+    lifetimeMs = maxTokenLifetimeMs,
+  ): { token: string; expiresAt: number } {
+    if (!idPattern.test(cameraId) || !idPattern.test(sid))
+      throw new Error("stream token ids must be path-safe");
     const exp = this.now() + Math.min(lifetimeMs, maxTokenLifetimeMs);
     const body = Buffer.from(`v1|${cameraId}|${sid}|${String(exp)}`).toString("base64url");
     return { token: `${body}.${this.sign(body).toString("base64url")}`, expiresAt: exp };
@@ -39,7 +44,8 @@ export class StreamTokens {
   ): { ok: true; grant: StreamGrant } | { ok: false; reason: TokenRejection } {
     if (token.length > 512) return { ok: false, reason: "malformed" };
     const dot = token.indexOf(".");
-    if (dot <= 0 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) return { ok: false, reason: "malformed" };
+    if (dot <= 0 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token))
+      return { ok: false, reason: "malformed" };
     const body = token.slice(0, dot);
     const given = Buffer.from(token.slice(dot + 1), "base64url");
     const expected = this.sign(body);

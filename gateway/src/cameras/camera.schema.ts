@@ -24,7 +24,10 @@ export const rtspUrl = z
       return;
     }
     if (url.protocol !== "rtsp:" && url.protocol !== "rtsps:") {
-      ctx.addIssue({ code: "custom", message: `scheme "${url.protocol}" is not allowed; use rtsp:// or rtsps://` });
+      ctx.addIssue({
+        code: "custom",
+        message: `scheme "${url.protocol}" is not allowed; use rtsp:// or rtsps://`,
+      });
       return;
     }
     if (url.hostname === "") ctx.addIssue({ code: "custom", message: "URL has no host" });
@@ -52,7 +55,10 @@ export const cameraCreateSchema = z
     schoolId: id.optional(),
     classroomId: id.optional(),
     name,
-    source: z.discriminatedUnion("kind", [rtspSourceSchema, z.object({ kind: z.literal("test-pattern") }).strict()]),
+    source: z.discriminatedUnion("kind", [
+      rtspSourceSchema,
+      z.object({ kind: z.literal("test-pattern") }).strict(),
+    ]),
     audio: z.boolean().default(false),
     alwaysOn: z.boolean().default(false),
     enabled: z.boolean().default(true),
@@ -81,5 +87,9 @@ export function separateCredentials(raw: string): { url: string; username?: stri
   const password = url.password === "" ? undefined : decodeURIComponent(url.password);
   url.username = "";
   url.password = "";
-  return { url: url.toString(), ...(username !== undefined && { username }), ...(password !== undefined && { password }) };
+  return {
+    url: url.toString(),
+    ...(username !== undefined && { username }),
+    ...(password !== undefined && { password }),
+  };
 }

@@ -1,6 +1,12 @@
 /** A camera's video source. Credentials travel beside the URL and are put into it only at spawn time. */
 export type CameraSource =
-  | { kind: "rtsp"; url: string; subUrl?: string | undefined; username?: string | undefined; password?: string | undefined }
+  | {
+      kind: "rtsp";
+      url: string;
+      subUrl?: string | undefined;
+      username?: string | undefined;
+      password?: string | undefined;
+    }
   | { kind: "test-pattern" };
 
 export type VideoCodec = "h264" | "h265";
@@ -33,7 +39,13 @@ export function publicCamera(camera: Camera): Record<string, unknown> {
   const { source, ...rest } = camera;
   const shown =
     source.kind === "rtsp"
-      ? { kind: source.kind, url: source.url, subUrl: source.subUrl, username: source.username, hasPassword: source.password !== undefined }
+      ? {
+          kind: source.kind,
+          url: source.url,
+          subUrl: source.subUrl,
+          username: source.username,
+          hasPassword: source.password !== undefined,
+        }
       : source;
   return { ...rest, source: shown, renditions: renditionsOf(camera) };
 }

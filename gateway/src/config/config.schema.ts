@@ -35,8 +35,14 @@ export const configSchema = z
         publicUrl: z
           .url()
           .optional()
-          .describe("Base URL printed and used in links; default http://<host>:<port> (localhost for 0.0.0.0)"),
-        bodyLimitBytes: z.number().int().positive().default(64 * 1024),
+          .describe(
+            "Base URL printed and used in links; default http://<host>:<port> (localhost for 0.0.0.0)",
+          ),
+        bodyLimitBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(64 * 1024),
       })
       .prefault({}),
     ffmpeg: z
@@ -86,7 +92,9 @@ export const configSchema = z
           .min(2)
           .max(10)
           .default(3)
-          .describe("PART-HOLD-BACK as a multiple of the part target (RFC 8216bis: at least 2, 3 recommended)"),
+          .describe(
+            "PART-HOLD-BACK as a multiple of the part target (RFC 8216bis: at least 2, 3 recommended)",
+          ),
         blockingReloadMaxSeconds: z
           .number()
           .min(1)
@@ -112,7 +120,9 @@ export const configSchema = z
         openStreams: z
           .boolean()
           .default(false)
-          .describe("Development only: anyone may get stream URLs for any camera (dev player at /dev/player)"),
+          .describe(
+            "Development only: anyone may get stream URLs for any camera (dev player at /dev/player)",
+          ),
       })
       .prefault({}),
   })

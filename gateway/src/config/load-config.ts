@@ -49,7 +49,8 @@ function coerce(raw: string, kind: Leaf, name: string): unknown {
       return raw;
     case "number": {
       const n = Number(raw);
-      if (raw.trim() === "" || !Number.isFinite(n)) throw new ConfigError(`${name}: expected a number, got "${raw}"`);
+      if (raw.trim() === "" || !Number.isFinite(n))
+        throw new ConfigError(`${name}: expected a number, got "${raw}"`);
       return n;
     }
     case "boolean": {
@@ -81,7 +82,11 @@ function deepFreeze<T>(value: T): T {
 
 /** Parses settings from a plain object (file contents) plus environment overrides into a frozen Config. */
 export function parseConfig(fileValues: unknown, env: NodeJS.ProcessEnv = {}, source = "config"): Config {
-  if (fileValues !== undefined && fileValues !== null && (typeof fileValues !== "object" || Array.isArray(fileValues))) {
+  if (
+    fileValues !== undefined &&
+    fileValues !== null &&
+    (typeof fileValues !== "object" || Array.isArray(fileValues))
+  ) {
     throw new ConfigError(`${source}: expected a mapping of settings at the top level`);
   }
   const merged = structuredClone((fileValues ?? {}) as Record<string, unknown>);

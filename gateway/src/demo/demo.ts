@@ -11,7 +11,13 @@ export function ensureDemo(cameras: CameraRepository, setting: boolean | undefin
   if (existing) return existing;
   if (setting === undefined && cameras.count() > 0) return undefined;
   return cameras.create(
-    { name: "Demo — Kelas Contoh", source: { kind: "test-pattern" }, audio: false, alwaysOn: false, enabled: true },
+    {
+      name: "Demo — Kelas Contoh",
+      source: { kind: "test-pattern" },
+      audio: false,
+      alwaysOn: false,
+      enabled: true,
+    },
     { demo: true },
   );
 }

@@ -25,20 +25,28 @@ function inputArgs(job: FfmpegJob): string[] {
   const { source } = job;
   if (source.kind === "test-pattern") {
     // The demo camera: a moving pattern with the wall clock, drawn in real time (-re) by lavfi.
-    const clock = "drawtext=text='DEMO  %{localtime\\:%T}':fontsize=32:fontcolor=white:box=1:boxcolor=black@0.6:x=16:y=16";
+    const clock =
+      "drawtext=text='DEMO  %{localtime\\:%T}':fontsize=32:fontcolor=white:box=1:boxcolor=black@0.6:x=16:y=16";
     return ["-re", "-f", "lavfi", "-i", `testsrc2=size=640x360:rate=25,${clock}`];
   }
   const url = job.rendition === "sub" && source.subUrl !== undefined ? source.subUrl : source.url;
   const protocols = url.startsWith("rtsps:") ? "rtsp,rtsps,rtp,udp,tcp,tls" : "rtsp,rtp,udp,tcp";
   return [
-    "-rtsp_transport", "tcp",
-    "-timeout", String(Math.round(job.rtspTimeoutSeconds * 1_000_000)),
-    "-protocol_whitelist", protocols,
+    "-rtsp_transport",
+    "tcp",
+    "-timeout",
+    String(Math.round(job.rtspTimeoutSeconds * 1_000_000)),
+    "-protocol_whitelist",
+    protocols,
     // Start fast: the SDP carries SPS/PPS, so ffmpeg needs little probing (bench:startup measures this).
-    "-fflags", "+nobuffer",
-    "-analyzeduration", "1000000",
-    "-probesize", "500000",
-    "-i", urlWithCredentials(url, source.username, source.password),
+    "-fflags",
+    "+nobuffer",
+    "-analyzeduration",
+    "1000000",
+    "-probesize",
+    "500000",
+    "-i",
+    urlWithCredentials(url, source.username, source.password),
   ];
 }
 
@@ -48,9 +56,33 @@ function videoArgs(job: FfmpegJob): string[] {
   const gop = ["-force_key_frames", "expr:gte(t,n_forced*1)", "-bf", "0"];
   switch (job.video.encoder) {
     case "libx264":
-      return ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-crf", "26", "-maxrate", "2M", "-bufsize", "2M", ...gop];
+      return [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-tune",
+        "zerolatency",
+        "-pix_fmt",
+        "yuv420p",
+        "-crf",
+        "26",
+        "-maxrate",
+        "2M",
+        "-bufsize",
+        "2M",
+        ...gop,
+      ];
     case "h264_vaapi":
-      return ["-vaapi_device", "/dev/dri/renderD128", "-vf", "format=nv12,hwupload", "-c:v", "h264_vaapi", ...gop];
+      return [
+        "-vaapi_device",
+        "/dev/dri/renderD128",
+        "-vf",
+        "format=nv12,hwupload",
+        "-c:v",
+        "h264_vaapi",
+        ...gop,
+      ];
     case "h264_qsv":
       return ["-c:v", "h264_qsv", "-preset", "veryfast", ...gop];
     case "h264_nvenc":
@@ -66,21 +98,28 @@ function videoArgs(job: FfmpegJob): string[] {
  * enabled (then AAC); fragmented MP4 on stdout with a fragment at every keyframe and every part target.
  */
 export function buildFfmpegArgs(job: FfmpegJob): string[] {
-  const audio = job.audio && job.source.kind === "rtsp" ? ["-map", "0:a:0?", "-c:a", "aac", "-b:a", "64k"] : ["-an"];
+  const audio =
+    job.audio && job.source.kind === "rtsp" ? ["-map", "0:a:0?", "-c:a", "aac", "-b:a", "64k"] : ["-an"];
   return [
     "-nostdin",
     "-hide_banner",
-    "-loglevel", "level+warning",
+    "-loglevel",
+    "level+warning",
     ...inputArgs(job),
-    "-map", "0:v:0",
+    "-map",
+    "0:v:0",
     ...videoArgs(job),
     ...audio,
-    "-f", "mp4",
+    "-f",
+    "mp4",
     // empty_moov: init first; frag_keyframe + frag_duration: a part at each keyframe and every part target;
     // default_base_moof: self-contained fragments that MSE and HLS both accept.
-    "-movflags", "+frag_keyframe+empty_moov+default_base_moof",
-    "-frag_duration", String(Math.round(job.partTargetSeconds * 1_000_000)),
-    "-flush_packets", "1",
+    "-movflags",
+    "+frag_keyframe+empty_moov+default_base_moof",
+    "-frag_duration",
+    String(Math.round(job.partTargetSeconds * 1_000_000)),
+    "-flush_packets",
+    "1",
     "pipe:1",
   ];
 }

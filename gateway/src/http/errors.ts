@@ -24,7 +24,12 @@ export function parseOr400<T extends z.ZodType>(schema: T, value: unknown): z.in
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const field = issue?.path.map(String).join(".") || undefined;
-  throw new HttpError(400, "invalid_input", field ? `${field}: ${issue?.message ?? "invalid"}` : (issue?.message ?? "invalid input"), field);
+  throw new HttpError(
+    400,
+    "invalid_input",
+    field ? `${field}: ${issue?.message ?? "invalid"}` : (issue?.message ?? "invalid input"),
+    field,
+  );
 }
 
 interface BodyParserError extends Error {
@@ -44,7 +49,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(413).json(errorBody("body_too_large", "request body is too large"));
       return;
     }
-    if (e.type === "entity.parse.failed" || e.type === "encoding.unsupported" || e.type === "charset.unsupported") {
+    if (
+      e.type === "entity.parse.failed" ||
+      e.type === "encoding.unsupported" ||
+      e.type === "charset.unsupported"
+    ) {
       res.status(400).json(errorBody("invalid_json", "request body is not valid JSON"));
       return;
     }

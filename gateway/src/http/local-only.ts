@@ -12,5 +12,11 @@ export const localOnly: RequestHandler = (req, _res, next) => {
     next();
     return;
   }
-  next(new HttpError(403, "admin_local_only", "camera administration is only allowed from the gateway machine until sign-in is set up"));
+  next(
+    new HttpError(
+      403,
+      "admin_local_only",
+      "camera administration is only allowed from the gateway machine until sign-in is set up",
+    ),
+  );
 };

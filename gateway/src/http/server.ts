@@ -3,7 +3,11 @@ import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 
 /** Starts listening; resolves with the bound address (port 0 picks a free port, as tests do). */
-export async function listen(app: Express, host: string, port: number): Promise<{ server: Server; address: AddressInfo }> {
+export async function listen(
+  app: Express,
+  host: string,
+  port: number,
+): Promise<{ server: Server; address: AddressInfo }> {
   const server = createServer(app);
   // Blocking playlist reloads hold requests for seconds; keep-alive lets players reuse connections.
   server.keepAliveTimeout = 30_000;

@@ -189,7 +189,8 @@ export class RenditionSupervisor {
       this.exited(gen, code, signal, error);
     });
     this.setTimer(gen, this.opts.startTimeoutSeconds * 1000, () => {
-      if (this.st === "starting") this.fail(gen, `no video from the camera within ${String(this.opts.startTimeoutSeconds)} s`);
+      if (this.st === "starting")
+        this.fail(gen, `no video from the camera within ${String(this.opts.startTimeoutSeconds)} s`);
     });
   }
 
@@ -229,7 +230,9 @@ export class RenditionSupervisor {
     this.killTimer = undefined;
     if (gen !== this.generation) return;
     this.child = undefined;
-    const how = error ? `could not start ffmpeg: ${error.message}` : `ffmpeg exited (${signal ?? `code ${String(code)}`})`;
+    const how = error
+      ? `could not start ffmpeg: ${error.message}`
+      : `ffmpeg exited (${signal ?? `code ${String(code)}`})`;
     switch (this.st) {
       case "stopping":
         this.clearTimer();
@@ -264,7 +267,8 @@ export class RenditionSupervisor {
 
   private backoff(): void {
     this.clearTimer();
-    if (this.liveSince !== undefined && this.clock.now() - this.liveSince >= resetAfterLiveMs) this.backoffIndex = 0;
+    if (this.liveSince !== undefined && this.clock.now() - this.liveSince >= resetAfterLiveMs)
+      this.backoffIndex = 0;
     this.liveSince = undefined;
     const step = backoffSteps[Math.min(this.backoffIndex, backoffSteps.length - 1)] ?? 60;
     this.backoffIndex++;

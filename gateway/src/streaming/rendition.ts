@@ -57,7 +57,11 @@ export class Rendition {
     this.lastUse = clock.now();
     this.transcode = camera.source.kind === "test-pattern" || camera.videoCodec === "h265";
     const rlog = contextLogger(log, `cam ${camera.name}/${name}`);
-    this.stream = new LiveStream({ windowSeconds: settings.windowSeconds, maxSegmentSeconds: 6, now: () => clock.now() });
+    this.stream = new LiveStream({
+      windowSeconds: settings.windowSeconds,
+      maxSegmentSeconds: 6,
+      now: () => clock.now(),
+    });
     this.supervisor = new RenditionSupervisor(spawner, clock, rlog, {
       ffmpegPath: settings.ffmpegPath,
       args: () =>
@@ -139,7 +143,9 @@ export class Rendition {
 
   /** The camera record changed: restart with the new source if it is running. */
   update(camera: Camera): void {
-    const sourceChanged = JSON.stringify(camera.source) !== JSON.stringify(this.camera.source) || camera.audio !== this.camera.audio;
+    const sourceChanged =
+      JSON.stringify(camera.source) !== JSON.stringify(this.camera.source) ||
+      camera.audio !== this.camera.audio;
     this.camera = camera;
     if (sourceChanged) {
       this.transcode = camera.source.kind === "test-pattern" || camera.videoCodec === "h265";

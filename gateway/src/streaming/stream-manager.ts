@@ -29,7 +29,8 @@ export class StreamManager {
   /** Starts alwaysOn cameras and the idle sweep. */
   start(): void {
     for (const camera of this.cameras.list()) {
-      if (camera.enabled && camera.alwaysOn) for (const name of renditionsOf(camera)) this.get(camera.id, name)?.acquire();
+      if (camera.enabled && camera.alwaysOn)
+        for (const name of renditionsOf(camera)) this.get(camera.id, name)?.acquire();
     }
     this.sweep();
   }

@@ -46,7 +46,7 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
   };
 
   router.get("/live/:token/index.m3u8", (req, res) => {
-    const decision = access.authorize(String(req.params.token));
+    const decision = access.authorize(req.params.token);
     if (!decision.ok) {
       deny(res, decision.status, decision.code, decision.message);
       return;
@@ -55,13 +55,18 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
       const r = streams.get(decision.camera.id, name);
       if (!r) return [];
       const h = r.health();
-      return [variantView(`${name}/index.m3u8`, r.stream, fallbackBandwidth[name], h.fps > 0 ? h.fps : undefined)];
+      return [
+        variantView(`${name}/index.m3u8`, r.stream, fallbackBandwidth[name], h.fps > 0 ? h.fps : undefined),
+      ];
     });
-    res.status(200).set({ "Content-Type": playlistType, "Cache-Control": "no-cache" }).send(writeMasterPlaylist(variants));
+    res
+      .status(200)
+      .set({ "Content-Type": playlistType, "Cache-Control": "no-cache" })
+      .send(writeMasterPlaylist(variants));
   });
 
   router.get("/live/:token/:rendition/index.m3u8", async (req, res) => {
-    const r = resolve(req, res, String(req.params.rendition));
+    const r = resolve(req, res, req.params.rendition);
     if (!r) return;
     const stream = r.stream;
     r.acquire();
@@ -76,7 +81,11 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
     const msnText = req.query._HLS_msn;
     const partText = req.query._HLS_part;
     if (msnText !== undefined) {
-      if (typeof msnText !== "string" || !uint.test(msnText) || (partText !== undefined && (typeof partText !== "string" || !uint.test(partText)))) {
+      if (
+        typeof msnText !== "string" ||
+        !uint.test(msnText) ||
+        (partText !== undefined && (typeof partText !== "string" || !uint.test(partText)))
+      ) {
         deny(res, 400, "bad_request", "_HLS_msn and _HLS_part must be non-negative integers");
         return;
       }
@@ -86,11 +95,15 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
       const lastMsn = last?.msn ?? 0;
       // RFC 8216bis §6.2.5.2: more than two segments ahead, or past the Advance Part Limit → 400 at once.
       const advancePartLimit = Math.ceil(3 / partTarget(stream, o));
-      if (msn > lastMsn + 2 || (part !== undefined && msn === lastMsn && last && part > last.index + advancePartLimit)) {
+      if (
+        msn > lastMsn + 2 ||
+        (part !== undefined && msn === lastMsn && last && part > last.index + advancePartLimit)
+      ) {
         deny(res, 400, "bad_request", "requested media sequence is too far ahead of the live edge");
         return;
       }
-      const reached = () => (part === undefined ? stream.hasReached(msn + 1, 0) : stream.hasReached(msn, part));
+      const reached = () =>
+        part === undefined ? stream.hasReached(msn + 1, 0) : stream.hasReached(msn, part);
       const waitMs = Math.min(o.blockingReloadMaxSeconds, 3 * targetDuration(stream)) * 1000;
       if (!(await stream.waitUntil(reached, waitMs))) {
         deny(res, 503, "stream_stalled", "the camera stream did not advance in time");
@@ -99,7 +112,9 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
     }
     const reports = streams
       .renditionsOf(r.cameraId)
-      .filter((other) => other !== r && other.stream.lastPart() !== undefined && other.supervisor.state === "live")
+      .filter(
+        (other) => other !== r && other.stream.lastPart() !== undefined && other.supervisor.state === "live",
+      )
       .map((other) => {
         const lp = other.stream.lastPart();
         return { uri: `../${other.name}/index.m3u8`, lastMsn: lp?.msn ?? 0, lastPart: lp?.index ?? 0 };
@@ -109,21 +124,24 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
   });
 
   router.get("/live/:token/:rendition/init/:file", (req, res) => {
-    const r = resolve(req, res, String(req.params.rendition));
+    const r = resolve(req, res, req.params.rendition);
     if (!r) return;
-    const m = /^(\d{1,9})\.mp4$/.exec(String(req.params.file));
+    const m = /^(\d{1,9})\.mp4$/.exec(req.params.file);
     const init = m ? r.stream.init(Number(m[1])) : undefined;
     if (!init) {
       deny(res, 404, "not_found", "no such init segment");
       return;
     }
-    res.status(200).set({ "Content-Type": "video/mp4", "Cache-Control": "private, max-age=600" }).send(init.data);
+    res
+      .status(200)
+      .set({ "Content-Type": "video/mp4", "Cache-Control": "private, max-age=600" })
+      .send(init.data);
   });
 
   router.get("/live/:token/:rendition/part/:file", async (req, res) => {
-    const r = resolve(req, res, String(req.params.rendition));
+    const r = resolve(req, res, req.params.rendition);
     if (!r) return;
-    const m = /^(\d{1,12})\.m4s$/.exec(String(req.params.file));
+    const m = /^(\d{1,12})\.m4s$/.exec(req.params.file);
     if (!m) {
       deny(res, 404, "not_found", "no such part");
       return;
@@ -140,13 +158,16 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
       deny(res, 404, "not_found", "part is not (or no longer) available");
       return;
     }
-    res.status(200).set({ "Content-Type": "video/mp4", "Cache-Control": "private, max-age=60" }).send(part.data);
+    res
+      .status(200)
+      .set({ "Content-Type": "video/mp4", "Cache-Control": "private, max-age=60" })
+      .send(part.data);
   });
 
   router.get("/live/:token/:rendition/seg/:file", (req, res) => {
-    const r = resolve(req, res, String(req.params.rendition));
+    const r = resolve(req, res, req.params.rendition);
     if (!r) return;
-    const m = /^(\d{1,9})\.m4s$/.exec(String(req.params.file));
+    const m = /^(\d{1,9})\.m4s$/.exec(req.params.file);
     const data = m ? r.stream.segmentBytes(Number(m[1])) : undefined;
     if (!data) {
       deny(res, 404, "not_found", "segment is not (or no longer) available");

@@ -21,7 +21,11 @@ export function partTarget(stream: LiveStream, t: HlsTiming): number {
 }
 
 /** Snapshot of a LiveStream as a media playlist view (pure; the text comes from playlist-writer). */
-export function mediaView(stream: LiveStream, t: HlsTiming, reports: MediaPlaylistView["renditionReports"] = []): MediaPlaylistView {
+export function mediaView(
+  stream: LiveStream,
+  t: HlsTiming,
+  reports: MediaPlaylistView["renditionReports"] = [],
+): MediaPlaylistView {
   const target = targetDuration(stream);
   const pt = partTarget(stream, t);
   const segs = stream.segments;
@@ -45,7 +49,10 @@ export function mediaView(stream: LiveStream, t: HlsTiming, reports: MediaPlayli
       initId: s.initId,
       discontinuity: s.discontinuity,
       complete: s.complete,
-      parts: i >= firstWithParts ? s.parts.map((p) => ({ seq: p.seq, duration: p.duration, independent: p.independent })) : undefined,
+      parts:
+        i >= firstWithParts
+          ? s.parts.map((p) => ({ seq: p.seq, duration: p.duration, independent: p.independent }))
+          : undefined,
     })),
     preloadHintSeq: stream.isEnded ? undefined : stream.nextPartSeq,
     renditionReports: reports,
@@ -53,7 +60,12 @@ export function mediaView(stream: LiveStream, t: HlsTiming, reports: MediaPlayli
 }
 
 /** What the master playlist says of one rendition, from what its stream has shown so far. */
-export function variantView(uri: string, stream: LiveStream, fallbackBandwidth: number, fps: number | undefined): VariantView {
+export function variantView(
+  uri: string,
+  stream: LiveStream,
+  fallbackBandwidth: number,
+  fps: number | undefined,
+): VariantView {
   const init = stream.current;
   const recent = stream.recent(5000);
   const measured = (recent.bytes * 8) / recent.seconds;

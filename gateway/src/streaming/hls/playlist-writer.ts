@@ -50,7 +50,8 @@ export function writeMediaPlaylist(v: MediaPlaylistView): string {
     `#EXT-X-PART-INF:PART-TARGET=${d3(v.partTarget)}`,
     `#EXT-X-MEDIA-SEQUENCE:${String(v.mediaSequence)}`,
   ];
-  if (v.discontinuitySequence > 0) out.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${String(v.discontinuitySequence)}`);
+  if (v.discontinuitySequence > 0)
+    out.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${String(v.discontinuitySequence)}`);
   let initId: number | undefined;
   v.segments.forEach((s, i) => {
     if (s.discontinuity && i > 0) out.push("#EXT-X-DISCONTINUITY");
@@ -58,15 +59,21 @@ export function writeMediaPlaylist(v: MediaPlaylistView): string {
       out.push(`#EXT-X-MAP:URI="${initUri(s.initId)}"`);
       initId = s.initId;
     }
-    if (i === 0 || s.discontinuity) out.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.programDateTime).toISOString()}`);
+    if (i === 0 || s.discontinuity)
+      out.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.programDateTime).toISOString()}`);
     for (const p of s.parts ?? []) {
-      out.push(`#EXT-X-PART:DURATION=${d3(p.duration)},URI="${partUri(p.seq)}"${p.independent ? ",INDEPENDENT=YES" : ""}`);
+      out.push(
+        `#EXT-X-PART:DURATION=${d3(p.duration)},URI="${partUri(p.seq)}"${p.independent ? ",INDEPENDENT=YES" : ""}`,
+      );
     }
     if (s.complete) out.push(`#EXTINF:${d3(s.duration)},`, segmentUri(s.msn));
   });
-  if (v.preloadHintSeq !== undefined) out.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partUri(v.preloadHintSeq)}"`);
+  if (v.preloadHintSeq !== undefined)
+    out.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partUri(v.preloadHintSeq)}"`);
   for (const r of v.renditionReports) {
-    out.push(`#EXT-X-RENDITION-REPORT:URI="${r.uri}",LAST-MSN=${String(r.lastMsn)},LAST-PART=${String(r.lastPart)}`);
+    out.push(
+      `#EXT-X-RENDITION-REPORT:URI="${r.uri}",LAST-MSN=${String(r.lastMsn)},LAST-PART=${String(r.lastPart)}`,
+    );
   }
   return out.join("\n") + "\n";
 }

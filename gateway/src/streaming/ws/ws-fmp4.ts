@@ -24,7 +24,13 @@ const pathPattern = /^\/live\/([A-Za-z0-9_.-]{1,512})(?:\/(main|sub))?\/ws$/;
  * fragments. A slow viewer is never buffered without bound: it skips to the next keyframe, and is dropped
  * after repeated skips.
  */
-export function attachWsFmp4(server: Server, streams: StreamManager, access: MediaAccess, log: Logger, o: WsOptions): WebSocketServer {
+export function attachWsFmp4(
+  server: Server,
+  streams: StreamManager,
+  access: MediaAccess,
+  log: Logger,
+  o: WsOptions,
+): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
   wss.on("error", (err) => {
     log.warn({ err }, "websocket server error");
@@ -48,7 +54,7 @@ export function attachWsFmp4(server: Server, streams: StreamManager, access: Med
       return;
     }
     const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
-    const name = (m[2] ?? query.get("rendition") ?? "main") as string;
+    const name = m[2] ?? query.get("rendition") ?? "main";
     const rendition = name === "main" || name === "sub" ? streams.get(decision.camera.id, name) : undefined;
     if (!rendition) {
       reject(socket, 404, "Not Found");
@@ -59,7 +65,12 @@ export function attachWsFmp4(server: Server, streams: StreamManager, access: Med
     });
   });
 
-  const serve = (ws: WebSocket, token: string, rendition: NonNullable<ReturnType<StreamManager["get"]>>, cameraId: string) => {
+  const serve = (
+    ws: WebSocket,
+    token: string,
+    rendition: NonNullable<ReturnType<StreamManager["get"]>>,
+    cameraId: string,
+  ) => {
     ws.on("error", (err) => {
       log.debug({ err }, "viewer websocket error");
     });
@@ -72,7 +83,15 @@ export function attachWsFmp4(server: Server, streams: StreamManager, access: Med
       if (ws.readyState === ws.OPEN) ws.send(data);
     };
     const sendInit = (init: { codecs: string; width: number; height: number; data: Buffer }) => {
-      send(JSON.stringify({ type: "init", codecs: init.codecs, width: init.width, height: init.height, rendition: rendition.name }));
+      send(
+        JSON.stringify({
+          type: "init",
+          codecs: init.codecs,
+          width: init.width,
+          height: init.height,
+          rendition: rendition.name,
+        }),
+      );
       send(init.data);
       skipping = false;
     };
@@ -125,5 +144,7 @@ export function attachWsFmp4(server: Server, streams: StreamManager, access: Med
 
 function reject(socket: Duplex, status: number, reason: string): void {
   const text = status === 404 ? "Not Found" : status === 401 ? "Unauthorized" : "Forbidden";
-  socket.end(`HTTP/1.1 ${String(status)} ${text}\r\nConnection: close\r\nX-Pantau-Reason: ${reason}\r\nContent-Length: 0\r\n\r\n`);
+  socket.end(
+    `HTTP/1.1 ${String(status)} ${text}\r\nConnection: close\r\nX-Pantau-Reason: ${reason}\r\nContent-Length: 0\r\n\r\n`,
+  );
 }

@@ -1,0 +1,102 @@
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
+
+let gw: TestGateway;
+
+beforeAll(async () => {
+  gw = await startTestGateway({}, { keepData: true });
+});
+
+afterAll(async () => {
+  await gw.close();
+  rmSync(gw.dataDir, { recursive: true, force: true });
+});
+
+const post = (path: string, body: string, type = "application/json") =>
+  fetch(`${gw.url}${path}`, { method: "POST", headers: { "content-type": type }, body });
+
+describe("camera API: bad input gets a clear 4xx and changes nothing", () => {
+  it.each([
+    ["file:///etc/passwd", "source.url"],
+    ["concat:rtsp://a/x|rtsp://b/y", "source.url"],
+    ["http://127.0.0.1:1/x.mjpg", "source.url"],
+    ["garbage", "source.url"],
+    ["rtsp://host/a b", "source.url"],
+  ])("refuses %s without starting a process", async (url, field) => {
+    const before = (await (await fetch(`${gw.url}/api/cameras`)).json()) as { cameras: unknown[] };
+    const res = await post(
+      "/api/cameras",
+      JSON.stringify({ name: "Kelas X", source: { kind: "rtsp", url } }),
+    );
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; field: string; message: string } };
+    expect(body.error).toMatchObject({ code: "invalid_input", field });
+    expect(body.error.message.length).toBeGreaterThan(5);
+    const after = (await (await fetch(`${gw.url}/api/cameras`)).json()) as { cameras: unknown[] };
+    expect(after.cameras).toEqual(before.cameras);
+    expect(gw.spawner.count).toBe(0);
+  });
+
+  it("answers malformed JSON with 400, an oversized body with 413, a missing camera with 404", async () => {
+    const bad = await post("/api/cameras", "{not json");
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("invalid_json");
+    const big = await post("/api/cameras", JSON.stringify({ name: "x".repeat(200_000) }));
+    expect(big.status).toBe(413);
+    expect((await fetch(`${gw.url}/api/cameras/..%2f..%2fetc`)).status).toBe(404);
+    expect((await fetch(`${gw.url}/api/cameras/cam_nope`, { method: "DELETE" })).status).toBe(404);
+    expect((await fetch(`${gw.url}/api/watch/cam_nope`, { method: "POST" })).status).toBe(404);
+  });
+
+  it("keeps cameras across a restart and never shows or stores the password in clear", async () => {
+    const { id } = await gw.addCamera({
+      name: "Kelas 3C",
+      source: { kind: "rtsp", url: "rtsp://operator:Rahasia-123@127.0.0.1:1/stream1" },
+    });
+    const shown = await (await fetch(`${gw.url}/api/cameras/${id}`)).text();
+    expect(shown).not.toContain("Rahasia-123");
+    expect(JSON.parse(shown)).toMatchObject({
+      source: { url: "rtsp://127.0.0.1:1/stream1", username: "operator", hasPassword: true },
+    });
+    await gw.close();
+    const db = new Database(join(gw.dataDir, "pantau.db"), { readonly: true });
+    const row = db.prepare("SELECT * FROM cameras WHERE id = ?").get(id);
+    db.close();
+    expect(JSON.stringify(row)).not.toContain("Rahasia-123");
+    expect(readFileSync(join(gw.dataDir, "pantau.db")).includes("Rahasia-123")).toBe(false);
+    gw = await startTestGateway({}, { dataDir: gw.dataDir, keepData: true });
+    const list = (await (await fetch(`${gw.url}/api/cameras`)).json()) as {
+      cameras: { id: string; name: string }[];
+    };
+    expect(list.cameras.map((c) => c.name)).toContain("Kelas 3C");
+  });
+
+  it("applies an edit and a delete", async () => {
+    const { id } = await gw.addCamera({
+      name: "Kelas 4D",
+      source: { kind: "rtsp", url: "rtsp://127.0.0.1:1/a" },
+    });
+    const patched = await fetch(`${gw.url}/api/cameras/${id}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Kelas 4E", enabled: false }),
+    });
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({ name: "Kelas 4E", enabled: false });
+    expect((await fetch(`${gw.url}/api/watch/${id}`, { method: "POST" })).status).toBe(404);
+    expect((await fetch(`${gw.url}/api/cameras/${id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await fetch(`${gw.url}/api/cameras/${id}`)).status).toBe(404);
+  });
+
+  it("serves health and security headers with a CSP that allows no inline script", async () => {
+    const res = await fetch(`${gw.url}/healthz`);
+    expect(await res.json()).toEqual({ ok: true });
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-inline'; script");
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
