@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  url: string;
+  demoUrl: string | undefined;
+  stdout: string[];
+  stderr: string[];
+  dataDir: string;
+  /** Resolves with the exit code/signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  cleanup(): Promise<void>;
+}
+
+/** The gateway as `npm start` runs it (tsx gateway/src/main.ts), in its own process, on a free port. */
+export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), "pantau-proc-"));
+  const child = spawn(join(root, "node_modules/.bin/tsx"), ["gateway/src/main.ts"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PANTAU_DATA_DIR: dataDir,
+      PANTAU_HTTP_HOST: "127.0.0.1",
+      PANTAU_HTTP_PORT: "0",
+      PANTAU_LOG_LEVEL: "info",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once("exit", (code, signal) => resolve({ code, signal }));
+  });
+  child.stderr.setEncoding("utf8").on("data", (t: string) => stderr.push(t));
+  const ready = new Promise<{ url: string; demoUrl: string | undefined }>((resolve, reject) => {
+    let buf = "";
+    child.stdout.setEncoding("utf8").on("data", (t: string) => {
+      buf += t;
+      stdout.push(t);
+      const url = /Pantau ready at (\S+)/.exec(buf)?.[1];
+      if (url && (env.PANTAU_DEMO === "0" || /Demo parent link: (\S+)/.test(buf)))
+        resolve({ url, demoUrl: /Demo parent link: (\S+)/.exec(buf)?.[1] });
+    });
+    void exited.then(({ code }) =>
+      reject(new Error(`gateway exited (${String(code)}) before ready:\n${stderr.join("")}`)),
+    );
+    setTimeout(() => reject(new Error(`gateway not ready after 30 s:\n${stderr.join("")}`)), 30_000).unref();
+  });
+  const { url, demoUrl } = await ready;
+  return {
+    child,
+    url,
+    demoUrl,
+    stdout,
+    stderr,
+    dataDir,
+    exited,
+    cleanup: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
