@@ -6,7 +6,6 @@ const base: Omit<FfmpegJob, "source"> = {
   rendition: "main",
   video: { mode: "copy" },
   audio: false,
-  partTargetSeconds: 0.2,
   rtspTimeoutSeconds: 5,
 };
 const cam = {
@@ -18,9 +17,7 @@ const output = [
   "-f",
   "mp4",
   "-movflags",
-  "+frag_keyframe+empty_moov+default_base_moof",
-  "-frag_duration",
-  "200000",
+  "+frag_keyframe+empty_moov+default_base_moof+frag_every_frame",
   "-flush_packets",
   "1",
   "pipe:1",

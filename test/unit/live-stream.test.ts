@@ -24,7 +24,7 @@ const frag = (keyframe: boolean, seconds = 0.2): Fragment => ({
 
 function streamWith(gops: number, partsPerGop = 5, windowSeconds = 10) {
   let now = 1_000_000;
-  const s = new LiveStream({ windowSeconds, maxSegmentSeconds: 6, now: () => now });
+  const s = new LiveStream({ windowSeconds, partTargetSeconds: 0.2, maxSegmentSeconds: 6, now: () => now });
   s.pushInit(init);
   for (let g = 0; g < gops; g++) {
     for (let p = 0; p < partsPerGop; p++) {
@@ -53,8 +53,44 @@ describe("LiveStream", () => {
     expect(s.nextPartSeq).toBe(15);
   });
 
+  it("groups per-frame fragments into parts of the part target, sending every frame at once", () => {
+    const s = new LiveStream({
+      windowSeconds: 10,
+      partTargetSeconds: 0.2,
+      maxSegmentSeconds: 6,
+      now: () => 0,
+    });
+    const frames: boolean[] = [];
+    s.subscribe((e) => {
+      if (e.type === "fragment") frames.push(e.keyframe);
+    });
+    s.pushInit(init);
+    for (let i = 0; i < 27; i++) s.pushFragment({ ...frag(i % 25 === 0, 0.04), sampleCount: 1 });
+    expect(frames).toHaveLength(27);
+    expect(s.segments.map((x) => x.parts.map((p) => [p.sampleCount, p.independent]))).toEqual([
+      [
+        [5, true],
+        [5, false],
+        [5, false],
+        [5, false],
+        [5, false],
+      ],
+      [],
+    ]);
+    expect(s.part(0)?.data.length).toBe(5000);
+    expect(s.part(0)?.duration).toBeCloseTo(0.2);
+    // The two frames of the part being filled are in the GOP cache already, though no part holds them yet.
+    expect(s.gop()?.data).toHaveLength(2);
+    expect(s.nextPartSeq).toBe(5);
+  });
+
   it("drops leading fragments until the first keyframe", () => {
-    const s = new LiveStream({ windowSeconds: 10, maxSegmentSeconds: 6, now: () => 0 });
+    const s = new LiveStream({
+      windowSeconds: 10,
+      partTargetSeconds: 0.2,
+      maxSegmentSeconds: 6,
+      now: () => 0,
+    });
     s.pushInit(init);
     s.pushFragment(frag(false));
     expect(s.lastPart()).toBeUndefined();
@@ -78,7 +114,7 @@ describe("LiveStream", () => {
     s.pushFragment(frag(true));
     s.pushFragment(frag(false));
     const gop = s.gop();
-    expect(gop?.parts.map((p) => p.seq)).toEqual([10, 11]);
+    expect(gop?.data).toEqual([s.part(10)?.data, s.part(11)?.data]);
     expect(gop?.init.codecs).toBe("avc1.64001e");
   });
 

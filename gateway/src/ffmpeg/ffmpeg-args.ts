@@ -8,7 +8,6 @@ export interface FfmpegJob {
   /** copy keeps the camera's H.264 untouched; transcode is for H.265 sources and the test pattern. */
   video: { mode: "copy" } | { mode: "transcode"; encoder: H264Encoder };
   audio: boolean;
-  partTargetSeconds: number;
   rtspTimeoutSeconds: number;
 }
 
@@ -95,7 +94,7 @@ function videoArgs(job: FfmpegJob): string[] {
 /**
  * The exact ffmpeg argv for one camera rendition (design.md, "Data flow"): always -nostdin, RTSP over TCP
  * with a socket timeout and a protocol allow-list; video copied when it is H.264; audio dropped unless
- * enabled (then AAC); fragmented MP4 on stdout with a fragment at every keyframe and every part target.
+ * enabled (then AAC); fragmented MP4 on stdout, one fragment per frame.
  */
 export function buildFfmpegArgs(job: FfmpegJob): string[] {
   const audio =
@@ -112,12 +111,11 @@ export function buildFfmpegArgs(job: FfmpegJob): string[] {
     ...audio,
     "-f",
     "mp4",
-    // empty_moov: init first; frag_keyframe + frag_duration: a part at each keyframe and every part target;
-    // default_base_moof: self-contained fragments that MSE and HLS both accept.
+    // empty_moov: init first; frag_every_frame: one fragment per frame, so WebSocket viewers get each frame
+    // at once and the packager groups frames into LL-HLS parts itself; default_base_moof: self-contained
+    // fragments that MSE and HLS both accept.
     "-movflags",
-    "+frag_keyframe+empty_moov+default_base_moof",
-    "-frag_duration",
-    String(Math.round(job.partTargetSeconds * 1_000_000)),
+    "+frag_keyframe+empty_moov+default_base_moof+frag_every_frame",
     "-flush_packets",
     "1",
     "pipe:1",

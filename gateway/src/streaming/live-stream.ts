@@ -1,6 +1,9 @@
 import type { Fragment, InitSegment } from "./fmp4/fmp4-types.js";
 
-/** One LL-HLS partial segment: exactly one ffmpeg fragment (moof+mdat). */
+/**
+ * One LL-HLS partial segment: the ffmpeg fragments (one per frame, moof+mdat each) of ~partTarget seconds.
+ * RFC 8216bis §3.1.2 allows a partial segment to hold several fragments.
+ */
 export interface Part {
   /** Global part number within this stream; part URIs use it, so the next one is always known (preload hint). */
   seq: number;
@@ -10,8 +13,17 @@ export interface Part {
   duration: number;
   independent: boolean;
   sampleCount: number;
-  /** Wall-clock ms when the fragment reached the gateway. */
+  /** Wall-clock ms when its last fragment reached the gateway. */
   ingestTime: number;
+}
+
+/** The part being filled; its fragments already went out to WebSocket viewers. */
+interface OpenPart {
+  fragments: Buffer[];
+  duration: number;
+  samples: number;
+  independent: boolean;
+  lastFragmentDuration: number;
 }
 
 export interface Segment {
@@ -30,10 +42,16 @@ export interface InitEntry extends InitSegment {
   id: number;
 }
 
-export type LiveEvent = { type: "init"; init: InitEntry } | { type: "part"; part: Part; segment: Segment };
+export type LiveEvent =
+  | { type: "init"; init: InitEntry }
+  /** Every frame as it arrives: what WebSocket viewers get, before any part is complete. */
+  | { type: "fragment"; data: Buffer; keyframe: boolean }
+  | { type: "part"; part: Part; segment: Segment };
 
 export interface LiveStreamOptions {
   windowSeconds: number;
+  /** Parts close once they hold this much video (never more, at a constant frame rate). */
+  partTargetSeconds: number;
   /** A segment without a keyframe for this long is cut anyway (then it does not start independent). */
   maxSegmentSeconds: number;
   now: () => number;
@@ -60,12 +78,14 @@ export class LiveStream {
   private maxSegmentDuration = 0;
   private maxPartDuration = 0;
   private ended = false;
+  private open: OpenPart | undefined;
   current: InitEntry | undefined;
 
   constructor(private readonly opts: LiveStreamOptions) {}
 
   /** A new ffmpeg output began: new init, and the next segment is a discontinuity if one came before. */
   pushInit(init: InitSegment): void {
+    this.closeOpenPart(this.opts.now());
     this.closeOpenSegment();
     const entry: InitEntry = { ...init, id: ++this.initCounter };
     this.inits.set(entry.id, entry);
@@ -82,9 +102,11 @@ export class LiveStream {
     // A segment must start at a keyframe to be playable on its own; drop leading non-keyframe fragments.
     if (this.awaitingKeyframe && !f.keyframe) return;
     this.awaitingKeyframe = false;
-    let seg = this.openSegment();
     const now = this.opts.now();
-    if (seg && (f.keyframe || seg.duration >= this.opts.maxSegmentSeconds) && seg.parts.length > 0) {
+    let seg = this.openSegment();
+    const segDuration = (seg?.duration ?? 0) + (this.open?.duration ?? 0);
+    if (seg && (f.keyframe || segDuration >= this.opts.maxSegmentSeconds)) {
+      this.closeOpenPart(now);
       this.closeOpenSegment();
       seg = undefined;
     }
@@ -101,22 +123,21 @@ export class LiveStream {
       this.pendingDiscontinuity = false;
       this.segs.push(seg);
     }
-    const part: Part = {
-      seq: this.nextSeq++,
-      msn: seg.msn,
-      index: seg.parts.length,
-      data: f.data,
-      duration: f.durationSeconds,
+    this.open ??= {
+      fragments: [],
+      duration: 0,
+      samples: 0,
       independent: f.keyframe,
-      sampleCount: f.sampleCount,
-      ingestTime: now,
+      lastFragmentDuration: 0,
     };
-    seg.parts.push(part);
-    seg.duration += part.duration;
-    this.maxPartDuration = Math.max(this.maxPartDuration, part.duration);
-    this.partsBySeq.set(part.seq, part);
-    this.trim();
-    this.emit({ type: "part", part, segment: seg });
+    this.open.fragments.push(f.data);
+    this.open.duration += f.durationSeconds;
+    this.open.samples += f.sampleCount;
+    this.open.lastFragmentDuration = f.durationSeconds;
+    this.emit({ type: "fragment", data: f.data, keyframe: f.keyframe });
+    // Close the part when one more frame of the same length would overrun the target.
+    if (this.open.duration + this.open.lastFragmentDuration > this.opts.partTargetSeconds + 0.001)
+      this.closeOpenPart(now);
   }
 
   /**
@@ -128,6 +149,7 @@ export class LiveStream {
     this.partsBySeq.clear();
     this.inits.clear();
     this.segmentData.clear();
+    this.open = undefined;
     this.current = undefined;
     this.pendingDiscontinuity = false;
     this.awaitingKeyframe = true;
@@ -137,6 +159,7 @@ export class LiveStream {
 
   /** The stream stopped: wake every waiter so blocked requests answer now. */
   end(): void {
+    this.closeOpenPart(this.opts.now());
     this.closeOpenSegment();
     this.ended = true;
     this.wake();
@@ -188,12 +211,21 @@ export class LiveStream {
     return data;
   }
 
-  /** The GOP cache: the init and every part since the last keyframe, so a new viewer starts at once. */
-  gop(): { init: InitEntry; parts: Part[] } | undefined {
+  /**
+   * The GOP cache: the init and every fragment since the last keyframe (closed parts of the open segment
+   * plus the part being filled), so a new WebSocket viewer starts at once, never waiting for a keyframe.
+   */
+  gop(): { init: InitEntry; data: Buffer[] } | undefined {
     const seg = this.segs.at(-1);
-    if (!this.current || !seg || seg.initId !== this.current.id) return undefined;
+    if (!this.current || !seg || seg.initId !== this.current.id || seg.complete) return undefined;
     const from = seg.parts.findLastIndex((p) => p.independent);
-    return from < 0 ? undefined : { init: this.current, parts: seg.parts.slice(from) };
+    const open = this.open;
+    if (open?.independent) return { init: this.current, data: [...open.fragments] };
+    if (from < 0) return undefined;
+    return {
+      init: this.current,
+      data: [...seg.parts.slice(from).map((p) => p.data), ...(open?.fragments ?? [])],
+    };
   }
 
   /** Position of the newest part, or undefined before the first. */
@@ -234,21 +266,26 @@ export class LiveStream {
     return () => this.listeners.delete(listener);
   }
 
-  /** Bytes and samples that arrived in the last `ms`, for fps and bitrate. */
+  /** Bytes and samples that arrived in the last `ms` (or since the stream began, if that is shorter). */
   recent(ms: number): { bytes: number; samples: number; seconds: number } {
-    const since = this.opts.now() - ms;
+    const now = this.opts.now();
+    const since = now - ms;
+    const first = this.segs[0]?.parts[0];
+    const seconds = first
+      ? Math.max(1, Math.min(ms, now - first.ingestTime + first.duration * 1000)) / 1000
+      : ms / 1000;
     let bytes = 0;
     let samples = 0;
     for (let i = this.segs.length - 1; i >= 0; i--) {
       const parts = (this.segs[i] as Segment).parts;
       for (let j = parts.length - 1; j >= 0; j--) {
         const p = parts[j] as Part;
-        if (p.ingestTime < since) return { bytes, samples, seconds: ms / 1000 };
+        if (p.ingestTime < since) return { bytes, samples, seconds };
         bytes += p.data.length;
         samples += p.sampleCount;
       }
     }
-    return { bytes, samples, seconds: ms / 1000 };
+    return { bytes, samples, seconds };
   }
 
   /** Bytes held in memory (parts plus cached whole segments). */
@@ -257,6 +294,29 @@ export class LiveStream {
     for (const p of this.partsBySeq.values()) n += p.data.length;
     for (const d of this.segmentData.values()) n += d.length;
     return n;
+  }
+
+  private closeOpenPart(now: number): void {
+    const open = this.open;
+    const seg = this.openSegment();
+    this.open = undefined;
+    if (!open || !seg) return;
+    const part: Part = {
+      seq: this.nextSeq++,
+      msn: seg.msn,
+      index: seg.parts.length,
+      data: open.fragments.length === 1 ? (open.fragments[0] as Buffer) : Buffer.concat(open.fragments),
+      duration: open.duration,
+      independent: open.independent,
+      sampleCount: open.samples,
+      ingestTime: now,
+    };
+    seg.parts.push(part);
+    seg.duration += part.duration;
+    this.maxPartDuration = Math.max(this.maxPartDuration, part.duration);
+    this.partsBySeq.set(part.seq, part);
+    this.trim();
+    this.emit({ type: "part", part, segment: seg });
   }
 
   private openSegment(): Segment | undefined {

@@ -59,6 +59,7 @@ export class Rendition {
     const rlog = contextLogger(log, `cam ${camera.name}/${name}`);
     this.stream = new LiveStream({
       windowSeconds: settings.windowSeconds,
+      partTargetSeconds: settings.partTargetSeconds,
       maxSegmentSeconds: 6,
       now: () => clock.now(),
     });
@@ -70,7 +71,6 @@ export class Rendition {
           rendition: name,
           video: this.transcode ? { mode: "transcode", encoder: settings.encoder } : { mode: "copy" },
           audio: this.camera.audio,
-          partTargetSeconds: settings.partTargetSeconds,
           rtspTimeoutSeconds: settings.rtspTimeoutSeconds,
         }),
       secrets: () => (this.camera.source.kind === "rtsp" ? [this.camera.source.password] : []),

@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { MediaAccess } from "../../access/media-access.js";
 import type { Logger } from "../../log/logger.js";
-import type { LiveEvent, Part } from "../live-stream.js";
+import type { LiveEvent } from "../live-stream.js";
 import type { StreamManager } from "../stream-manager.js";
 
 export interface WsOptions {
@@ -20,8 +20,8 @@ const pathPattern = /^\/live\/([A-Za-z0-9_.-]{1,512})(?:\/(main|sub))?\/ws$/;
 
 /**
  * WebSocket fMP4 for MSE (`/live/<token>/ws`, or `/live/<token>/<rendition>/ws`): a JSON header
- * `{type:"init", codecs, width, height}`, the init segment, the GOP cache from the last keyframe, then live
- * fragments. A slow viewer is never buffered without bound: it skips to the next keyframe, and is dropped
+ * `{type:"init", codecs, width, height}`, the init segment, the GOP cache from the last keyframe, then every
+ * frame's fragment the moment ffmpeg writes it (not per HLS part: that is what makes it sub-second). A slow viewer is never buffered without bound: it skips to the next keyframe, and is dropped
  * after repeated skips.
  */
 export function attachWsFmp4(
@@ -95,7 +95,7 @@ export function attachWsFmp4(
       send(init.data);
       skipping = false;
     };
-    const sendPart = (part: Part) => {
+    const sendFragment = (data: Buffer, keyframe: boolean) => {
       if (ws.bufferedAmount > o.maxBufferedBytes) {
         if (!skipping) {
           skipping = true;
@@ -109,23 +109,23 @@ export function attachWsFmp4(
       }
       if (skipping) {
         // Resume only at a keyframe, so the decoder never sees a fragment whose references were dropped.
-        if (!part.independent) return;
+        if (!keyframe) return;
         skipping = false;
-      } else if (part.independent) {
+      } else if (keyframe) {
         skips = 0;
       }
-      send(part.data);
+      send(data);
     };
     const onEvent = (e: LiveEvent) => {
       if (e.type === "init") sendInit(e.init);
-      else sendPart(e.part);
+      else if (e.type === "fragment") sendFragment(e.data, e.keyframe);
     };
     rendition.wsOpened();
     const unsubscribe = rendition.stream.subscribe(onEvent);
     const gop = rendition.stream.gop();
     if (gop) {
       sendInit(gop.init);
-      for (const p of gop.parts) send(p.data);
+      for (const d of gop.data) send(d);
     }
     // Re-authorize every second: a revoked session, a paused classroom or a removed camera cuts the viewer.
     const recheck = setInterval(() => {
