@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 
-/** Debian's Chromium, headless, with nothing that reaches out to the network (see design.md, "Real parts"). */
+/**
+ * Debian's Chromium, headless, with nothing that reaches out to the network (see design.md, "Real parts").
+ * Playwright gives it a fresh temporary profile.
+ */
 export async function launchChromium(): Promise<Browser & { cleanup(): Promise<void> }> {
-  const profile = mkdtempSync(join(tmpdir(), "pantau-chromium-"));
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: [
@@ -18,13 +17,11 @@ export async function launchChromium(): Promise<Browser & { cleanup(): Promise<v
       "--disable-quic",
       "--no-first-run",
       "--autoplay-policy=no-user-gesture-required",
-      `--user-data-dir=${profile}`,
     ],
   });
   return Object.assign(browser, {
     cleanup: async () => {
       await browser.close();
-      rmSync(profile, { recursive: true, force: true });
     },
   });
 }

@@ -32,9 +32,9 @@ const rtspIn = (url: string, protocols = "rtsp,rtp,udp,tcp") => [
   "-fflags",
   "+nobuffer",
   "-analyzeduration",
-  "1000000",
+  "100000",
   "-probesize",
-  "500000",
+  "32768",
   "-i",
   url,
 ];
@@ -154,6 +154,12 @@ describe("buildFfmpegArgs", () => {
   ];
   it.each(cases)("%s", (_name, job, expected) => {
     expect(buildFfmpegArgs(job)).toEqual(expected);
+  });
+
+  it("probes thoroughly when asked (a camera whose SDP lacks SPS/PPS)", () => {
+    const args = buildFfmpegArgs({ ...base, probe: "thorough", source: cam });
+    expect(args[args.indexOf("-analyzeduration") + 1]).toBe("2000000");
+    expect(args[args.indexOf("-probesize") + 1]).toBe("1000000");
   });
 
   it("selects each hardware encoder by name", () => {

@@ -93,6 +93,32 @@ describe("RenditionSupervisor", () => {
     expect(sup.health().lastError).toMatch(/no fragment for 5 s/);
   });
 
+  // ffmpeg 5.1 kept writing fragments after a camera's clock jumped back, with every DTS rewritten to
+  // previous+1: bytes flowed, the picture froze, and a freshness check alone never fired.
+  it("detects a stall when fragments keep coming but their timestamps stop advancing", async () => {
+    const { sup, spawner, clock, goLive } = setup({ stallSeconds: 3 });
+    sup.start();
+    await goLive();
+    // A fragment with a near-zero duration, as ffmpeg writes them after the jump.
+    const frozen = Buffer.from(fragments[1] as Buffer);
+    for (let i = 0; i < 5; i++) {
+      spawner.last.stdout.write(fragments[1 + (i % 4)]);
+      await flush();
+      clock.advance(200);
+    }
+    expect(sup.state).toBe("live");
+    const states: string[] = [];
+    sup.onStateChange((s) => states.push(s));
+    for (let i = 0; i < 30 && sup.state === "live"; i++) {
+      // Same bytes but the supervisor is told the durations: feed real fragments at 1/10 of real time.
+      spawner.last.stdout.write(frozen);
+      await flush();
+      clock.advance(2000);
+    }
+    expect(states[0]).toBe("stalled");
+    expect(sup.health().lastError).toMatch(/timestamps stopped advancing/);
+  });
+
   it("treats ffmpeg exiting 0 (RTSP timeout) as a failure and backs off 1, 2, 5, 10, 30, 60, 60 s", () => {
     const { sup, spawner, clock } = setup();
     sup.start();

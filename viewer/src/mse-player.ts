@@ -8,8 +8,11 @@ export interface MsePlayerEvents {
   onClosed(code: number, reason: string): void;
 }
 
-/** How far behind the newest frame playback may drift before it is pulled back (seconds). */
-const targetLag = 0.15;
+/**
+ * How far behind the newest buffered frame playback aims to be (seconds). Frames arrive one by one (a
+ * fragment per frame), so two frames of slack absorb the jitter without stalling.
+ */
+const targetLag = 0.08;
 const jumpLag = 1.5;
 
 export class MsePlayer {
@@ -50,7 +53,7 @@ export class MsePlayer {
     };
     this.timer = window.setInterval(() => {
       this.followLiveEdge();
-    }, 250);
+    }, 100);
   }
 
   stop(): void {
@@ -122,7 +125,7 @@ export class MsePlayer {
     if (lag > jumpLag || v.currentTime < b.start(b.length - 1)) {
       v.currentTime = Math.max(b.start(b.length - 1), end - targetLag);
     }
-    v.playbackRate = lag > targetLag + 0.25 ? 1.1 : 1;
+    v.playbackRate = lag > targetLag + 0.12 ? 1.15 : lag > targetLag + 0.04 ? 1.05 : 1;
     if (v.paused) void v.play().catch(() => undefined);
     this.trim(false);
   }

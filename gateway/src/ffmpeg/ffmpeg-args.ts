@@ -9,6 +9,8 @@ export interface FfmpegJob {
   video: { mode: "copy" } | { mode: "transcode"; encoder: H264Encoder };
   audio: boolean;
   rtspTimeoutSeconds: number;
+  /** fast by default; thorough after a start that never produced an init segment. */
+  probe?: "fast" | "thorough";
 }
 
 /** Puts credentials into the URL at spawn time only; they are never stored in it. */
@@ -37,13 +39,15 @@ function inputArgs(job: FfmpegJob): string[] {
     String(Math.round(job.rtspTimeoutSeconds * 1_000_000)),
     "-protocol_whitelist",
     protocols,
-    // Start fast: the SDP carries SPS/PPS, so ffmpeg needs little probing (bench:startup measures this).
+    // Start fast: when the SDP carries SPS/PPS (sprop-parameter-sets) ffmpeg needs almost no probing, and
+    // the default probing cost ~1 s before the first byte (bench:startup). A camera whose SDP lacks them
+    // fails the fast probe once; the rendition then retries with thorough probing (rendition.ts).
     "-fflags",
     "+nobuffer",
     "-analyzeduration",
-    "1000000",
+    job.probe === "thorough" ? "2000000" : "100000",
     "-probesize",
-    "500000",
+    job.probe === "thorough" ? "1000000" : "32768",
     "-i",
     urlWithCredentials(url, source.username, source.password),
   ];

@@ -62,6 +62,9 @@ export class RenditionSupervisor {
   private stopWaiters: (() => void)[] = [];
   private readonly stateListeners = new Set<(s: RenditionState) => void>();
   private restartPending = false;
+  /** Seconds of video received in this run, and (wall, media) samples taken by the watchdog each second. */
+  private mediaSeconds = 0;
+  private progress: { wall: number; media: number }[] = [];
 
   constructor(
     private readonly spawner: ProcessSpawner,
@@ -152,6 +155,8 @@ export class RenditionSupervisor {
     const child = this.spawner.spawn(this.opts.ffmpegPath, args);
     this.child = child;
     this.lastFragment = undefined;
+    this.mediaSeconds = 0;
+    this.progress = [];
     const reader = new Fmp4BoxReader({
       onInit: (init) => {
         if (gen === this.generation) this.opts.onInit(init);
@@ -159,6 +164,7 @@ export class RenditionSupervisor {
       onFragment: (f) => {
         if (gen !== this.generation) return;
         this.lastFragment = this.clock.now();
+        this.mediaSeconds += f.durationSeconds;
         if (this.st === "starting") this.becomeLive(gen);
         this.opts.onFragment(f);
       },
@@ -195,20 +201,42 @@ export class RenditionSupervisor {
   }
 
   private becomeLive(gen: number): void {
+    // lastError stays: an operator wants to see why it restarted, after it recovered too.
     this.liveSince = this.clock.now();
-    this.error = undefined;
     this.transition("live", "first fragment");
     this.watch(gen);
   }
 
-  /** The stall watchdog: checks fragment freshness every second while live. */
+  /**
+   * The stall watchdog, every second while live. Two kinds of stall: no fragment at all for stallSeconds
+   * (ffmpeg alive but silent), or fragments whose timestamps stopped advancing — when a camera's clock
+   * jumps back, ffmpeg 5.1 with -c copy keeps writing but rewrites every DTS to previous+1 ("Non-monotonous
+   * DTS … changing to"), so the picture freezes while bytes keep flowing.
+   */
   private watch(gen: number): void {
     this.setTimer(gen, 1000, () => {
       if (this.st !== "live") return;
-      const age = this.clock.now() - (this.lastFragment ?? 0);
-      if (age > this.opts.stallSeconds * 1000) {
-        this.error = `no fragment for ${String(this.opts.stallSeconds)} s while ffmpeg was running`;
-        this.transition("stalled", this.error);
+      const now = this.clock.now();
+      const stallMs = this.opts.stallSeconds * 1000;
+      this.progress.push({ wall: now, media: this.mediaSeconds });
+      while (this.progress.length > 0 && now - (this.progress[0]?.wall ?? now) > stallMs)
+        this.progress.shift();
+      const oldest = this.progress[0];
+      const age = now - (this.lastFragment ?? 0);
+      let reason: string | undefined;
+      if (age > stallMs) {
+        reason = `no fragment for ${String(this.opts.stallSeconds)} s while ffmpeg was running`;
+      } else if (
+        age < 2000 &&
+        oldest &&
+        now - oldest.wall >= stallMs - 1000 &&
+        this.mediaSeconds - oldest.media < 0.25 * ((now - oldest.wall) / 1000)
+      ) {
+        reason = `video timestamps stopped advancing for ${String(this.opts.stallSeconds)} s (camera clock jumped back?)`;
+      }
+      if (reason !== undefined) {
+        this.error = reason;
+        this.transition("stalled", reason);
         this.endRun();
         if (this.child) this.terminate(this.child, "SIGKILL");
       } else {

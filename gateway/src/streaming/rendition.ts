@@ -43,6 +43,8 @@ export class Rendition {
   private readonly hlsViewers = new Map<string, number>();
   private lastUse: number;
   private transcode: boolean;
+  private gotInit = false;
+  private thoroughProbe = false;
 
   constructor(
     private camera: Camera,
@@ -72,11 +74,13 @@ export class Rendition {
           video: this.transcode ? { mode: "transcode", encoder: settings.encoder } : { mode: "copy" },
           audio: this.camera.audio,
           rtspTimeoutSeconds: settings.rtspTimeoutSeconds,
+          probe: this.thoroughProbe ? "thorough" : "fast",
         }),
       secrets: () => (this.camera.source.kind === "rtsp" ? [this.camera.source.password] : []),
       stallSeconds: settings.stallSeconds,
       startTimeoutSeconds: settings.startTimeoutSeconds,
       onInit: (init) => {
+        this.gotInit = true;
         const hevc = /^(hvc1|hev1)/.test(init.codecs);
         if (hevc && !this.transcode) {
           // Browsers (Chromium, Android) cannot decode H.265: switch this camera to transcoding.
@@ -92,6 +96,9 @@ export class Rendition {
         this.stream.pushFragment(f);
       },
       onRunEnd: () => {
+        // A run that never produced an init may have been cut short by the fast probe: probe thoroughly.
+        if (!this.gotInit && this.camera.source.kind === "rtsp") this.thoroughProbe = true;
+        this.gotInit = false;
         this.stream.end();
       },
     });

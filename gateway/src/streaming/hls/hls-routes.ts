@@ -62,7 +62,7 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
     res
       .status(200)
       .set({ "Content-Type": playlistType, "Cache-Control": "no-cache" })
-      .send(writeMasterPlaylist(variants));
+      .send(Buffer.from(writeMasterPlaylist(variants)));
   });
 
   router.get("/live/:token/:rendition/index.m3u8", async (req, res) => {
@@ -120,7 +120,10 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
         return { uri: `../${other.name}/index.m3u8`, lastMsn: lp?.msn ?? 0, lastPart: lp?.index ?? 0 };
       });
     const text = writeMediaPlaylist(mediaView(stream, o, reports));
-    res.status(200).set({ "Content-Type": playlistType, "Cache-Control": "no-cache" }).send(text);
+    res
+      .status(200)
+      .set({ "Content-Type": playlistType, "Cache-Control": "no-cache" })
+      .send(Buffer.from(text));
   });
 
   router.get("/live/:token/:rendition/init/:file", (req, res) => {
