@@ -56,6 +56,7 @@ export async function startGateway(
     rtspTimeoutSeconds: config.ffmpeg.rtspTimeoutSeconds,
     partTargetSeconds: config.streaming.partTargetSeconds,
     windowSeconds: config.streaming.windowSeconds,
+    partHoldBackFactor: config.streaming.partHoldBackFactor,
     stallSeconds: config.streaming.stallSeconds,
     startTimeoutSeconds: config.streaming.startTimeoutSeconds,
     idleStopSeconds: config.streaming.idleStopSeconds,

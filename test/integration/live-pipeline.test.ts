@@ -58,17 +58,23 @@ describe("live pipeline with the GStreamer test camera", () => {
   it("an LL-HLS client following blocking reloads gets every part, none missing", async () => {
     const w = await gw.watch(cameraId);
     const r = await followLlHls(w.hls.replace("index.m3u8", "main/index.m3u8"), 6000, { keepData: true });
-    expect(r.errors).toEqual([]);
-    expect(r.missing).toEqual([]);
+    const summary = JSON.stringify({
+      ...r,
+      data: r.data.length,
+      init: r.init?.length,
+      delaysMs: r.delaysMs.slice(0, 40),
+    });
+    expect(r.errors, summary).toEqual([]);
+    expect(r.missing, summary).toEqual([]);
     // 6 s of 0.2 s parts; blocking reloads mean about one playlist request per part, not a polling storm.
-    expect(r.partsFetched).toBeGreaterThanOrEqual(20);
-    expect(r.playlistRequests).toBeLessThan(r.partsFetched * 2 + 5);
+    expect(r.partsFetched, summary).toBeGreaterThanOrEqual(20);
+    expect(r.playlistRequests, summary).toBeLessThan(r.partsFetched * 2 + 5);
     const dir = mkdtempSync(join(tmpdir(), "pantau-llhls-"));
     const file = join(dir, "parts.mp4");
     writeFileSync(file, Buffer.concat([r.init ?? Buffer.alloc(0), ...r.data]));
     const p = await ffprobe(file, { countFrames: true });
     expect(p).toMatchObject({ codec: "h264", width: 640, height: 360 });
-    expect(p.frames).toBeGreaterThanOrEqual(100);
+    expect(p.frames, summary).toBeGreaterThanOrEqual(100);
   });
 
   it("ffprobe plays the gateway's playlist URL", async () => {

@@ -24,7 +24,13 @@ const frag = (keyframe: boolean, seconds = 0.2): Fragment => ({
 
 function streamWith(gops: number, partsPerGop = 5, windowSeconds = 10) {
   let now = 1_000_000;
-  const s = new LiveStream({ windowSeconds, partTargetSeconds: 0.2, maxSegmentSeconds: 6, now: () => now });
+  const s = new LiveStream({
+    windowSeconds,
+    partTargetSeconds: 0.2,
+    maxSegmentSeconds: 6,
+    firstSegmentSeconds: 6,
+    now: () => now,
+  });
   s.pushInit(init);
   for (let g = 0; g < gops; g++) {
     for (let p = 0; p < partsPerGop; p++) {
@@ -58,6 +64,7 @@ describe("LiveStream", () => {
       windowSeconds: 10,
       partTargetSeconds: 0.2,
       maxSegmentSeconds: 6,
+      firstSegmentSeconds: 6,
       now: () => 0,
     });
     const frames: boolean[] = [];
@@ -89,6 +96,7 @@ describe("LiveStream", () => {
       windowSeconds: 10,
       partTargetSeconds: 0.2,
       maxSegmentSeconds: 6,
+      firstSegmentSeconds: 6,
       now: () => 0,
     });
     s.pushInit(init);

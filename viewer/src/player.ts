@@ -1,4 +1,4 @@
-import Hls from "hls.js";
+import type Hls from "hls.js";
 import { isTextKey, t, type Lang, type TextKey } from "./i18n.js";
 import { startMeasuring } from "./measure.js";
 import { MsePlayer } from "./mse-player.js";
@@ -96,6 +96,50 @@ function scheduleRetry(): void {
   }, 2000);
 }
 
+/**
+ * LL-HLS through hls.js, loaded only when needed (it is most of the page's weight). Always through the
+ * master playlist: loading a media playlist directly made hls.js fetch it twice at once, see no update,
+ * and wait two target durations before its first blocking reload (measured on a cold start).
+ */
+async function startHlsJs(w: Watch): Promise<boolean> {
+  const { default: HlsJs } = await import("hls.js");
+  if (!HlsJs.isSupported()) return false;
+  const wanted = renditionSelect.value;
+  const player = new HlsJs({
+    lowLatencyMode: true,
+    autoStartLoad: false,
+    debug: params.get("debug") === "1",
+    backBufferLength: 10,
+    maxLiveSyncPlaybackRate: 1.5,
+    // The stream token lives in the path; after a renewal, send the new one on every request.
+    xhrSetup: (xhr, url) => {
+      const current = watch && tokenOf(watch.hls);
+      const used = tokenOf(url);
+      if (current && used && current !== used)
+        xhr.open("GET", url.replace(`/live/${used}/`, `/live/${current}/`), true);
+    },
+  });
+  hls = player;
+  player.on(HlsJs.Events.MANIFEST_PARSED, (_e, data) => {
+    const index = data.levels.findIndex((l) => l.url.some((u) => u.includes(`/${wanted}/`)));
+    if (index >= 0) {
+      player.startLevel = index;
+      player.loadLevel = index;
+    }
+    player.startLoad(-1);
+  });
+  player.on(HlsJs.Events.ERROR, (_e, data) => {
+    if (!data.fatal) return;
+    const code = (data.response as { code?: number } | undefined)?.code;
+    setStatus(code === 403 ? "token_expired" : "reconnecting");
+    scheduleRetry();
+  });
+  // `prefer` lets the gateway warm up the variant this player will ask for first.
+  player.loadSource(wanted === "main" || wanted === "sub" ? `${w.hls}?prefer=${wanted}` : w.hls);
+  player.attachMedia(video);
+  return true;
+}
+
 async function start(): Promise<void> {
   stopPlayback();
   const cameraId = cameraSelect.value;
@@ -117,27 +161,8 @@ async function start(): Promise<void> {
   const mode = modeSelect.value;
   if (mode === "ws" && MsePlayer.supported()) {
     mse.play(withRendition(w, "ws"));
-  } else if (Hls.isSupported()) {
-    hls = new Hls({
-      lowLatencyMode: true,
-      backBufferLength: 10,
-      maxLiveSyncPlaybackRate: 1.5,
-      // The stream token lives in the path; after a renewal, send the new one on every request.
-      xhrSetup: (xhr, url) => {
-        const current = watch && tokenOf(watch.hls);
-        const used = tokenOf(url);
-        if (current && used && current !== used)
-          xhr.open("GET", url.replace(`/live/${used}/`, `/live/${current}/`), true);
-      },
-    });
-    hls.on(Hls.Events.ERROR, (_e, data) => {
-      if (!data.fatal) return;
-      const code = (data.response as { code?: number } | undefined)?.code;
-      setStatus(code === 403 ? "token_expired" : "reconnecting");
-      scheduleRetry();
-    });
-    hls.loadSource(withRendition(w, "hls"));
-    hls.attachMedia(video);
+  } else if (await startHlsJs(w)) {
+    // hls.js plays it (MSE or, on iOS 17.1+, ManagedMediaSource).
   } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
     video.src = withRendition(w, "hls");
   } else {
@@ -165,11 +190,18 @@ async function init(): Promise<void> {
   for (const el of [cameraSelect, modeSelect, renditionSelect])
     el.addEventListener("change", () => void start());
   render();
-  const list = await api<{ cameras: { id: string; name: string; demo: boolean }[] }>("/api/watchable");
-  for (const c of list.cameras) cameraSelect.add(new Option(c.name, c.id));
+  // With a camera in the link, start at once and fill the camera list while the video loads.
   const wanted = params.get("camera");
-  if (wanted && list.cameras.some((c) => c.id === wanted)) cameraSelect.value = wanted;
-  await start();
+  if (wanted) cameraSelect.add(new Option("…", wanted));
+  const playing = wanted ? start() : Promise.resolve();
+  const list = await api<{ cameras: { id: string; name: string; demo: boolean }[] }>("/api/watchable");
+  for (const c of list.cameras) {
+    const existing = Array.from(cameraSelect.options).find((o) => o.value === c.id);
+    if (existing) existing.text = c.name;
+    else cameraSelect.add(new Option(c.name, c.id));
+  }
+  await playing;
+  if (!wanted) await start();
 }
 
 void init();

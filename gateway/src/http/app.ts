@@ -56,8 +56,13 @@ export function createApp(d: AppDeps): Express {
   app.use(watchRoutes(d.cameras, d.tokens, d.watchPolicy));
   app.use(hlsRoutes(d.streams, d.access, d.hls));
 
-  app.get("/assets/player.js", (_req, res) => {
-    res.type("text/javascript").set("Cache-Control", "no-cache").send(d.viewer.playerJs);
+  app.get("/assets/:file", (req, res, next) => {
+    const js = d.viewer.scripts.get(req.params.file);
+    if (js === undefined) {
+      next();
+      return;
+    }
+    res.type("text/javascript").set("Cache-Control", "no-cache").send(js);
   });
   app.get("/assets/viewer.css", (_req, res) => {
     res.type("text/css").set("Cache-Control", "no-cache").send(d.viewer.css);

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -7,7 +7,8 @@ const viewerDir = join(dirname(fileURLToPath(import.meta.url)), "../../../viewer
 
 export interface ViewerAssets {
   playerHtml: string;
-  playerJs: string;
+  /** Script files by name under /assets/: the entry `player.js` and the chunks it imports lazily. */
+  scripts: ReadonlyMap<string, string>;
   css: string;
 }
 
@@ -24,12 +25,17 @@ export async function buildViewerAssets(): Promise<ViewerAssets> {
     minify: true,
     write: false,
     legalComments: "none",
+    // hls.js goes into its own chunk, loaded only in LL-HLS mode: the WebSocket path starts sooner.
+    splitting: true,
+    outdir: "/assets",
+    entryNames: "[name]",
+    chunkNames: "chunk-[hash]",
   });
-  const js = result.outputFiles[0]?.text;
-  if (js === undefined) throw new Error("viewer bundle is empty");
+  const scripts = new Map(result.outputFiles.map((f) => [basename(f.path), f.text]));
+  if (!scripts.has("player.js")) throw new Error("viewer bundle has no player.js");
   return {
     playerHtml: readFileSync(join(viewerDir, "player.html"), "utf8"),
-    playerJs: js,
+    scripts,
     css: readFileSync(join(viewerDir, "viewer.css"), "utf8"),
   };
 }

@@ -36,6 +36,8 @@ export interface Segment {
   initId: number;
   /** First segment after a restart of ffmpeg: timestamps and maybe codec parameters changed. */
   discontinuity: boolean;
+  /** First segment since the init: cut short (LiveStreamOptions.firstSegmentSeconds). */
+  firstOfRun: boolean;
 }
 
 export interface InitEntry extends InitSegment {
@@ -54,6 +56,11 @@ export interface LiveStreamOptions {
   partTargetSeconds: number;
   /** A segment without a keyframe for this long is cut anyway (then it does not start independent). */
   maxSegmentSeconds: number;
+  /**
+   * The first segment of a run is cut this early: hls.js treats a playlist without a complete segment as
+   * empty and retries a second later, so a cold start would otherwise wait for the camera's second keyframe.
+   */
+  firstSegmentSeconds: number;
   now: () => number;
 }
 
@@ -79,6 +86,7 @@ export class LiveStream {
   private maxPartDuration = 0;
   private ended = false;
   private open: OpenPart | undefined;
+  private firstOfRun = true;
   current: InitEntry | undefined;
 
   constructor(private readonly opts: LiveStreamOptions) {}
@@ -92,6 +100,7 @@ export class LiveStream {
     this.current = entry;
     this.pendingDiscontinuity = this.segs.length > 0;
     this.awaitingKeyframe = true;
+    this.firstOfRun = true;
     this.ended = false;
     this.emit({ type: "init", init: entry });
   }
@@ -105,7 +114,8 @@ export class LiveStream {
     const now = this.opts.now();
     let seg = this.openSegment();
     const segDuration = (seg?.duration ?? 0) + (this.open?.duration ?? 0);
-    if (seg && (f.keyframe || segDuration >= this.opts.maxSegmentSeconds)) {
+    const limit = seg?.firstOfRun === true ? this.opts.firstSegmentSeconds : this.opts.maxSegmentSeconds;
+    if (seg && (f.keyframe || segDuration >= limit - 0.001)) {
       this.closeOpenPart(now);
       this.closeOpenSegment();
       seg = undefined;
@@ -119,7 +129,9 @@ export class LiveStream {
         complete: false,
         initId: init.id,
         discontinuity: this.pendingDiscontinuity,
+        firstOfRun: this.firstOfRun,
       };
+      this.firstOfRun = false;
       this.pendingDiscontinuity = false;
       this.segs.push(seg);
     }
@@ -226,6 +238,11 @@ export class LiveStream {
       init: this.current,
       data: [...seg.parts.slice(from).map((p) => p.data), ...(open?.fragments ?? [])],
     };
+  }
+
+  /** True once the window holds a complete segment: what a player needs to start (hls.js, see above). */
+  hasCompleteSegment(): boolean {
+    return this.segs.some((s) => s.complete);
   }
 
   /** Position of the newest part, or undefined before the first. */

@@ -12,6 +12,7 @@ export interface RenditionSettings {
   rtspTimeoutSeconds: number;
   partTargetSeconds: number;
   windowSeconds: number;
+  partHoldBackFactor: number;
   stallSeconds: number;
   startTimeoutSeconds: number;
 }
@@ -63,6 +64,8 @@ export class Rendition {
       windowSeconds: settings.windowSeconds,
       partTargetSeconds: settings.partTargetSeconds,
       maxSegmentSeconds: 6,
+      // PART-HOLD-BACK plus one part: the player's start position falls inside the first segment.
+      firstSegmentSeconds: settings.partTargetSeconds * (settings.partHoldBackFactor + 1),
       now: () => clock.now(),
     });
     this.supervisor = new RenditionSupervisor(spawner, clock, rlog, {

@@ -59,6 +59,14 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
         variantView(`${name}/index.m3u8`, r.stream, fallbackBandwidth[name], h.fps > 0 ? h.fps : undefined),
       ];
     });
+    // The player asks for the first (smallest) variant next: start it now and save a round trip of the
+    // cold start. The viewer is counted by its session, so this is no extra viewer.
+    const offered = renditionsOf(decision.camera);
+    const prefer = req.query.prefer;
+    const first = prefer === "main" || prefer === "sub" ? prefer : offered.includes("sub") ? "sub" : "main";
+    const warm = streams.get(decision.camera.id, first);
+    warm?.touchHls(decision.sid);
+    warm?.acquire();
     res
       .status(200)
       .set({ "Content-Type": playlistType, "Cache-Control": "no-cache" })
@@ -70,8 +78,11 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
     if (!r) return;
     const stream = r.stream;
     r.acquire();
-    if (stream.lastPart() === undefined) {
-      const ok = await stream.waitUntil(() => stream.lastPart() !== undefined, o.coldStartWaitSeconds * 1000);
+    // A cold start answers once the playlist holds a complete segment: hls.js calls a playlist of parts
+    // only "empty" (levelEmptyError) and retries a second later. The first segment is cut short for this.
+    const startable = () => stream.hasCompleteSegment();
+    if (!startable()) {
+      const ok = await stream.waitUntil(startable, o.coldStartWaitSeconds * 1000);
       if (!ok) {
         res.set("Retry-After", "2");
         deny(res, 503, "stream_starting", "the camera stream is not available yet");
