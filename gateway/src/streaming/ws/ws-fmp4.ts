@@ -5,6 +5,7 @@ import type { MediaAccess } from "../../access/media-access.js";
 import type { Logger } from "../../log/logger.js";
 import type { LiveEvent } from "../live-stream.js";
 import type { StreamManager } from "../stream-manager.js";
+import { SlowViewerPolicy } from "./slow-viewer-policy.js";
 
 export interface WsOptions {
   /** A viewer with more than this queued skips ahead to the next keyframe. */
@@ -77,8 +78,7 @@ export function attachWsFmp4(
     ws.on("message", () => {
       // Viewers have nothing to say yet; ignore (maxPayload bounds what they could send).
     });
-    let skipping = false;
-    let skips = 0;
+    const policy = new SlowViewerPolicy(o.maxBufferedBytes, o.dropAfterSkips);
     const send = (data: Buffer | string) => {
       if (ws.readyState === ws.OPEN) ws.send(data);
     };
@@ -93,28 +93,19 @@ export function attachWsFmp4(
         }),
       );
       send(init.data);
-      skipping = false;
+      policy.reset();
     };
     const sendFragment = (data: Buffer, keyframe: boolean) => {
-      if (ws.bufferedAmount > o.maxBufferedBytes) {
-        if (!skipping) {
-          skipping = true;
-          skips++;
-          if (skips > o.dropAfterSkips) {
-            ws.close(wsClose.tooSlow, "too_slow");
-            return;
-          }
-        }
-        return;
+      switch (policy.decide(ws.bufferedAmount, keyframe)) {
+        case "send":
+          send(data);
+          return;
+        case "skip":
+          return;
+        case "drop":
+          ws.close(wsClose.tooSlow, "too_slow");
+          return;
       }
-      if (skipping) {
-        // Resume only at a keyframe, so the decoder never sees a fragment whose references were dropped.
-        if (!keyframe) return;
-        skipping = false;
-      } else if (keyframe) {
-        skips = 0;
-      }
-      send(data);
     };
     const onEvent = (e: LiveEvent) => {
       if (e.type === "init") sendInit(e.init);
