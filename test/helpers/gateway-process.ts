@@ -18,10 +18,10 @@ export interface GatewayProcess {
   cleanup(): Promise<void>;
 }
 
-/** The gateway as `npm start` runs it (tsx gateway/src/main.ts), in its own process, on a free port. */
+/** The gateway as `npm start` runs it (node --import tsx gateway/src/main.ts), in its own process, on a free port. */
 export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "pantau-proc-"));
-  const child = spawn(join(root, "node_modules/.bin/tsx"), ["gateway/src/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "gateway/src/main.ts"], {
     cwd: root,
     env: {
       ...process.env,

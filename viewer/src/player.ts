@@ -177,6 +177,8 @@ async function init(): Promise<void> {
   if (params.get("mode") === "hls" || params.get("mode") === "ws")
     modeSelect.value = params.get("mode") as string;
   else if (!MsePlayer.supported()) modeSelect.value = "hls";
+  // In LL-HLS mode fetch hls.js now, while the stream URLs are being requested.
+  if (modeSelect.value === "hls") void import("hls.js");
   const r = params.get("rendition");
   if (r === "main" || r === "sub") renditionSelect.value = r;
   video.addEventListener("playing", () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, stop } from "esbuild";
 
 const viewerDir = join(dirname(fileURLToPath(import.meta.url)), "../../../viewer");
 
@@ -31,6 +31,8 @@ export async function buildViewerAssets(): Promise<ViewerAssets> {
     entryNames: "[name]",
     chunkNames: "chunk-[hash]",
   });
+  // esbuild keeps a helper process for further builds; there are none, so do not keep it (RSS, CPU).
+  await stop();
   const scripts = new Map(result.outputFiles.map((f) => [basename(f.path), f.text]));
   if (!scripts.has("player.js")) throw new Error("viewer bundle has no player.js");
   return {
