@@ -62,7 +62,9 @@ async function api<T>(path: string, method = "GET"): Promise<T> {
 }
 
 async function requestWatch(cameraId: string): Promise<Watch> {
-  const w = await api<Watch>(`/api/watch/${encodeURIComponent(cameraId)}`, "POST");
+  const r = renditionSelect.value;
+  const prefer = r === "main" || r === "sub" ? `?prefer=${r}` : "";
+  const w = await api<Watch>(`/api/watch/${encodeURIComponent(cameraId)}${prefer}`, "POST");
   // Renew a minute before the token expires; hls.js picks the new token up in its requests (xhrSetup).
   if (renewTimer !== undefined) clearTimeout(renewTimer);
   const ms = Math.max(10_000, Date.parse(w.expiresAt) - Date.now() - 60_000);
@@ -108,6 +110,8 @@ async function startHlsJs(w: Watch): Promise<boolean> {
   const player = new HlsJs({
     lowLatencyMode: true,
     autoStartLoad: false,
+    // Our fMP4 needs no transmuxing; the worker would re-parse all of hls.js first (~0.5 s measured).
+    enableWorker: false,
     debug: params.get("debug") === "1",
     backBufferLength: 10,
     maxLiveSyncPlaybackRate: 1.5,

@@ -53,7 +53,7 @@ export function createApp(d: AppDeps): Express {
 
   app.use(healthRoutes(d.streams));
   app.use(cameraRoutes(d.cameras, d.streams));
-  app.use(watchRoutes(d.cameras, d.tokens, d.watchPolicy));
+  app.use(watchRoutes(d.cameras, d.tokens, d.watchPolicy, d.streams));
   app.use(hlsRoutes(d.streams, d.access, d.hls));
 
   app.get("/assets/:file", (req, res, next) => {

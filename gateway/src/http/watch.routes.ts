@@ -5,13 +5,19 @@ import type { StreamTokens } from "../access/stream-token.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import { cameraIdSchema } from "../cameras/camera.schema.js";
 import { renditionsOf } from "../cameras/camera.js";
+import type { StreamManager } from "../streaming/stream-manager.js";
 import { HttpError } from "./errors.js";
 
 /**
  * `POST /api/watch/:cameraId` → `{hls, ws, expiresAt}`: stream URLs with a signed token in the path.
  * Who may watch is the WatchPolicy's decision (demo and dev rules now; guardians in the access issue).
  */
-export function watchRoutes(cameras: CameraRepository, tokens: StreamTokens, policy: WatchPolicy): Router {
+export function watchRoutes(
+  cameras: CameraRepository,
+  tokens: StreamTokens,
+  policy: WatchPolicy,
+  streams: StreamManager,
+): Router {
   const router = Router();
   router.post("/api/watch/:cameraId", (req, res) => {
     const id = cameraIdSchema.safeParse(req.params.cameraId);
@@ -20,6 +26,14 @@ export function watchRoutes(cameras: CameraRepository, tokens: StreamTokens, pol
     if (!policy.mayWatch(camera)) throw new HttpError(403, "not_authorized", "you may not watch this camera");
     const sid = "s" + randomBytes(9).toString("base64url");
     const { token, expiresAt } = tokens.issue(camera.id, sid);
+    // Someone is about to watch: start the rendition the player will ask for now, not on its first media
+    // request, which comes only after the page has loaded its player (bench:startup, cold start).
+    const offered = renditionsOf(camera);
+    const prefer = req.query.prefer;
+    const first = prefer === "main" || prefer === "sub" ? prefer : offered.includes("sub") ? "sub" : "main";
+    const warm = streams.get(camera.id, first);
+    warm?.touchHls(sid);
+    warm?.acquire();
     res.set("Cache-Control", "no-store").json({
       cameraId: camera.id,
       name: camera.name,

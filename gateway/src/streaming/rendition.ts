@@ -64,8 +64,8 @@ export class Rendition {
       windowSeconds: settings.windowSeconds,
       partTargetSeconds: settings.partTargetSeconds,
       maxSegmentSeconds: 6,
-      // PART-HOLD-BACK plus one part: the player's start position falls inside the first segment.
-      firstSegmentSeconds: settings.partTargetSeconds * (settings.partHoldBackFactor + 1),
+      // Two parts: enough for hls.js to start (it waits for a complete segment), little added to a cold start.
+      firstSegmentSeconds: settings.partTargetSeconds * 2,
       now: () => clock.now(),
     });
     this.supervisor = new RenditionSupervisor(spawner, clock, rlog, {
