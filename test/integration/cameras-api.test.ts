@@ -91,6 +91,27 @@ describe("camera API: bad input gets a clear 4xx and changes nothing", () => {
     expect((await fetch(`${gw.url}/api/cameras/${id}`)).status).toBe(404);
   });
 
+  it("answers a player quickly with 503 and a reason when the camera cannot be reached", async () => {
+    // Port 1 on loopback: connection refused, so ffmpeg fails at once and the rendition backs off.
+    const { id } = await gw.addCamera({
+      name: "Kelas Mati",
+      source: { kind: "rtsp", url: "rtsp://127.0.0.1:1/x" },
+    });
+    const w = await gw.watch(id);
+    const started = Date.now();
+    const res = await fetch(w.hls.replace("index.m3u8", "main/index.m3u8"));
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("stream_starting");
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const health = (await (await fetch(`${gw.url}/api/health`)).json()) as {
+      renditions: { cameraId: string; state: string; lastError?: string }[];
+    };
+    const h = health.renditions.find((r) => r.cameraId === id);
+    expect(["backoff", "starting", "failed"]).toContain(h?.state);
+    expect(h?.lastError).toMatch(/ffmpeg exited|Connection refused/i);
+    await fetch(`${gw.url}/api/cameras/${id}`, { method: "DELETE" });
+  });
+
   it("serves health and security headers with a CSP that allows no inline script", async () => {
     const res = await fetch(`${gw.url}/healthz`);
     expect(await res.json()).toEqual({ ok: true });

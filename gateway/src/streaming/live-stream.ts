@@ -257,14 +257,17 @@ export class LiveStream {
     return last.msn > msn || (last.msn === msn && last.index >= index);
   }
 
-  /** Resolves true as soon as `ready()` holds (checked on every new part), false on timeout or end. */
-  waitUntil(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+  /**
+   * Resolves true as soon as `ready()` holds (checked on every new part), false on timeout — or when the
+   * stream ends, unless `untilTimeout` (a cold start survives ffmpeg's restart for transcoding).
+   */
+  waitUntil(ready: () => boolean, timeoutMs: number, untilTimeout = false): Promise<boolean> {
     if (ready()) return Promise.resolve(true);
-    if (this.ended) return Promise.resolve(false);
+    if (this.ended && !untilTimeout) return Promise.resolve(false);
     return new Promise((resolve) => {
       const check = () => {
         if (ready()) done(true);
-        else if (this.ended) done(false);
+        else if (this.ended && !untilTimeout) done(false);
       };
       const timer = setTimeout(() => {
         done(false);

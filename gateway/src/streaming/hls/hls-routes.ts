@@ -19,6 +19,23 @@ const fallbackBandwidth: Record<RenditionName, number> = { main: 2_000_000, sub:
 const uint = /^\d{1,9}$/;
 
 /**
+ * Waits for a starting rendition to become playable, across a restart (an H.265 camera is restarted to
+ * transcode), but answers at once when the start failed and the rendition is backing off.
+ */
+function coldStart(r: Rendition, ready: () => boolean, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const finish = (v: boolean) => {
+      off();
+      resolve(v);
+    };
+    const off = r.supervisor.onStateChange((s) => {
+      if (s === "backoff" || s === "idle") finish(false);
+    });
+    void r.stream.waitUntil(ready, timeoutMs, true).then(finish);
+  });
+}
+
+/**
  * LL-HLS from memory under `/live/<streamToken>/…`. The token sits in the path, so every relative URI in
  * the playlists carries it; each request is authorized before anything is looked up.
  */
@@ -82,7 +99,7 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
     // only "empty" (levelEmptyError) and retries a second later. The first segment is cut short for this.
     const startable = () => stream.hasCompleteSegment();
     if (!startable()) {
-      const ok = await stream.waitUntil(startable, o.coldStartWaitSeconds * 1000);
+      const ok = await coldStart(r, startable, o.coldStartWaitSeconds * 1000);
       if (!ok) {
         res.set("Retry-After", "2");
         deny(res, 503, "stream_starting", "the camera stream is not available yet");
