@@ -160,8 +160,8 @@ describe("test camera", () => {
     });
     const packets = (push: (index: number) => void) => listeners.push(push);
 
-    // Jump within the stream's first seconds: the camera then has to wrap RTP time rather than
-    // push running time below zero, the harder of its two paths.
+    // Jump within the stream's first seconds, so the camera (usually) has to wrap RTP time rather
+    // than push running time below zero, the harder of its two paths.
     await waitForItem("1 s of stream", packets, (i) => pts[i]! >= 1);
     camera.jumpBack(5000);
     const back = await waitForItem("a packet 4.8 s back", packets, (i) => pts[i]! < pts[i - 1]! - 4.8);

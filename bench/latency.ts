@@ -1,0 +1,192 @@
+// bench:latency — glass-to-glass latency in headless Chromium (design.md, "Performance budgets"): Pantau
+// LL-HLS and WebSocket MSE against ffmpeg's own HLS muxer played by hls.js (defaults, and pushed to the
+// edge), one after another against the same test camera. BENCH_SECONDS (default 60) per variant after
+// BENCH_WARMUP_SECONDS (default 10) of warm-up.
+import type { Browser } from "playwright-core";
+import { startChromium } from "./lib/chromium.js";
+import { startBaseline } from "./lib/baseline.js";
+import { startCamera } from "./lib/camera.js";
+import { runBench } from "./lib/cleanup.js";
+import { envNumber, sleep } from "./lib/env.js";
+import { startGatewayProcess } from "./lib/gateway-process.js";
+import { loadCell, startLoadMeter, type Load } from "./lib/proc.js";
+import { latenciesFrom, readStats, waitFirstFrame } from "./lib/page-stats.js";
+import { environment, writeResults } from "./lib/results.js";
+import { sec, summarize, type Summary } from "./lib/stats.js";
+import { printTable, verdict } from "./lib/table.js";
+
+const seconds = envNumber("BENCH_SECONDS", 60, 1);
+const warmupSeconds = envNumber("BENCH_WARMUP_SECONDS", 10, 0);
+/** A decoded stamp outside this range is a misread band (e.g. a frame torn by the scaler), not a latency. */
+const plausibleMs = { min: -100, max: 30_000 };
+
+interface VariantResult {
+  key: string;
+  label: string;
+  latency: Summary;
+  misreads: number;
+  /** `waiting` events during the measured window, and since the first frame (warm-up included). */
+  stalls: number;
+  stallsSinceFirstFrame: number;
+  firstFrameMs: number | undefined;
+  /** Baseline only: hls.js's own estimate (playhead to playlist edge), which does not see glass-to-glass. */
+  hlsJsLatencyMs: number | undefined;
+  presentedFps: number;
+  /** How busy the machine was during the window, and how much of that was other work. */
+  load: Load;
+  droppedFrames: number;
+  errors: string[];
+  latenciesMs: number[];
+}
+
+async function measure(browser: Browser, key: string, label: string, url: string): Promise<VariantResult> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    process.stderr.write(`${label}: warming up ${String(warmupSeconds)} s, measuring ${String(seconds)} s\n`);
+    await page.goto(url);
+    await waitFirstFrame(page, 30_000);
+    await sleep(warmupSeconds * 1000);
+    const a = await readStats(page);
+    const meter = startLoadMeter();
+    await sleep(seconds * 1000);
+    const load = meter.stop();
+    const b = await readStats(page);
+    const all = await latenciesFrom(page, a.latencyCount);
+    const hlsJsLatency = await page.evaluate<number | null>("window.__hls ? window.__hls.latency : null");
+    const ok = all.filter((v) => v >= plausibleMs.min && v <= plausibleMs.max);
+    if (ok.length === 0)
+      throw new Error(`${label}: no clock stamp could be read (errors: ${b.errors.join(", ")})`);
+    return {
+      key,
+      label,
+      latency: summarize(ok),
+      misreads: all.length - ok.length,
+      stalls: b.waiting - a.waiting,
+      stallsSinceFirstFrame: b.waiting,
+      firstFrameMs:
+        b.firstFrameAt !== undefined && b.startedAt !== undefined ? b.firstFrameAt - b.startedAt : undefined,
+      hlsJsLatencyMs: hlsJsLatency === null ? undefined : hlsJsLatency * 1000,
+      presentedFps: (b.frames - a.frames) / seconds,
+      load,
+      droppedFrames: b.droppedFrames - a.droppedFrames,
+      errors: [...pageErrors, ...b.errors],
+      latenciesMs: all,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const camera = await startCamera();
+  const browser = await startChromium();
+  const results: VariantResult[] = [];
+
+  // Pantau, as its own process; the camera is alwaysOn so both variants join a running rendition.
+  const gw = await startGatewayProcess();
+  const { id } = await gw.addCamera({
+    name: "Bench latency",
+    source: { kind: "rtsp", url: camera.url("main") },
+    alwaysOn: true,
+  });
+  await gw.waitLive([id]);
+  const player = (mode: string) => `${gw.url}/dev/player?camera=${id}&mode=${mode}&rendition=main&measure=1`;
+  results.push(await measure(browser, "pantau-llhls", "Pantau LL-HLS (hls.js)", player("hls")));
+  results.push(await measure(browser, "pantau-ws", "Pantau WebSocket MSE", player("ws")));
+  const restarts = (await gw.health()).reduce((s, r) => s + r.restarts, 0);
+  await gw.stop();
+
+  // Baseline: ffmpeg's HLS muxer into a folder, a static server, hls.js.
+  const baseline = await startBaseline(camera.url("main"));
+  await baseline.ffmpeg.waitSegments(6, 30_000, true);
+  results.push(
+    await measure(browser, "baseline", "Baseline ffmpeg HLS, hls.js defaults", baseline.pageUrl(false)),
+  );
+  results.push(
+    await measure(browser, "baseline-edge", "Baseline ffmpeg HLS, hls.js at edge", baseline.pageUrl(true)),
+  );
+  await baseline.stop();
+
+  printTable(
+    `Glass-to-glass latency, ${String(seconds)} s per variant after ${String(warmupSeconds)} s warm-up (seconds)`,
+    [
+      "variant",
+      "median",
+      "p10",
+      "p90",
+      "max",
+      "samples",
+      "misreads",
+      "fps",
+      "dropped",
+      "stalls",
+      "stalls+warm-up",
+      "hls.js est.",
+      "load: others / host",
+    ],
+    results.map((r) => [
+      r.label,
+      sec(r.latency.median),
+      sec(r.latency.p10),
+      sec(r.latency.p90),
+      sec(r.latency.max),
+      String(r.latency.n),
+      String(r.misreads),
+      r.presentedFps.toFixed(1),
+      String(r.droppedFrames),
+      String(r.stalls),
+      String(r.stallsSinceFirstFrame),
+      r.hlsJsLatencyMs === undefined ? "–" : sec(r.hlsJsLatencyMs),
+      loadCell(r.load),
+    ]),
+  );
+  const by = (key: string) => results.find((r) => r.key === key)!;
+  const llhls = by("pantau-llhls");
+  const ws = by("pantau-ws");
+  const base = by("baseline");
+  const edge = by("baseline-edge");
+  const over = (v: number, budget: number) => `${sec(v - budget)} s over`;
+  const budgets = [
+    {
+      budget: "LL-HLS median ≤ 1.0 s",
+      value: `${sec(llhls.latency.median)} s`,
+      ok: llhls.latency.median <= 1000,
+      miss: over(llhls.latency.median, 1000),
+    },
+    {
+      budget: "WebSocket median ≤ 0.4 s",
+      value: `${sec(ws.latency.median)} s`,
+      ok: ws.latency.median <= 400,
+      miss: over(ws.latency.median, 400),
+    },
+    ...[llhls, ws].map((r) => ({
+      budget: `${r.label} stalls ≤ baseline (defaults ${String(base.stalls)}, edge ${String(edge.stalls)})`,
+      value: String(r.stalls),
+      ok: r.stalls <= base.stalls,
+      miss: `${String(r.stalls - base.stalls)} more`,
+    })),
+  ];
+  printTable(
+    "Budgets (design.md)",
+    ["budget", "measured", "verdict"],
+    budgets.map((b) => [b.budget, b.value, verdict(b.ok, b.miss)]),
+  );
+  if (restarts > 0)
+    process.stdout.write(`note: Pantau renditions restarted ${String(restarts)} time(s) during the run\n`);
+  for (const r of results)
+    if (r.errors.length > 0) process.stdout.write(`${r.label}: page errors: ${r.errors.join("; ")}\n`);
+
+  const file = writeResults("latency", {
+    environment: { ...environment(), chromium: browser.version() },
+    settings: { seconds, warmupSeconds, camera: "GStreamer test camera 640x360 25 fps, 1 s GOP, main" },
+    budgets: budgets.map(({ budget, value, ok }) => ({ budget, value, ok })),
+    pantauRestarts: restarts,
+    variants: results,
+  });
+  process.stdout.write(`results: ${file}\n`);
+}
+
+runBench(main);

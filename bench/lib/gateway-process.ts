@@ -1,0 +1,144 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { onCleanup, stopChild, track } from "./cleanup.js";
+import { sleep } from "./env.js";
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface RenditionHealth {
+  cameraId: string;
+  rendition: string;
+  state: string;
+  fps: number;
+  bitrate: number;
+  restarts: number;
+  lastError: string | undefined;
+  viewers: number;
+  pid: number | undefined;
+  memoryBytes: number;
+}
+
+export interface GatewayProcess {
+  url: string;
+  /** PID of the gateway's node process (its ffmpeg children sit below it). */
+  pid: number;
+  child: ChildProcess;
+  addCamera(body: unknown): Promise<{ id: string }>;
+  /** DELETE /api/cameras/:id, which stops the camera's renditions before it answers. */
+  deleteCamera(id: string): Promise<void>;
+  health(): Promise<RenditionHealth[]>;
+  /** Waits until every listed rendition of these cameras is live. */
+  waitLive(cameraIds: readonly string[], rendition?: string, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The gateway as its own process, the way `npm start` and the systemd unit run it
+ * (`node --import tsx gateway/src/main.ts`), so its CPU and memory can be measured apart from the
+ * benchmark. Loopback only, a free port, a fresh data folder, no demo camera, dev stream URLs on.
+ */
+export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), "pantau-bench-"));
+  // An empty config file, so a developer's config/pantau.yml cannot change what is measured.
+  const configFile = join(dataDir, "bench.yml");
+  writeFileSync(configFile, "{}\n");
+  const child = track(
+    spawn(process.execPath, ["--import", "tsx", "gateway/src/main.ts"], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        PANTAU_CONFIG: configFile,
+        PANTAU_DATA_DIR: dataDir,
+        PANTAU_HTTP_HOST: "127.0.0.1",
+        PANTAU_HTTP_PORT: "0",
+        PANTAU_DEMO: "0",
+        PANTAU_DEV_OPEN_STREAMS: "1",
+        PANTAU_LOG_LEVEL: "warn",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on("line", (line) => {
+    stderr.push(line);
+    if (stderr.length > 200) stderr.shift();
+    if (process.env.BENCH_VERBOSE === "1") process.stderr.write(`[gateway] ${line}\n`);
+  });
+  const stdout = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`gateway not ready after 60 s:\n${stderr.join("\n")}`));
+    }, 60_000);
+    stdout.on("line", (line) => {
+      const m = /^Pantau ready at (\S+)/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`gateway exited (${String(code ?? signal)}) before it was ready:\n${stderr.join("\n")}`),
+      );
+    });
+  });
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      // SIGTERM: the gateway stops its ffmpeg children itself (q, SIGTERM, SIGKILL), as under systemd.
+      await stopChild(child, "SIGTERM", 10_000);
+      rmSync(dataDir, { recursive: true, force: true });
+    })());
+  const unregister = onCleanup("gateway", stop);
+
+  const health = async (): Promise<RenditionHealth[]> => {
+    const res = await fetch(`${url}/api/health`);
+    if (!res.ok) throw new Error(`/api/health: ${String(res.status)}`);
+    return ((await res.json()) as { renditions: RenditionHealth[] }).renditions;
+  };
+
+  return {
+    url,
+    pid: child.pid!,
+    child,
+    health,
+    async addCamera(body) {
+      const res = await fetch(`${url}/api/cameras`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      if (res.status !== 201) throw new Error(`POST /api/cameras: ${String(res.status)} ${await res.text()}`);
+      return (await res.json()) as { id: string };
+    },
+    async deleteCamera(id) {
+      const res = await fetch(`${url}/api/cameras/${encodeURIComponent(id)}`, { method: "DELETE" });
+      if (res.status !== 204)
+        throw new Error(`DELETE /api/cameras/${id}: ${String(res.status)} ${await res.text()}`);
+    },
+    async waitLive(cameraIds, rendition = "main", timeoutMs = 30_000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const h = await health();
+        const notLive = cameraIds.filter(
+          (id) => !h.some((r) => r.cameraId === id && r.rendition === rendition && r.state === "live"),
+        );
+        if (notLive.length === 0) return;
+        if (Date.now() > end)
+          throw new Error(`renditions not live after ${String(timeoutMs)} ms: ${JSON.stringify(h, null, 1)}`);
+        await sleep(250);
+      }
+    },
+    stop: async () => {
+      unregister();
+      await stop();
+    },
+  };
+}
