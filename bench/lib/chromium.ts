@@ -1,26 +1,10 @@
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../../test/helpers/browser.js";
 import { onCleanup } from "./cleanup.js";
 
-/**
- * Debian's Chromium, headless, nothing reaching out to the network: the flags of test/helpers/browser.ts
- * `launchChromium()` minus `--user-data-dir`, which playwright-core 1.65 refuses in launch() (it makes and
- * removes a temporary profile itself).
- */
+/** Debian's Chromium as the e2e tests launch it (test/helpers/browser.ts), closed by the bench's cleanup. */
 export async function startChromium(): Promise<Browser> {
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-quic",
-      "--no-first-run",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
-  onCleanup("chromium", () => browser.close());
+  const browser = await launchChromium();
+  onCleanup("chromium", () => browser.cleanup());
   return browser;
 }
