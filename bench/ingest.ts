@@ -6,7 +6,7 @@ import { startCamera } from "./lib/camera.js";
 import { runBench } from "./lib/cleanup.js";
 import { envList, envNumber, sleep } from "./lib/env.js";
 import { startFfmpegHls, type FfmpegHls } from "./lib/baseline.js";
-import { startGatewayProcess } from "./lib/gateway-process.js";
+import { startGatewayProcess, type GatewayProcess } from "./lib/gateway-process.js";
 import {
   loadCell,
   mb,
@@ -39,6 +39,8 @@ interface Row {
   healthChecks: number;
   notLive: string[];
   restarts: number | undefined;
+  /** Pantau only: stall-restarts while the cameras joined the test camera (see withFreshCamera). */
+  joinRestarts?: number;
 }
 
 const cpuOf = (u: WindowUsage, ...g: string[]) => g.reduce((s, k) => s + (u.groups[k]?.cpuPercent ?? 0), 0);
@@ -46,23 +48,61 @@ const rssOf = (u: WindowUsage, ...g: string[]) => g.reduce((s, k) => s + (u.grou
 const pssOf = (u: WindowUsage, ...g: string[]) => g.reduce((s, k) => s + (u.groups[k]?.pssMeanBytes ?? 0), 0);
 
 /**
- * A fresh test camera for each phase. Two quirks of the GStreamer test camera shape how clients join it:
- * it seeks its shared pipeline to 0 on every RTSP PLAY (ffmpeg sends `Range: npt=0.000-`), which steps the
- * RTP timestamps of every client already connected back by the pipeline's age; and PLAYs arriving at the
- * same moment can abort it (gst_rtsp_media_get_rates assertion). So clients join a young pipeline one by
- * one, `joinGapMs` apart, and the warm-up lets the steps pass before anything is measured.
+ * A fresh test camera for each phase, tried up to `attempts` times. Two quirks of the GStreamer test camera
+ * shape how clients join it: it seeks its shared pipeline to 0 on every RTSP PLAY (ffmpeg sends
+ * `Range: npt=0.000-`), which steps the RTP timestamps of every client already connected back to 0; and
+ * PLAYs arriving at the same moment can abort it (gst_rtsp_media_get_rates assertion). So clients join a
+ * young pipeline one by one, `joinGapMs` apart, Pantau's phase waits until its stall-restarts have stopped
+ * (each restart is a new PLAY that steps the others back again), and a phase that never settles is tried
+ * again with a new camera.
  */
-async function withFreshCamera<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const camera = await startCamera();
-  try {
-    return await fn(camera.url("main"));
-  } finally {
-    await camera.stop();
+async function withFreshCamera<T>(what: string, fn: (url: string) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const camera = await startCamera();
+    try {
+      return await fn(camera.url("main"));
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      const reason = (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+      process.stderr.write(
+        `${what}: attempt ${String(attempt)} failed (${reason}); again with a new camera\n`,
+      );
+    } finally {
+      await camera.stop();
+    }
+  }
+}
+
+/** Waits until every rendition is live and none has restarted for `quietMs`. */
+async function settle(gw: GatewayProcess, ids: readonly string[], quietMs = 10_000, timeoutMs = 120_000) {
+  const end = Date.now() + timeoutMs;
+  let last = -1;
+  let since = Date.now();
+  for (;;) {
+    const h = (await gw.health()).filter((r) => ids.includes(r.cameraId) && r.rendition === "main");
+    const restarts = h.reduce((s, r) => s + r.restarts, 0);
+    const live = h.length === ids.length && h.every((r) => r.state === "live");
+    if (restarts !== last || !live) {
+      last = restarts;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return restarts;
+    }
+    if (Date.now() > end) throw new Error(`renditions did not settle in ${String(timeoutMs / 1000)} s`);
+    await sleep(500);
   }
 }
 
 async function measurePantau(cameraUrl: string, n: number): Promise<Row> {
   const gw = await startGatewayProcess();
+  try {
+    return await measureGateway(gw, cameraUrl, n);
+  } finally {
+    await gw.stop();
+  }
+}
+
+async function measureGateway(gw: GatewayProcess, cameraUrl: string, n: number): Promise<Row> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     if (i > 0) await sleep(joinGapMs);
@@ -74,7 +114,10 @@ async function measurePantau(cameraUrl: string, n: number): Promise<Row> {
     ids.push(id);
   }
   await gw.waitLive(ids, "main", 60_000);
-  process.stderr.write(`Pantau, ${String(n)} camera(s): all live; warming up ${String(warmupSeconds)} s\n`);
+  const joinRestarts = await settle(gw, ids);
+  process.stderr.write(
+    `Pantau, ${String(n)} camera(s): all live (${String(joinRestarts)} restarts while joining); warming up ${String(warmupSeconds)} s\n`,
+  );
   await sleep(warmupSeconds * 1000);
   const restartsBefore = (await gw.health()).reduce((s, r) => s + r.restarts, 0);
   // The gateway's node process and its ffmpeg children; "other" would be anything else it left running.
@@ -99,7 +142,6 @@ async function measurePantau(cameraUrl: string, n: number): Promise<Row> {
   const usage = sampler.stop();
   const load = meter.stop();
   const restarts = (await gw.health()).reduce((s, r) => s + r.restarts, 0) - restartsBefore;
-  await gw.stop();
   return {
     system: "pantau",
     cameras: n,
@@ -109,6 +151,7 @@ async function measurePantau(cameraUrl: string, n: number): Promise<Row> {
     healthChecks: checks,
     notLive,
     restarts,
+    joinRestarts,
   };
 }
 
@@ -152,8 +195,9 @@ async function measureBaseline(cameraUrl: string, n: number): Promise<Row> {
 async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const n of counts) {
-    rows.push(await withFreshCamera((url) => measurePantau(url, n)));
-    if (n > 0) rows.push(await withFreshCamera((url) => measureBaseline(url, n)));
+    rows.push(await withFreshCamera(`Pantau, ${String(n)} camera(s)`, (url) => measurePantau(url, n)));
+    if (n > 0)
+      rows.push(await withFreshCamera(`Baseline, ${String(n)} ffmpeg`, (url) => measureBaseline(url, n)));
   }
 
   const all = [...groups];
