@@ -29,8 +29,6 @@ const rtspIn = (url: string, protocols = "rtsp,rtp,udp,tcp") => [
   "5000000",
   "-protocol_whitelist",
   protocols,
-  "-fflags",
-  "+nobuffer",
   "-analyzeduration",
   "100000",
   "-probesize",

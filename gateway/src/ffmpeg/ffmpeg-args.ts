@@ -39,11 +39,10 @@ function inputArgs(job: FfmpegJob): string[] {
     String(Math.round(job.rtspTimeoutSeconds * 1_000_000)),
     "-protocol_whitelist",
     protocols,
-    // Start fast: when the SDP carries SPS/PPS (sprop-parameter-sets) ffmpeg needs almost no probing, and
+    // No -fflags +nobuffer: it discards the packets read while probing, including a keyframe that arrived
+    // then, which cost a whole GOP on every cold start (bench:startup). Start fast: when the SDP carries SPS/PPS (sprop-parameter-sets) ffmpeg needs almost no probing, and
     // the default probing cost ~1 s before the first byte (bench:startup). A camera whose SDP lacks them
     // fails the fast probe once; the rendition then retries with thorough probing (rendition.ts).
-    "-fflags",
-    "+nobuffer",
     "-analyzeduration",
     job.probe === "thorough" ? "2000000" : "100000",
     "-probesize",

@@ -147,7 +147,8 @@ export class Rendition {
 
   /** Seconds since anyone used it; 0 while a WebSocket viewer is connected. */
   idleSeconds(): number {
-    if (this.wsViewers > 0) return 0;
+    // A starting rendition has a viewer waiting on it (a cold playlist request counts only when answered).
+    if (this.wsViewers > 0 || this.supervisor.state === "starting") return 0;
     return (this.clock.now() - this.lastUse) / 1000;
   }
 
