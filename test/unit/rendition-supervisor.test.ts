@@ -1,13 +1,12 @@
 import { pino } from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Fmp4BoxReader } from "../../gateway/src/streaming/fmp4/box-reader.js";
 import {
   RenditionSupervisor,
   type RenditionState,
 } from "../../gateway/src/streaming/rendition-supervisor.js";
 import { FakeClock } from "../helpers/fake-clock.js";
 import { FakeSpawner, flush } from "../helpers/fake-process.js";
-import { FMP4_OUTPUT, TEST_VIDEO, runFfmpeg } from "../helpers/fmp4-fixtures.js";
+import { FMP4_OUTPUT, TEST_VIDEO, readAll, runFfmpeg } from "../helpers/fmp4-fixtures.js";
 
 let init: Buffer;
 let fragments: Buffer[];
@@ -30,11 +29,9 @@ beforeAll(() => {
     ...FMP4_OUTPUT,
     "pipe:1",
   ]);
-  fragments = [];
-  new Fmp4BoxReader({
-    onInit: (i) => (init = i.data),
-    onFragment: (f) => fragments.push(f.data),
-  }).push(data);
+  const read = readAll(data);
+  init = read.inits[0]!.data;
+  fragments = read.fragments.map((f) => f.data);
 });
 
 function setup(overrides: { stallSeconds?: number; startTimeoutSeconds?: number } = {}) {

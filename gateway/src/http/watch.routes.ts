@@ -28,12 +28,7 @@ export function watchRoutes(
     const { token, expiresAt } = tokens.issue(camera.id, sid);
     // Someone is about to watch: start the rendition the player will ask for now, not on its first media
     // request, which comes only after the page has loaded its player (bench:startup, cold start).
-    const offered = renditionsOf(camera);
-    const prefer = req.query.prefer;
-    const first = prefer === "main" || prefer === "sub" ? prefer : offered.includes("sub") ? "sub" : "main";
-    const warm = streams.get(camera.id, first);
-    warm?.touchHls(sid);
-    warm?.acquire();
+    streams.warm(camera, sid, req.query.prefer);
     res.set("Cache-Control", "no-store").json({
       cameraId: camera.id,
       name: camera.name,

@@ -50,6 +50,23 @@ export class StreamManager {
     return r;
   }
 
+  /**
+   * Starts the rendition a player is about to ask for (`prefer`, else the smallest), counted as viewer
+   * session `sid`: saves the time between issuing URLs or the master playlist and the first media request.
+   */
+  warm(camera: Camera, sid: string, prefer: unknown): void {
+    const offered = renditionsOf(camera);
+    const name =
+      (prefer === "main" || prefer === "sub") && offered.includes(prefer)
+        ? prefer
+        : offered.includes("sub")
+          ? "sub"
+          : "main";
+    const r = this.get(camera.id, name);
+    r?.touchHls(sid);
+    r?.acquire();
+  }
+
   /** Renditions that exist for a camera right now (running or not). */
   renditionsOf(cameraId: string): Rendition[] {
     return [...this.renditions.values()].filter((r) => r.cameraId === cameraId);

@@ -76,14 +76,8 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
         variantView(`${name}/index.m3u8`, r.stream, fallbackBandwidth[name], h.fps > 0 ? h.fps : undefined),
       ];
     });
-    // The player asks for the first (smallest) variant next: start it now and save a round trip of the
-    // cold start. The viewer is counted by its session, so this is no extra viewer.
-    const offered = renditionsOf(decision.camera);
-    const prefer = req.query.prefer;
-    const first = prefer === "main" || prefer === "sub" ? prefer : offered.includes("sub") ? "sub" : "main";
-    const warm = streams.get(decision.camera.id, first);
-    warm?.touchHls(decision.sid);
-    warm?.acquire();
+    // The player asks for one variant next: start it now (a round trip less on a cold start).
+    streams.warm(decision.camera, decision.sid, req.query.prefer);
     res
       .status(200)
       .set({ "Content-Type": playlistType, "Cache-Control": "no-cache" })
