@@ -119,6 +119,21 @@ describe("sign-in", () => {
   });
 });
 
+describe("cookies and headers a phone on the school LAN needs", () => {
+  it("the device cookie is Lax (re-opening the link from a chat app is the same phone) and the CSP does not upgrade http", async () => {
+    const f = await makeSchool(gw, "SD Kuki");
+    const res = await fetch(gw.url + f.linkPath, { redirect: "manual" });
+    const cookie = res.headers.get("set-cookie") ?? "";
+    expect(cookie).toMatch(/^pantau_device=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).not.toMatch(/Secure/); // plain http here; Secure when publicUrl is https
+    // Regression: helmet's default CSP asked browsers to fetch the page's assets over https, which a school
+    // gateway on http://192.168.x.x does not serve.
+    expect(res.headers.get("content-security-policy")).not.toContain("upgrade-insecure-requests");
+  });
+});
+
 describe("schools and classrooms", () => {
   it("refuses a second school with the same NPSN and keeps a school that still has classrooms", async () => {
     const a = (await gw.admin.expect(201, "POST", "/api/schools", {
