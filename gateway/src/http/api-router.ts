@@ -2,8 +2,11 @@ import { Router, type Request, type Response } from "express";
 import type { z } from "zod";
 import { parseOr400 } from "./errors.js";
 
-/** Who may call a route, as the OpenAPI document says it: an admin sign-in, a guardian device, or anyone. */
-export type RouteAuth = "admin" | "device" | "public";
+/**
+ * Who may call a route, as the OpenAPI document says it: an admin sign-in, a guardian device, either
+ * ("viewer": whoever may watch), or anyone.
+ */
+export type RouteAuth = "admin" | "device" | "viewer" | "public";
 
 export interface RouteDoc<B extends z.ZodType | undefined = undefined> {
   summary: string;
@@ -35,6 +38,9 @@ export interface DocumentedRoute {
 export class ApiRouter {
   readonly router = Router();
   readonly routes: DocumentedRoute[] = [];
+
+  /** `signIn` gates "admin" routes before their body is read: a stranger hears 401, not which field is wrong. */
+  constructor(private readonly signIn?: { require(req: Request): unknown }) {}
 
   get(path: string, doc: RouteDoc, handler: Handler<undefined>): void {
     this.add("get", path, doc, handler);
@@ -72,6 +78,7 @@ export class ApiRouter {
   ): void {
     this.routes.push({ method, path, doc });
     this.router[method](path, async (req: Request, res: Response) => {
+      if (doc.auth === "admin") this.signIn?.require(req);
       const body = (doc.body === undefined ? undefined : parseOr400(doc.body, req.body ?? {})) as Body<B>;
       await handler(req, res, body);
     });

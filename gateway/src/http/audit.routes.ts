@@ -23,7 +23,7 @@ const auditQuery = z
 
 /** `GET /api/audit`: every admin change and every viewing session, by school and time, as JSON or CSV. */
 export function auditRoutes(audit: AuditRepository, auth: AdminAuth): ApiRouter {
-  const api = new ApiRouter();
+  const api = new ApiRouter(auth);
   api.get(
     "/api/audit",
     {

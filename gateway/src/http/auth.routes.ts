@@ -40,7 +40,7 @@ export function authRoutes(
   o: AuthOptions,
   now: () => number = Date.now,
 ): ApiRouter {
-  const api = new ApiRouter();
+  const api = new ApiRouter(auth);
   api.router.use(
     "/api/auth/login",
     rateLimit({

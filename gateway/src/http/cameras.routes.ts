@@ -35,7 +35,7 @@ export function cameraRoutes(
   auth: AdminAuth,
   changes: Changes,
 ): ApiRouter {
-  const api = new ApiRouter();
+  const api = new ApiRouter(auth);
 
   const sees = (user: User, c: Camera) =>
     managesSchool(user, c.schoolId) ||
@@ -60,13 +60,21 @@ export function cameraRoutes(
     }
   };
 
+  /** A teacher sees which cameras their classrooms have, not where the cameras' streams come from. */
+  const shown = (user: User, c: Camera) => {
+    const p = publicCamera(c);
+    if (user.role !== "teacher") return p;
+    const { source: _source, ...rest } = p;
+    return rest;
+  };
+
   api.get("/api/cameras", { summary: "Cameras you can see", tag: "cameras", auth: "admin" }, (req, res) => {
     const { user } = auth.require(req);
     res.json({
       cameras: cameras
         .list()
         .filter((c) => sees(user, c))
-        .map(publicCamera),
+        .map((c) => shown(user, c)),
     });
   });
 
@@ -108,7 +116,8 @@ export function cameraRoutes(
     "/api/cameras/:id",
     { summary: "One camera (never its password)", tag: "cameras", auth: "admin" },
     (req, res) => {
-      res.json(publicCamera(visible(req).camera));
+      const { s, camera } = visible(req);
+      res.json(shown(s.user, camera));
     },
   );
 

@@ -37,7 +37,7 @@ export function guardianRoutes(
   o: GuardianRouteOptions,
   now: () => number = Date.now,
 ): ApiRouter {
-  const api = new ApiRouter();
+  const api = new ApiRouter(auth);
 
   const managedSchool = (req: Request) => {
     const s = auth.require(req);

@@ -2,7 +2,7 @@ import { Router } from "express";
 import { managesSchool } from "../access/permissions.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
-import type { AdminAuth } from "./admin-auth.js";
+import { type AdminAuth, forbidden } from "./admin-auth.js";
 
 /**
  * `GET /healthz` for load balancers and systemd (no details); `GET /api/health` with every rendition's
@@ -15,6 +15,7 @@ export function healthRoutes(streams: StreamManager, cameras: CameraRepository, 
   });
   router.get("/api/health", (req, res) => {
     const { user } = auth.require(req);
+    if (user.role === "teacher") throw forbidden();
     const renditions = streams
       .health()
       .filter((h) => managesSchool(user, cameras.get(h.cameraId)?.schoolId ?? null))

@@ -29,7 +29,7 @@ export function schoolRoutes(
   changes: Changes,
   now: () => number = Date.now,
 ): ApiRouter {
-  const api = new ApiRouter();
+  const api = new ApiRouter(auth);
 
   const schoolFor = (raw: unknown, can: (schoolId: string) => boolean) => {
     const school = schools.get(pathId(raw, "school"));

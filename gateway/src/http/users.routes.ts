@@ -20,7 +20,7 @@ export function userRoutes(
   auth: AdminAuth,
   changes: Changes,
 ): ApiRouter {
-  const api = new ApiRouter();
+  const api = new ApiRouter(auth);
 
   const checkScope = (schoolId: string | undefined, classroomIds: readonly string[]) => {
     if (schoolId !== undefined && !schools.get(schoolId)) {

@@ -42,7 +42,7 @@ export function watchRoutes(
     {
       summary: "Stream URLs for a camera (token valid ≤ 10 min; ask again to renew)",
       tag: "viewer",
-      auth: "device",
+      auth: "viewer",
     },
     (req, res) => {
       const cameraId = pathId(req.params.cameraId, "camera");
