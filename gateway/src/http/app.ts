@@ -72,6 +72,7 @@ export function createApp(d: AppDeps): Express {
   };
   if (d.devPlayer) app.get("/dev/player", page);
   if (d.demoPlayer) app.get("/demo", page);
+  app.get("/watch", page);
   app.get("/favicon.ico", (_req, res) => {
     res.status(204).end();
   });
