@@ -28,6 +28,8 @@ interface Row {
 }
 
 const refreshEveryMs = 30_000;
+/** Refusals that /api/viewer/me reflects in a camera's status, so the list can tell when they are over. */
+const resumable = new Set(["outside_hours", "holiday", "paused", "camera_unavailable", "camera_offline"]);
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 
 /**
@@ -42,8 +44,12 @@ export class GuardianPage {
   /** Shown instead of the list: no_device, revoked (the device may not watch any more). */
   private blocked: string | undefined;
   private listProblem: "loadingList" | "listRetry" | undefined = "loadingList";
-  /** The camera a rule stopped (pause, hours): it starts again by itself once viewable. */
-  private resumeId: string | undefined;
+  /**
+   * The camera to start again by itself: one a rule stopped (pause, hours, holiday), once the list has
+   * shown it not viewable and then viewable again (armed), or the one playing when the tab was hidden.
+   * Never for a refusal the list cannot show (viewer_limit): that would retry in a loop.
+   */
+  private resume: { id: string; armed: boolean } | undefined;
   private refusal: { code: string; cameraId: string } | undefined;
   private timer: number | undefined;
   private readonly rows = new Map<string, Row>();
@@ -61,6 +67,7 @@ export class GuardianPage {
     $("guardian").hidden = false;
     $("guardian-list").hidden = false;
     this.stage.hidden = true;
+    $("fullscreen").hidden = true;
     this.ctx.onLanguage(() => {
       this.render();
     });
@@ -77,7 +84,7 @@ export class GuardianPage {
   /** Playback event: new stream URLs (start or renewal). */
   onWatch(w: Watch): void {
     this.refusal = undefined;
-    this.resumeId = undefined;
+    this.resume = undefined;
     const cam = this.camera(w.cameraId);
     const name = w.watermark ?? this.me?.guardian.name;
     if (name !== undefined) this.watermark.show(name, cam?.school.timeZone);
@@ -93,7 +100,7 @@ export class GuardianPage {
     }
     if (action !== "backoff") this.watermark.hide();
     this.refusal = { code, cameraId };
-    this.resumeId = action === "wait" ? cameraId : undefined;
+    this.resume = resumable.has(code) ? { id: cameraId, armed: false } : undefined;
     this.ctx.say((lang) => this.refusalText(lang));
     this.render();
     // The list knows when it will be viewable again.
@@ -142,9 +149,10 @@ export class GuardianPage {
     if (!Number.isNaN(serverNow)) this.clockOffsetMs = serverNow - Date.now();
     this.listProblem = undefined;
     this.render();
-    const resume = this.resumeId === undefined ? undefined : this.camera(this.resumeId);
-    if (resume?.status === "viewable" && this.playback.watching === undefined && !document.hidden)
-      this.watch(resume);
+    const cam = this.resume === undefined ? undefined : this.camera(this.resume.id);
+    if (this.resume === undefined || cam === undefined) return;
+    if (cam.status !== "viewable") this.resume.armed = true;
+    else if (this.resume.armed && this.playback.watching === undefined && !document.hidden) this.watch(cam);
   }
 
   private block(code: string): void {
@@ -152,6 +160,7 @@ export class GuardianPage {
     this.playback.stop();
     this.watermark.hide();
     this.stage.hidden = true;
+    $("fullscreen").hidden = true;
     this.ctx.say(undefined);
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
@@ -159,9 +168,10 @@ export class GuardianPage {
   }
 
   private watch(cam: ViewerCamera): void {
-    this.resumeId = undefined;
+    this.resume = undefined;
     this.refusal = undefined;
     this.stage.hidden = false;
+    $("fullscreen").hidden = !document.fullscreenEnabled;
     // Always ask: the list may be up to 30 s old, and the gateway's answer says why not.
     this.playback.play(cam.id);
     this.render();
@@ -172,7 +182,7 @@ export class GuardianPage {
     if (document.visibilityState === "hidden") {
       const id = this.playback.watching;
       if (id !== undefined) {
-        this.resumeId = id;
+        this.resume = { id, armed: true };
         this.playback.stop();
         this.watermark.hide();
       }
