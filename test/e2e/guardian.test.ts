@@ -89,7 +89,9 @@ describe("the guardian page through the demo parent link", () => {
     await page.click("#cameras button.camera");
     const s = await playing(page);
     expect(s.status).toBe("");
-    expect(s.watermark).toMatch(/·/);
+    const guardianName = (await page.textContent("#greeting"))?.replace(/^Halo, /, "") ?? "";
+    expect(guardianName).not.toBe("");
+    expect(s.watermark?.startsWith(`${guardianName} · `)).toBe(true);
     expect(s.watermarkBox?.w).toBeGreaterThan(0);
     expect(s.rows[0]?.pressed).toBe("true");
     await page.close();

@@ -99,6 +99,7 @@ export class Playback {
   private generation = 0;
   private renewTimer: number | undefined;
   private retryTimer: number | undefined;
+  private stallTimer: number | undefined;
   private retryDelayMs = retryMinMs;
   private reauthorizedAt: number[] = [];
   private readonly mse: MsePlayer;
@@ -166,7 +167,8 @@ export class Playback {
     this.engine = undefined;
     if (this.renewTimer !== undefined) clearTimeout(this.renewTimer);
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
-    this.renewTimer = this.retryTimer = undefined;
+    if (this.stallTimer !== undefined) clearInterval(this.stallTimer);
+    this.renewTimer = this.retryTimer = this.stallTimer = undefined;
   }
 
   private prefer(): "main" | "sub" | undefined {
@@ -215,11 +217,30 @@ export class Playback {
       this.engine = "native";
       this.video.src = this.pick(w, "hls");
       this.scheduleRenew(got.renewInMs, gen);
+      this.watchNativeStall();
     } else {
       this.events.status("unsupported");
       return;
     }
     void this.video.play().catch(() => undefined);
+  }
+
+  /**
+   * Safari may retry a refused playlist for a while and stall without an `error` event: a picture stuck
+   * for 8 s once playing gets fresh URLs (and, if the gateway says no, its reason).
+   */
+  private watchNativeStall(): void {
+    let last = -1;
+    let stuckSince = Date.now();
+    this.stallTimer = window.setInterval(() => {
+      const t = this.video.currentTime;
+      if (t !== last || t === 0 || this.video.paused) {
+        last = t;
+        stuckSince = Date.now();
+      } else if (Date.now() - stuckSince > 8000) {
+        this.denied(undefined);
+      }
+    }, 1000);
   }
 
   /**
