@@ -72,7 +72,7 @@ async function playing(page: Page, frames = 50): Promise<Seen> {
 }
 
 describe("the guardian page through the demo parent link", () => {
-  it("registers the device, lists the demo camera, plays it on a tap, with the moving watermark", async (ctx) => {
+  it("registers the device, lists the demo camera, plays it on a tap with the watermark, and is cut by a pause", async (ctx) => {
     // The demo parent link (`/a/<token>`) arrives with the access issue; before it, demoUrl is /demo.
     const demoUrl = gw!.demoUrl;
     if (demoUrl === undefined || !demoUrl.includes("/a/")) ctx.skip();
@@ -94,6 +94,29 @@ describe("the guardian page through the demo parent link", () => {
     expect(s.watermark?.startsWith(`${guardianName} · `)).toBe(true);
     expect(s.watermarkBox?.w).toBeGreaterThan(0);
     expect(s.rows[0]?.pressed).toBe("true");
+
+    // The school pauses the classroom: the gateway cuts the socket (4403 paused) and the page says until when.
+    const me = await page.evaluate<{ cameras: { classroom: { id: string } }[] }>(
+      `fetch("/api/viewer/me").then((r) => r.json())`,
+    );
+    const classroomId = me.cameras[0]!.classroom.id;
+    const paused = await gw!.admin.request("POST", `/api/classrooms/${classroomId}/pause`, { minutes: 30 });
+    expect(paused.status).toBeLessThan(300);
+    const cut = await waitFor("the pause text", async () => {
+      const v = await seen(page);
+      return /Bisa ditonton lagi/.test(v.status) ? v : undefined;
+    });
+    expect(cut.status).toMatch(/^Kamera dijeda sementara demi privasi\. Bisa ditonton lagi pukul/);
+    expect(cut.watermark).toBeNull();
+    expect(cut.rows[0]?.state).toMatch(/^Dijeda demi privasi sampai pukul/);
+
+    // The pause is lifted: the next refresh of the list (every 30 s, or the tab shown again) resumes it.
+    const lifted = await gw!.admin.request("DELETE", `/api/classrooms/${classroomId}/pause`);
+    expect(lifted.status).toBeLessThan(300);
+    await page.evaluate(`document.dispatchEvent(new Event("visibilitychange"))`);
+    const resumed = await playing(page, cut.decoded + 25);
+    expect(resumed.status).toBe("");
+    expect(resumed.watermark).not.toBeNull();
     await page.close();
     expect(pageErrors).toEqual([]);
   });

@@ -90,6 +90,9 @@ describe("statusLine", () => {
     ],
     [cam({ status: "paused" }), "en", "The camera is paused for privacy."],
     [cam({ status: "camera_offline" }), "id", "Kamera sedang mati."],
+    // Codes beyond the five statuses that the gateway may report as a camera's status.
+    [cam({ status: "not_authorized" as ViewerCamera["status"] }), "en", "You may not watch this camera."],
+    [cam({ status: "something_new" as ViewerCamera["status"] }), "en", "The camera is not available."],
   ] as const)("%#: %s", (c, lang, expected) => {
     expect(statusLine(c, now, lang)).toBe(expected);
   });

@@ -70,6 +70,7 @@ describe("refusal reasons", () => {
     ["not_authorized", "wait"],
     ["revoked", "blocked"],
     ["no_device", "blocked"],
+    ["session_ended", "blocked"],
     ["rate_limited", "backoff"],
   ] as const)("%s → %s", (code, action) => {
     expect(refusalAction(code)).toBe(action);

@@ -205,6 +205,8 @@ export class GuardianPage {
     const cams = this.me?.cameras ?? [];
     if (this.listProblem !== undefined) listStatus.textContent = t(this.listProblem, lang);
     else listStatus.textContent = cams.length === 0 ? t("noCamerasAssigned", lang) : "";
+    // A refusal's text says when the camera is back, which the list may only now know.
+    if (this.refusal !== undefined) this.ctx.say((l) => this.refusalText(l));
     const demo = $("demo-label");
     demo.hidden = !cams.some((c) => c.demo);
     demo.textContent = t("demo", lang);

@@ -55,6 +55,10 @@ const text = {
     id: "Penonton kamera ini sedang penuh. Coba lagi sebentar lagi.",
     en: "Too many people are watching this camera. Try again in a moment.",
   },
+  session_ended: {
+    id: "Sesi Anda sudah berakhir. Silakan masuk lagi.",
+    en: "Your session has ended. Please sign in again.",
+  },
   rate_limited: { id: "Terlalu sering mencoba. Tunggu sebentar…", en: "Too many attempts. Please wait…" },
   // Guardian page (/watch). {when} is a time formatted in the school's time zone (schedule-text.ts).
   hello: { id: "Halo, {name}", en: "Hello, {name}" },

@@ -1,4 +1,4 @@
-import { t, tf, type Lang } from "./i18n.js";
+import { isTextKey, t, tf, type Lang } from "./i18n.js";
 
 /** A guardian's camera as `GET /api/viewer/me` lists it. */
 export interface ViewerCamera {
@@ -105,6 +105,9 @@ export function statusLine(cam: ViewerCamera, now: Date, lang: Lang, viewerTz?: 
     }
     case "camera_offline":
       return t("camera_offline", lang);
+    default:
+      // The gateway also reports its other refusal codes here (not_authorized, camera_unavailable, …).
+      return t(isTextKey(cam.status) ? cam.status : "camera_unavailable", lang);
   }
 }
 

@@ -72,6 +72,7 @@ export function refusalAction(code: string | undefined): RefusalAction {
       return "wait";
     case "revoked":
     case "no_device":
+    case "session_ended":
       return "blocked";
     case "rate_limited":
       return "backoff";
