@@ -329,3 +329,28 @@ describe("the guardian page against a stubbed /api/viewer/me", () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe("revocation through the real access backend", () => {
+  it("stops the video and says so when the school revokes the guardian", async (ctx) => {
+    const demoUrl = gw!.demoUrl;
+    if (demoUrl === undefined || !demoUrl.includes("/a/")) ctx.skip();
+    const page = await browser!.newPage();
+    await page.goto(demoUrl!);
+    await waitFor("the camera list", async () => ((await seen(page)).rows.length > 0 ? true : undefined));
+    await page.click("#cameras button.camera");
+    await playing(page, 25);
+    const me = await page.evaluate<{ guardian: { id: string } }>(
+      `fetch("/api/viewer/me").then((r) => r.json())`,
+    );
+    const revoked = await gw!.admin.request("PATCH", `/api/guardians/${me.guardian.id}`, { revoked: true });
+    expect(revoked.status).toBeLessThan(300);
+    const s = await waitFor("the revoked text", async () => {
+      const v = await seen(page);
+      return v.listStatus.startsWith("Akses Anda sudah dicabut") ? v : undefined;
+    });
+    expect(s.rows).toEqual([]);
+    expect(s.watermark).toBeNull();
+    expect(await page.isHidden("#stage")).toBe(true);
+    await page.close();
+  });
+});
