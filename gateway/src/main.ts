@@ -89,18 +89,24 @@ async function ensureOperator(
 export async function startGateway(
   config: Config,
   log: Logger = createLogger(config.logLevel),
+  opts: {
+    /** Wall clock for access decisions, tokens and records; tests move it across midnight and holidays. */
+    now?: () => number;
+  } = {},
 ): Promise<Gateway> {
+  const now = opts.now ?? Date.now;
+  const nowDate = () => new Date(now());
   // 1. Secrets: token and encryption keys derived from one master key (config or a 0600 key file).
   const keys = SecretKeys.fromConfig(config.secretKey, join(config.dataDir, "secret.key"));
 
   // 2. Storage and repositories, one per aggregate.
   const db = openDatabase(join(config.dataDir, "pantau.db"));
-  const schools = new SchoolRepository(db);
-  const classrooms = new ClassroomRepository(db);
-  const cameras = new CameraRepository(db, new SecretBox(keys.derive("camera-passwords")));
-  const guardians = new GuardianRepository(db);
-  const users = new UserRepository(db);
-  const audit = new AuditRepository(db);
+  const schools = new SchoolRepository(db, nowDate);
+  const classrooms = new ClassroomRepository(db, nowDate);
+  const cameras = new CameraRepository(db, new SecretBox(keys.derive("camera-passwords")), nowDate);
+  const guardians = new GuardianRepository(db, nowDate);
+  const users = new UserRepository(db, nowDate);
+  const audit = new AuditRepository(db, nowDate);
   const viewingSessions = new ViewingSessionRepository(db);
   const generatedAdminPassword = await ensureOperator(users, audit, config);
   users.purgeExpiredSessions();
@@ -113,14 +119,23 @@ export async function startGateway(
   // 3. Access: the in-memory state every media request is decided on, viewing sessions, stream tokens.
   const state = new AccessState({ schools, classrooms, cameras, guardians, users });
   const changes = new Changes(db, audit, state);
-  const tracker = new ViewingTracker(viewingSessions, audit, log, config.access.viewingIdleSeconds * 1000);
+  const tracker = new ViewingTracker(
+    viewingSessions,
+    audit,
+    log,
+    config.access.viewingIdleSeconds * 1000,
+    now,
+  );
   tracker.start();
-  const tokens = new StreamTokens(keys.derive("stream-tokens"));
-  const access = new TokenMediaAccess(tokens, state, tracker, {
-    openStreams: config.dev.openStreams,
-    maxViewersPerCamera: config.access.maxViewersPerCamera,
-  });
-  const auth = new AdminAuth(users);
+  const tokens = new StreamTokens(keys.derive("stream-tokens"), now);
+  const access = new TokenMediaAccess(
+    tokens,
+    state,
+    tracker,
+    { openStreams: config.dev.openStreams, maxViewersPerCamera: config.access.maxViewersPerCamera },
+    now,
+  );
+  const auth = new AdminAuth(users, now);
 
   // 4. Streams: one supervised ffmpeg per active rendition.
   const spawner = new NodeProcessSpawner();
@@ -146,21 +161,36 @@ export async function startGateway(
     access,
     routers: [healthRoutes(streams, cameras, auth)],
     api: [
-      authRoutes(users, auth, audit, state, { ...config.access, secureCookies }),
-      schoolRoutes(schools, classrooms, auth, changes),
+      authRoutes(users, auth, audit, state, { ...config.access, secureCookies }, now),
+      schoolRoutes(schools, classrooms, auth, changes, now),
       cameraRoutes(cameras, schools, classrooms, streams, auth, changes),
-      guardianRoutes(schools, classrooms, guardians, auth, changes, {
-        csvLimitBytes: config.http.csvLimitBytes,
-        linkDays: config.access.linkDays,
-        publicUrl: config.http.publicUrl,
-      }),
+      guardianRoutes(
+        schools,
+        classrooms,
+        guardians,
+        auth,
+        changes,
+        {
+          csvLimitBytes: config.http.csvLimitBytes,
+          linkDays: config.access.linkDays,
+          publicUrl: config.http.publicUrl,
+        },
+        now,
+      ),
       userRoutes(users, schools, classrooms, auth, changes),
       auditRoutes(audit, auth),
-      viewerRoutes(guardians, state, streams, audit, {
-        maxDevicesPerGuardian: config.access.maxDevicesPerGuardian,
-        secureCookies,
-        openStreams: config.dev.openStreams,
-      }),
+      viewerRoutes(
+        guardians,
+        state,
+        streams,
+        audit,
+        {
+          maxDevicesPerGuardian: config.access.maxDevicesPerGuardian,
+          secureCookies,
+          openStreams: config.dev.openStreams,
+        },
+        now,
+      ),
       watchRoutes(tokens, access, state, guardians, auth, streams),
     ],
     viewer,

@@ -27,7 +27,7 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
 /** A real gateway in this process: SQLite in a fresh temp folder, HTTP on 127.0.0.1 and a free port. */
 export async function startTestGateway(
   overrides: DeepPartial<ConfigInput> = {},
-  opts: { dataDir?: string; keepData?: boolean } = {},
+  opts: { dataDir?: string; keepData?: boolean; now?: () => number } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "pantau-test-"));
   const config = parseConfig({
@@ -43,7 +43,7 @@ export async function startTestGateway(
     streaming: { ...overrides.streaming },
   });
   const log = pino({ level: process.env.PANTAU_TEST_LOG ?? "silent" });
-  const gw = await startGateway(config, log);
+  const gw = await startGateway(config, log, opts.now ? { now: opts.now } : {});
   const admin = await new ApiClient(gw.url).login(testAdminUser, testAdminPassword);
   let testSchool: string | undefined;
   return {
