@@ -1,4 +1,4 @@
-import type { Page, Route } from "playwright-core";
+import type { BrowserContext, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../helpers/browser.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
@@ -21,7 +21,15 @@ beforeAll(async () => {
   browser = await launchChromium();
 });
 
+/** One parent's phone for the tests through the demo link: one device cookie, within the device cap. */
+let phone: BrowserContext | undefined;
+async function parentPhone(): Promise<Page> {
+  phone ??= await browser!.newContext();
+  return phone.newPage();
+}
+
 afterAll(async () => {
+  await phone?.close();
   await browser?.cleanup();
   await gw?.close();
 });
@@ -76,7 +84,7 @@ describe("the guardian page through the demo parent link", () => {
     // The demo parent link (`/a/<token>`) arrives with the access issue; before it, demoUrl is /demo.
     const demoUrl = gw!.demoUrl;
     if (demoUrl === undefined || !demoUrl.includes("/a/")) ctx.skip();
-    const page = await browser!.newPage();
+    const page = await parentPhone();
     const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
     await page.goto(demoUrl!);
@@ -330,11 +338,45 @@ describe("the guardian page against a stubbed /api/viewer/me", () => {
   });
 });
 
+describe("LL-HLS for a guardian through the real access backend", () => {
+  it("plays through hls.js and stops with the reason when a pause refuses the playlists", async (ctx) => {
+    const demoUrl = gw!.demoUrl;
+    if (demoUrl === undefined || !demoUrl.includes("/a/")) ctx.skip();
+    const page = await parentPhone();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await page.goto(demoUrl!);
+    await page.goto(`${gw!.url}/watch?mode=hls`);
+    await waitFor("the camera list", async () => ((await seen(page)).rows.length > 0 ? true : undefined));
+    await page.click("#cameras button.camera");
+    const s = await playing(page);
+    expect(s.watermark).not.toBeNull();
+    const me = await page.evaluate<{ cameras: { classroom: { id: string } }[] }>(
+      `fetch("/api/viewer/me").then((r) => r.json())`,
+    );
+    const classroomId = me.cameras[0]!.classroom.id;
+    expect(
+      (await gw!.admin.request("POST", `/api/classrooms/${classroomId}/pause`, { minutes: 5 })).status,
+    ).toBeLessThan(300);
+    try {
+      const cut = await waitFor("the pause text", async () => {
+        const v = await seen(page);
+        return /Bisa ditonton lagi/.test(v.status) ? v : undefined;
+      });
+      expect(cut.status).toMatch(/^Kamera dijeda sementara demi privasi\./);
+    } finally {
+      await gw!.admin.request("DELETE", `/api/classrooms/${classroomId}/pause`);
+    }
+    await page.close();
+    expect(pageErrors).toEqual([]);
+  });
+});
+
 describe("revocation through the real access backend", () => {
   it("stops the video and says so when the school revokes the guardian", async (ctx) => {
     const demoUrl = gw!.demoUrl;
     if (demoUrl === undefined || !demoUrl.includes("/a/")) ctx.skip();
-    const page = await browser!.newPage();
+    const page = await parentPhone();
     await page.goto(demoUrl!);
     await waitFor("the camera list", async () => ((await seen(page)).rows.length > 0 ? true : undefined));
     await page.click("#cameras button.camera");
