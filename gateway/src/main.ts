@@ -203,6 +203,7 @@ export async function startGateway(
     bodyLimitBytes: config.http.bodyLimitBytes,
     rateLimitPerMinute: config.http.rateLimitPerMinute,
     trustProxy: config.http.trustProxy,
+    https: secureCookies,
     version,
     devPlayer: config.dev.openStreams,
     demoPath: demo ? `/a/${demo.linkToken}` : undefined,

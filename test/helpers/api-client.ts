@@ -1,5 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment --
-   tests read JSON answers ad hoc; the gateway's own code stays fully typed. */
 /** A small HTTP client with a cookie jar: an admin's browser, or a parent's phone, in tests. */
 export class ApiClient {
   readonly cookies = new Map<string, string>();

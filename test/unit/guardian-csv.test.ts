@@ -13,7 +13,7 @@ describe("guardian roster CSV", () => {
       ),
     );
     expect(r).toEqual({
-      ok: true,
+      problems: [],
       rows: [
         {
           line: 2,
@@ -39,7 +39,7 @@ describe("guardian roster CSV", () => {
     const r = parseRoster(
       csv('\uFEFFNama Wali;Telepon;Nama Anak;Kelas\r\n"Ma\'ruf, S.Pd";+62 811 222 333;Siti;Kelas 1A\r\n'),
     );
-    expect(r.ok && r.rows[0]).toMatchObject({
+    expect(r.rows[0]).toMatchObject({
       guardianName: "Ma'ruf, S.Pd",
       phone: "+62811222333",
       childName: "Siti",
@@ -57,8 +57,8 @@ describe("guardian roster CSV", () => {
           "Ibu Lina,0812345678,Tono,\n", // line 6: no classroom
       ),
     );
-    expect(r.ok).toBe(false);
-    const problems = r.ok ? [] : r.problems;
+    expect(r.rows).toHaveLength(1);
+    const problems = r.problems;
     expect(problems.map((p) => [p.line, p.field])).toEqual([
       [3, "guardian_name"],
       [4, "phone"],
@@ -68,6 +68,14 @@ describe("guardian roster CSV", () => {
     for (const p of problems) expect(p.reason.length).toBeGreaterThan(3);
   });
 
+  it("names lines as the file has them, across blank lines", () => {
+    const r = parseRoster(
+      csv('guardian_name,child_name,classroom\n\n"Sari, Ibu",Budi,Kelas 1A\n,Ani,Kelas 1A\n'),
+    );
+    expect(r.rows.map((x) => x.line)).toEqual([3]);
+    expect(r.problems.map((p) => p.line)).toEqual([4]);
+  });
+
   it.each([
     ["missing columns", "name,kid\nA,B\n", /missing column guardian_name/],
     ["an empty file", "", /empty/],
@@ -75,8 +83,8 @@ describe("guardian roster CSV", () => {
     ["an unclosed quote", 'guardian_name,child_name,classroom\n"A,B,C\n', /not valid CSV/],
   ])("refuses %s", (_name, text, reason) => {
     const r = parseRoster(csv(text));
-    expect(r.ok).toBe(false);
-    expect(r.ok ? "" : r.problems[0]?.reason).toMatch(reason);
+    expect(r.rows).toEqual([]);
+    expect(r.problems[0]?.reason).toMatch(reason);
   });
 
   it("refuses bytes that are not UTF-8", () => {
@@ -87,12 +95,12 @@ describe("guardian roster CSV", () => {
         csv(",A,B\n"),
       ]),
     );
-    expect(r.ok ? "" : r.problems[0]?.reason).toMatch(/UTF-8/);
+    expect(r.problems[0]?.reason).toMatch(/UTF-8/);
   });
 
   it("refuses more than 5000 rows", () => {
     const rows = Array.from({ length: 5001 }, (_, i) => `Wali ${String(i)},Anak,Kelas 1A`).join("\n");
     const r = parseRoster(csv(`guardian_name,child_name,classroom\n${rows}\n`));
-    expect(r.ok ? "" : r.problems[0]?.reason).toMatch(/too many rows/);
+    expect(r.problems[0]?.reason).toMatch(/too many rows/);
   });
 });

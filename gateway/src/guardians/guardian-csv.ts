@@ -45,32 +45,33 @@ const rowSchema = z.object({
 });
 
 /**
- * Parses and checks every row; on any problem returns all of them (every bad line and why), so the school
- * fixes the file once. Pure: classroom names are resolved by the caller.
+ * Parses and checks every row, returning the good rows and every problem (each bad line and why), so the
+ * school fixes the file once; the caller imports only when there are no problems. Pure: classroom names are
+ * resolved by the caller, which adds its own problems for the good rows.
  */
-export function parseRoster(
-  data: Buffer,
-): { ok: true; rows: RosterRow[] } | { ok: false; problems: CsvProblem[] } {
+export function parseRoster(data: Buffer): { rows: RosterRow[]; problems: CsvProblem[] } {
   if (!isUtf8(data))
-    return { ok: false, problems: [{ line: 0, reason: "the file is not UTF-8 text; save it as CSV UTF-8" }] };
+    return { rows: [], problems: [{ line: 0, reason: "the file is not UTF-8 text; save it as CSV UTF-8" }] };
   const text = data.toString("utf8").replace(/^\uFEFF/, "");
   const firstLine = text.split(/\r?\n/, 1)[0] ?? "";
   const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ";" : ",";
-  let records: string[][];
+  // With `info`, each record says on which line of the file it ended: what the admin sees in a spreadsheet.
+  let records: { record: string[]; info: { lines: number } }[];
   try {
     const parsed: unknown = parse(text, {
       delimiter,
       relax_column_count: true,
       skip_empty_lines: true,
       trim: true,
+      info: true,
     });
-    records = parsed as string[][];
+    records = parsed as typeof records;
   } catch (err) {
     const e = err as { lines?: number; message: string };
-    return { ok: false, problems: [{ line: e.lines ?? 0, reason: `not valid CSV: ${e.message}` }] };
+    return { rows: [], problems: [{ line: e.lines ?? 0, reason: `not valid CSV: ${e.message}` }] };
   }
-  const header = records[0];
-  if (!header) return { ok: false, problems: [{ line: 1, reason: "the file is empty" }] };
+  const header = records[0]?.record;
+  if (!header) return { rows: [], problems: [{ line: 1, reason: "the file is empty" }] };
   const index: Partial<Record<keyof typeof csvColumns, number>> = {};
   const problems: CsvProblem[] = [];
   header.forEach((h, i) => {
@@ -91,10 +92,10 @@ export function parseRoster(
       });
     }
   }
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { rows: [], problems };
   if (records.length - 1 > maxRosterRows) {
     return {
-      ok: false,
+      rows: [],
       problems: [
         {
           line: 0,
@@ -104,8 +105,8 @@ export function parseRoster(
     };
   }
   const rows: RosterRow[] = [];
-  records.slice(1).forEach((rec, i) => {
-    const line = i + 2;
+  records.slice(1).forEach(({ record: rec, info }) => {
+    const line = info.lines;
     const cell = (col: keyof typeof csvColumns) => {
       const at = index[col];
       return at === undefined ? "" : (rec[at] ?? "");
@@ -134,5 +135,5 @@ export function parseRoster(
   });
   if (rows.length === 0 && problems.length === 0)
     problems.push({ line: 2, reason: "the file has a header but no rows" });
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, rows };
+  return { rows, problems };
 }

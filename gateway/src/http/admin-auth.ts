@@ -21,9 +21,15 @@ export function cookieOf(req: Request, name: string): string | undefined {
 }
 
 /**
- * Sets a bearer cookie: HttpOnly (no script reads it), SameSite=Strict (no other site's page can send it, the
- * CSRF defence together with JSON-only bodies), Secure when the gateway is served over TLS.
+ * SameSite per cookie. The admin session is Strict: no other site's page can make the browser send it (the
+ * CSRF defence, with JSON-only bodies and the Origin check). The device cookie is Lax: a parent re-opens the
+ * link from WhatsApp, a cross-site navigation, and a Strict cookie would be missing there, so the same phone
+ * would register as a new device each time and soon hit the device cap. Lax cookies ride only on top-level
+ * GET navigations, and every guardian action that matters is a POST or a same-origin fetch.
  */
+const sameSiteOf = (name: string): "strict" | "lax" => (name === deviceCookie ? "lax" : "strict");
+
+/** Sets a bearer cookie: HttpOnly (no script reads it), SameSite as above, Secure when served over TLS. */
 export function setBearerCookie(
   res: Response,
   name: string,
@@ -33,14 +39,20 @@ export function setBearerCookie(
 ): void {
   res.append(
     "Set-Cookie",
-    serialize(name, value, { httpOnly: true, sameSite: "strict", secure, path: "/", maxAge: maxAgeSeconds }),
+    serialize(name, value, {
+      httpOnly: true,
+      sameSite: sameSiteOf(name),
+      secure,
+      path: "/",
+      maxAge: maxAgeSeconds,
+    }),
   );
 }
 
 export function clearCookie(res: Response, name: string, secure: boolean): void {
   res.append(
     "Set-Cookie",
-    serialize(name, "", { httpOnly: true, sameSite: "strict", secure, path: "/", maxAge: 0 }),
+    serialize(name, "", { httpOnly: true, sameSite: sameSiteOf(name), secure, path: "/", maxAge: 0 }),
   );
 }
 

@@ -24,6 +24,8 @@ export interface AppDeps {
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
   trustProxy: boolean;
+  /** Served over TLS (publicUrl https): only then may the CSP ask browsers to upgrade requests to https. */
+  https: boolean;
   version: string;
   /** Serve the development player at /dev/player (dev.openStreams). */
   devPlayer: boolean;
@@ -71,6 +73,9 @@ export function createApp(d: AppDeps): Express {
           "media-src": ["'self'", "blob:"],
           "connect-src": ["'self'"],
           "img-src": ["'self'", "data:"],
+          // helmet's default would make a phone fetch the player's assets over https from a gateway that a
+          // school serves over plain http on its LAN (http://192.168.x.x): the page would load blank.
+          "upgrade-insecure-requests": d.https ? [] : null,
         },
       },
       crossOriginEmbedderPolicy: false,

@@ -81,7 +81,10 @@ export function cameraRoutes(
     },
     (req, res, body) => {
       const s = auth.require(req);
-      if (!schools.get(body.schoolId) || !managesSchool(s.user, body.schoolId)) {
+      // Permission first, as for POST /api/users: refused the same way whether or not the school exists.
+      if (!managesSchool(s.user, body.schoolId))
+        throw forbidden("you may add cameras only to your own school");
+      if (!schools.get(body.schoolId)) {
         throw new HttpError(400, "invalid_input", "schoolId: no such school", "schoolId");
       }
       checkClassroom(body.schoolId, body.classroomId);

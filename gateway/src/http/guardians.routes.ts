@@ -131,9 +131,9 @@ export function guardianRoutes(
       const { s, school } = managedSchool(req);
       const data = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const parsed = parseRoster(data);
-      const problems: CsvProblem[] = parsed.ok ? [] : parsed.problems;
+      const problems: CsvProblem[] = [...parsed.problems];
       const rooms = new Map<string, string>();
-      if (parsed.ok) {
+      {
         for (const row of parsed.rows) {
           const room = classrooms.findByName(school.id, row.classroom);
           if (room) rooms.set(row.classroom.toLowerCase(), room.id);
@@ -145,7 +145,8 @@ export function guardianRoutes(
             });
         }
       }
-      if (!parsed.ok || problems.length > 0) {
+      if (problems.length > 0) {
+        problems.sort((x, y) => x.line - y.line);
         throw new HttpError(
           422,
           "invalid_csv",
