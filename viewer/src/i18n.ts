@@ -35,6 +35,56 @@ const text = {
     id: "Koneksi terlalu lambat, menyambung ulang…",
     en: "The connection is too slow, reconnecting…",
   },
+  // Reasons the gateway refuses or cuts a parent's stream (POST /api/watch, media 403, WebSocket 4403).
+  outside_hours: { id: "Di luar jam tayang.", en: "Outside viewing hours." },
+  holiday: {
+    id: "Hari libur sekolah, kamera tidak ditayangkan.",
+    en: "School holiday: the camera is not shown.",
+  },
+  paused: { id: "Kamera dijeda sementara demi privasi.", en: "The camera is paused for privacy." },
+  camera_offline: { id: "Kamera sedang mati.", en: "The camera is offline." },
+  revoked: {
+    id: "Akses Anda sudah dicabut. Hubungi sekolah bila ini keliru.",
+    en: "Your access has been revoked. Contact the school if this is a mistake.",
+  },
+  no_device: {
+    id: "Perangkat ini belum terdaftar. Buka lagi tautan atau kode QR dari sekolah.",
+    en: "This device is not registered. Open the link or QR code from the school again.",
+  },
+  viewer_limit: {
+    id: "Penonton kamera ini sedang penuh. Coba lagi sebentar lagi.",
+    en: "Too many people are watching this camera. Try again in a moment.",
+  },
+  session_ended: {
+    id: "Sesi Anda sudah berakhir. Silakan masuk lagi.",
+    en: "Your session has ended. Please sign in again.",
+  },
+  rate_limited: { id: "Terlalu sering mencoba. Tunggu sebentar…", en: "Too many attempts. Please wait…" },
+  // Guardian page (/watch). {when} is a time formatted in the school's time zone (schedule-text.ts).
+  hello: { id: "Halo, {name}", en: "Hello, {name}" },
+  loadingList: { id: "Memuat daftar kamera…", en: "Loading your cameras…" },
+  listRetry: {
+    id: "Daftar kamera tidak dapat dimuat, mencoba lagi…",
+    en: "Could not load your cameras, retrying…",
+  },
+  noCamerasAssigned: {
+    id: "Sekolah belum menetapkan kamera kelas untuk Anda. Silakan hubungi sekolah.",
+    en: "The school has not assigned a classroom camera to you yet. Please contact the school.",
+  },
+  live: { id: "Tayang sekarang — ketuk untuk menonton", en: "Live now — tap to watch" },
+  liveUntil: {
+    id: "Tayang sekarang sampai {when} — ketuk untuk menonton",
+    en: "Live now until {when} — tap to watch",
+  },
+  watching: { id: "Sedang ditonton", en: "Watching" },
+  outsideHoursBack: { id: "Di luar jam tayang, kembali {when}", en: "Outside viewing hours, back {when}" },
+  holidayBack: { id: "Libur sekolah, kembali {when}", en: "School holiday, back {when}" },
+  pausedUntil: { id: "Dijeda demi privasi sampai {when}", en: "Paused for privacy until {when}" },
+  viewableAgain: { id: "Bisa ditonton lagi {when}.", en: "Viewable again {when}." },
+  today: { id: "pukul {time}", en: "today at {time}" },
+  tomorrow: { id: "besok pukul {time}", en: "tomorrow at {time}" },
+  onDay: { id: "{day} pukul {time}", en: "{day} at {time}" },
+  fullscreen: { id: "Layar penuh", en: "Full screen" },
 } as const;
 
 export type TextKey = keyof typeof text;
@@ -43,6 +93,12 @@ export function t(key: TextKey, lang: Lang): string {
   return text[key][lang];
 }
 
+/** t() with `{name}` placeholders filled in. */
+export function tf(key: TextKey, lang: Lang, vars: Record<string, string>): string {
+  return t(key, lang).replace(/\{(\w+)\}/g, (m, name: string) => vars[name] ?? m);
+}
+
 export function isTextKey(key: string): key is TextKey {
-  return key in text;
+  // Not `in`: "constructor" would match through the prototype. Not Object.hasOwn: Safari < 15.4.
+  return Object.prototype.hasOwnProperty.call(text, key);
 }
