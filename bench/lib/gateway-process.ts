@@ -24,6 +24,8 @@ export interface RenditionHealth {
 
 export interface GatewayProcess {
   url: string;
+  /** The `Demo parent link: <url>` the gateway prints with the demo on (PANTAU_DEMO=1), else undefined. */
+  demoLink: string | undefined;
   /** PID of the gateway's node process (its ffmpeg children sit below it). */
   pid: number;
   child: ChildProcess;
@@ -39,7 +41,8 @@ export interface GatewayProcess {
 /**
  * The gateway as its own process, the way `npm start` and the systemd unit run it
  * (`node --import tsx gateway/src/main.ts`), so its CPU and memory can be measured apart from the
- * benchmark. Loopback only, a free port, a fresh data folder, no demo camera, dev stream URLs on.
+ * benchmark. Loopback only, a free port, a fresh data folder; by default no demo camera and dev stream URLs on
+ * (`env` overrides both).
  */
 export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "pantau-bench-"));
@@ -70,15 +73,22 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
     if (process.env.BENCH_VERBOSE === "1") process.stderr.write(`[gateway] ${line}\n`);
   });
   const stdout = createInterface({ input: child.stdout! });
+  // The demo link is printed right after the ready line (main.ts), so wait for both when the demo is on.
+  const expectDemo = (env.PANTAU_DEMO ?? "0") !== "0";
+  let demoLink: string | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new Error(`gateway not ready after 60 s:\n${stderr.join("\n")}`));
     }, 60_000);
+    let ready: string | undefined;
     stdout.on("line", (line) => {
       const m = /^Pantau ready at (\S+)/.exec(line);
-      if (m) {
+      if (m) ready = m[1]!;
+      const d = /^Demo parent link: (\S+)/.exec(line);
+      if (d) demoLink = d[1]!;
+      if (ready !== undefined && (!expectDemo || demoLink !== undefined)) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve(ready);
       }
     });
     child.once("exit", (code, signal) => {
@@ -106,6 +116,7 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
 
   return {
     url,
+    demoLink,
     pid: child.pid!,
     child,
     health,
