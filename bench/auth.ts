@@ -19,6 +19,7 @@ import {
   mb,
   processTree,
   startLoadMeter,
+  waitQuiet,
   type Load,
   type ProcSample,
   UsageSampler,
@@ -34,6 +35,9 @@ const clientProcesses = envNumber("BENCH_CLIENT_PROCS", 2, 1);
 const connectionsPerProcess = envNumber("BENCH_CONNECTIONS", 16, 1);
 const nginxWorkers = envNumber("BENCH_NGINX_WORKERS", 1, 1);
 const groups = ["server", "ffmpeg", "client"] as const;
+/** Before each measurement, wait up to this long for other work on the machine to drop below quietOthers. */
+const quietWaitSeconds = envNumber("BENCH_QUIET_WAIT_SECONDS", 30, 0);
+const quietOthers = 25;
 
 interface Result {
   system: "pantau" | "nginx";
@@ -122,6 +126,10 @@ async function measure(
   onStart: (procs: ChildProcess[]) => void = () => undefined,
 ): Promise<Result> {
   if (warmupSeconds > 0) await drive(url, path(), warmupSeconds, onStart);
+  if (!(await waitQuiet(quietOthers, quietWaitSeconds * 1000)))
+    process.stderr.write(
+      `machine still busy with other work after ${String(quietWaitSeconds)} s; measuring anyway\n`,
+    );
   process.stderr.write(`${system}: measuring ${String(seconds)} s\n`);
   let sampler: UsageSampler | undefined;
   let meter: ReturnType<typeof startLoadMeter> | undefined;

@@ -18,6 +18,7 @@ import {
   mb,
   processTree,
   startLoadMeter,
+  waitQuiet,
   type Load,
   type ProcSample,
   UsageSampler,
@@ -40,6 +41,9 @@ const giveUpBelow = 0.5;
 /** Stream tokens live ≤ 10 min: renew well before. */
 const renewEveryMs = 4 * 60 * 1000;
 const groups = ["server", "ffmpeg", "client"] as const;
+/** Before each measurement, wait up to this long for other work on the machine to drop below quietOthers. */
+const quietWaitSeconds = envNumber("BENCH_QUIET_WAIT_SECONDS", 30, 0);
+const quietOthers = 25;
 
 interface StepRow {
   system: "pantau" | "baseline";
@@ -68,6 +72,10 @@ async function ramp(
     // Ramp 4 ms per viewer (a class of parents opening the link over a few seconds), at least 1 s.
     const added = await clients.add(add, Math.max(1000, add * 4));
     await sleep(settleSeconds * 1000);
+    if (!(await waitQuiet(quietOthers, quietWaitSeconds * 1000)))
+      process.stderr.write(
+        `machine still busy with other work after ${String(quietWaitSeconds)} s; measuring anyway\n`,
+      );
     const clientPids = [process.pid, ...clients.pids];
     const classify = (s: ProcSample) =>
       clientPids.includes(s.pid) ? "client" : isFfmpeg(s) ? "ffmpeg" : "server";

@@ -9,6 +9,12 @@ import { sleep } from "./env.js";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
+/** BENCH_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there when it stops (open it in DevTools). */
+const profileArgs = (): string[] => {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir === undefined || dir === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`];
+};
+
 export interface RenditionHealth {
   cameraId: string;
   rendition: string;
@@ -50,7 +56,7 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
   const configFile = join(dataDir, "bench.yml");
   writeFileSync(configFile, "{}\n");
   const child = track(
-    spawn(process.execPath, ["--import", "tsx", "gateway/src/main.ts"], {
+    spawn(process.execPath, [...profileArgs(), "--import", "tsx", "gateway/src/main.ts"], {
       cwd: repoRoot,
       env: {
         ...process.env,
