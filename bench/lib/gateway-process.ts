@@ -50,6 +50,9 @@ export interface GatewayProcess {
  * benchmark. Loopback only, a free port, a fresh data folder; by default no demo camera and dev stream URLs on
  * (`env` overrides both).
  */
+/** The operator account the bench gateway is started with; its session cookie signs the admin calls. */
+const benchAdmin = { user: "bench", password: "bench-operator-password" };
+
 export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "pantau-bench-"));
   // An empty config file, so a developer's config/pantau.yml cannot change what is measured.
@@ -66,6 +69,9 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
         PANTAU_HTTP_PORT: "0",
         PANTAU_DEMO: "0",
         PANTAU_DEV_OPEN_STREAMS: "1",
+        PANTAU_ADMIN_USER: benchAdmin.user,
+        PANTAU_ADMIN_PASSWORD: benchAdmin.password,
+        PANTAU_HTTP_RATE_LIMIT_PER_MINUTE: "1000000",
         PANTAU_LOG_LEVEL: "warn",
         ...env,
       },
@@ -114,8 +120,23 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
     })());
   const unregister = onCleanup("gateway", stop);
 
+  const login = await fetch(`${url}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: benchAdmin.user, password: benchAdmin.password }),
+  });
+  if (!login.ok) throw new Error(`sign-in: ${String(login.status)} ${await login.text()}`);
+  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const schoolRes = await fetch(`${url}/api/schools`, {
+    method: "POST",
+    headers: { "content-type": "application/json", cookie },
+    body: JSON.stringify({ name: "Bench school" }),
+  });
+  if (schoolRes.status !== 201) throw new Error(`POST /api/schools: ${String(schoolRes.status)}`);
+  const schoolId = ((await schoolRes.json()) as { id: string }).id;
+
   const health = async (): Promise<RenditionHealth[]> => {
-    const res = await fetch(`${url}/api/health`);
+    const res = await fetch(`${url}/api/health`, { headers: { cookie } });
     if (!res.ok) throw new Error(`/api/health: ${String(res.status)}`);
     return ((await res.json()) as { renditions: RenditionHealth[] }).renditions;
   };
@@ -129,14 +150,17 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
     async addCamera(body) {
       const res = await fetch(`${url}/api/cameras`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
+        headers: { "content-type": "application/json", cookie },
+        body: JSON.stringify({ schoolId, ...(body as object) }),
       });
       if (res.status !== 201) throw new Error(`POST /api/cameras: ${String(res.status)} ${await res.text()}`);
       return (await res.json()) as { id: string };
     },
     async deleteCamera(id) {
-      const res = await fetch(`${url}/api/cameras/${encodeURIComponent(id)}`, { method: "DELETE" });
+      const res = await fetch(`${url}/api/cameras/${encodeURIComponent(id)}`, {
+        method: "DELETE",
+        headers: { cookie },
+      });
       if (res.status !== 204)
         throw new Error(`DELETE /api/cameras/${id}: ${String(res.status)} ${await res.text()}`);
     },

@@ -1,8 +1,15 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { DevWatchPolicy, TokenMediaAccess } from "./access/media-access.js";
+import { AccessState } from "./access/access-state.js";
+import { TokenMediaAccess } from "./access/media-access.js";
 import { SecretBox, SecretKeys } from "./access/secret-box.js";
 import { StreamTokens } from "./access/stream-token.js";
+import { ViewingTracker } from "./access/viewing-tracker.js";
+import { AuditRepository, systemActor } from "./audit/audit.repository.js";
+import { Changes } from "./audit/changes.js";
+import { ViewingSessionRepository } from "./audit/viewing-session.repository.js";
 import { CameraRepository } from "./cameras/camera.repository.js";
 import { systemClock } from "./common/clock.js";
 import type { Config } from "./config/config.schema.js";
@@ -10,21 +17,69 @@ import { ConfigError, loadConfig } from "./config/load-config.js";
 import { openDatabase } from "./db/database.js";
 import { ensureDemo } from "./demo/demo.js";
 import { NodeProcessSpawner } from "./ffmpeg/process-spawner.js";
+import { GuardianRepository } from "./guardians/guardian.repository.js";
+import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
+import { auditRoutes } from "./http/audit.routes.js";
+import { authRoutes } from "./http/auth.routes.js";
+import { cameraRoutes } from "./http/cameras.routes.js";
+import { guardianRoutes } from "./http/guardians.routes.js";
+import { healthRoutes } from "./http/health.routes.js";
+import { schoolRoutes } from "./http/schools.routes.js";
 import { closeServer, listen } from "./http/server.js";
+import { userRoutes } from "./http/users.routes.js";
 import { buildViewerAssets } from "./http/viewer-assets.js";
+import { viewerRoutes } from "./http/viewer.routes.js";
+import { watchRoutes } from "./http/watch.routes.js";
 import { createLogger, type Logger } from "./log/logger.js";
+import { ClassroomRepository } from "./schools/classroom.repository.js";
+import { SchoolRepository } from "./schools/school.repository.js";
 import { StreamManager } from "./streaming/stream-manager.js";
 import { attachWsFmp4 } from "./streaming/ws/ws-fmp4.js";
+import { hashPassword } from "./users/passwords.js";
+import { UserRepository } from "./users/user.repository.js";
 
 export interface Gateway {
   url: string;
+  /** The demo guardian link (`<url>/a/<token>`), when the demo is on. */
   demoUrl: string | undefined;
+  /** The operator password generated on first start (shown once), when none was configured. */
+  generatedAdminPassword: string | undefined;
   streams: StreamManager;
   spawner: NodeProcessSpawner;
   cameras: CameraRepository;
   tokens: StreamTokens;
   close(): Promise<void>;
+}
+
+const version = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+/**
+ * The operator account is made on first start (design.md start-up contract): PANTAU_ADMIN_USER /
+ * PANTAU_ADMIN_PASSWORD, or a generated password the caller prints once.
+ */
+async function ensureOperator(
+  users: UserRepository,
+  audit: AuditRepository,
+  config: Config,
+): Promise<string | undefined> {
+  if (users.count() > 0) return undefined;
+  const generated = config.adminPassword === undefined ? randomBytes(12).toString("base64url") : undefined;
+  const user = users.create(
+    { username: config.adminUser, displayName: "Operator", role: "operator" },
+    await hashPassword(config.adminPassword ?? (generated as string)),
+  );
+  audit.record({
+    actor: systemActor,
+    schoolId: null,
+    action: "user.create",
+    targetKind: "user",
+    targetId: user.id,
+    detail: { username: user.username, role: "operator", firstStart: true },
+  });
+  return generated;
 }
 
 /**
@@ -34,19 +89,53 @@ export interface Gateway {
 export async function startGateway(
   config: Config,
   log: Logger = createLogger(config.logLevel),
+  opts: {
+    /** Wall clock for access decisions, tokens and records; tests move it across midnight and holidays. */
+    now?: () => number;
+  } = {},
 ): Promise<Gateway> {
+  const now = opts.now ?? Date.now;
+  const nowDate = () => new Date(now());
   // 1. Secrets: token and encryption keys derived from one master key (config or a 0600 key file).
   const keys = SecretKeys.fromConfig(config.secretKey, join(config.dataDir, "secret.key"));
 
-  // 2. Storage and repositories.
+  // 2. Storage and repositories, one per aggregate.
   const db = openDatabase(join(config.dataDir, "pantau.db"));
-  const cameras = new CameraRepository(db, new SecretBox(keys.derive("camera-passwords")));
-  const demo = ensureDemo(cameras, config.demo);
+  const schools = new SchoolRepository(db, nowDate);
+  const classrooms = new ClassroomRepository(db, nowDate);
+  const cameras = new CameraRepository(db, new SecretBox(keys.derive("camera-passwords")), nowDate);
+  const guardians = new GuardianRepository(db, nowDate);
+  const users = new UserRepository(db, nowDate);
+  const audit = new AuditRepository(db, nowDate);
+  const viewingSessions = new ViewingSessionRepository(db);
+  const generatedAdminPassword = await ensureOperator(users, audit, config);
+  users.purgeExpiredSessions();
+  const demo = ensureDemo(
+    { db, schools, classrooms, cameras, guardians },
+    config.demo,
+    keys.derive("demo-link").toString("base64url"),
+  );
 
-  // 3. Access services.
-  const tokens = new StreamTokens(keys.derive("stream-tokens"));
-  const access = new TokenMediaAccess(tokens, (id) => cameras.get(id));
-  const watchPolicy = new DevWatchPolicy(config.dev.openStreams);
+  // 3. Access: the in-memory state every media request is decided on, viewing sessions, stream tokens.
+  const state = new AccessState({ schools, classrooms, cameras, guardians, users });
+  const changes = new Changes(db, audit, state);
+  const tracker = new ViewingTracker(
+    viewingSessions,
+    audit,
+    log,
+    config.access.viewingIdleSeconds * 1000,
+    now,
+  );
+  tracker.start();
+  const tokens = new StreamTokens(keys.derive("stream-tokens"), now);
+  const access = new TokenMediaAccess(
+    tokens,
+    state,
+    tracker,
+    { openStreams: config.dev.openStreams, maxViewersPerCamera: config.access.maxViewersPerCamera },
+    now,
+  );
+  const auth = new AdminAuth(users, now);
 
   // 4. Streams: one supervised ffmpeg per active rendition.
   const spawner = new NodeProcessSpawner();
@@ -64,14 +153,46 @@ export async function startGateway(
   streams.start();
 
   // 5. HTTP and WebSockets.
+  const secureCookies = config.http.publicUrl?.startsWith("https:") ?? false;
   const viewer = await buildViewerAssets();
   const app = createApp({
     log,
-    cameras,
     streams,
-    tokens,
     access,
-    watchPolicy,
+    routers: [healthRoutes(streams, cameras, auth)],
+    api: [
+      authRoutes(users, auth, audit, state, { ...config.access, secureCookies }, now),
+      schoolRoutes(schools, classrooms, auth, changes, now),
+      cameraRoutes(cameras, schools, classrooms, streams, auth, changes),
+      guardianRoutes(
+        schools,
+        classrooms,
+        guardians,
+        auth,
+        changes,
+        {
+          csvLimitBytes: config.http.csvLimitBytes,
+          linkDays: config.access.linkDays,
+          publicUrl: config.http.publicUrl,
+        },
+        now,
+      ),
+      userRoutes(users, schools, classrooms, auth, changes),
+      auditRoutes(audit, auth),
+      viewerRoutes(
+        guardians,
+        state,
+        streams,
+        audit,
+        {
+          maxDevicesPerGuardian: config.access.maxDevicesPerGuardian,
+          secureCookies,
+          openStreams: config.dev.openStreams,
+        },
+        now,
+      ),
+      watchRoutes(tokens, access, state, guardians, auth, streams),
+    ],
     viewer,
     hls: {
       partTargetSeconds: config.streaming.partTargetSeconds,
@@ -80,8 +201,11 @@ export async function startGateway(
       coldStartWaitSeconds: config.streaming.startTimeoutSeconds,
     },
     bodyLimitBytes: config.http.bodyLimitBytes,
+    rateLimitPerMinute: config.http.rateLimitPerMinute,
+    trustProxy: config.http.trustProxy,
+    version,
     devPlayer: config.dev.openStreams,
-    demoPlayer: demo !== undefined,
+    demoPath: demo ? `/a/${demo.linkToken}` : undefined,
   });
   const { server, address } = await listen(app, config.http.host, config.http.port);
   const wss = attachWsFmp4(server, streams, access, log, {
@@ -96,15 +220,25 @@ export async function startGateway(
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      // Reverse order: stop taking viewers, stop every ffmpeg, then close the database.
+      // Reverse order: stop taking viewers, stop every ffmpeg, record the viewing sessions, close the database.
       for (const client of wss.clients) client.close(1001, "gateway stopping");
       wss.close();
       await closeServer(server);
       await streams.close();
+      tracker.close();
       db.close();
     })());
 
-  return { url, demoUrl: demo ? `${url}/demo` : undefined, streams, spawner, cameras, tokens, close };
+  return {
+    url,
+    demoUrl: demo ? `${url}/a/${demo.linkToken}` : undefined,
+    generatedAdminPassword,
+    streams,
+    spawner,
+    cameras,
+    tokens,
+    close,
+  };
 }
 
 async function run(): Promise<void> {
@@ -140,6 +274,13 @@ async function run(): Promise<void> {
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+  if (gateway.generatedAdminPassword !== undefined) {
+    // Shown once, on the console of whoever started the gateway; never logged, never stored in clear.
+    process.stdout.write(
+      `Operator account "${config.adminUser}" created with password: ${gateway.generatedAdminPassword}\n` +
+        "Akun operator dibuat; simpan kata sandi ini, tidak akan ditampilkan lagi.\n",
+    );
+  }
   process.stdout.write(`Pantau ready at ${gateway.url}\n`);
   if (gateway.demoUrl !== undefined) process.stdout.write(`Demo parent link: ${gateway.demoUrl}\n`);
 }

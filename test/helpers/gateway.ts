@@ -5,12 +5,21 @@ import { pino } from "pino";
 import type { ConfigInput } from "../../gateway/src/config/config.schema.js";
 import { parseConfig } from "../../gateway/src/config/load-config.js";
 import { startGateway, type Gateway } from "../../gateway/src/main.js";
+import { ApiClient } from "./api-client.js";
+
+export const testAdminUser = "operator";
+export const testAdminPassword = "operator-test-password";
 
 export interface TestGateway extends Gateway {
   dataDir: string;
-  /** POST /api/watch/:id and return absolute URLs. */
-  watch(cameraId: string): Promise<{ hls: string; ws: string; token: string }>;
-  addCamera(body: unknown): Promise<{ id: string }>;
+  /** The operator, signed in. */
+  admin: ApiClient;
+  /** POST /api/watch/:id (as an open dev viewer unless a client is given) and return absolute URLs. */
+  watch(cameraId: string, as?: ApiClient): Promise<{ hls: string; ws: string; token: string }>;
+  /** POST /api/cameras as the operator; a body without schoolId goes to a "Test school" made on first use. */
+  addCamera(body: Record<string, unknown>): Promise<{ id: string }>;
+  /** GET /api/health as the operator. */
+  health(): Promise<{ renditions: Record<string, unknown>[] }>;
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -18,40 +27,50 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
 /** A real gateway in this process: SQLite in a fresh temp folder, HTTP on 127.0.0.1 and a free port. */
 export async function startTestGateway(
   overrides: DeepPartial<ConfigInput> = {},
-  opts: { dataDir?: string; keepData?: boolean } = {},
+  opts: { dataDir?: string; keepData?: boolean; now?: () => number } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "pantau-test-"));
   const config = parseConfig({
     dataDir,
     demo: false,
     logLevel: "silent",
+    adminUser: testAdminUser,
+    adminPassword: testAdminPassword,
     ...overrides,
-    http: { host: "127.0.0.1", port: 0, ...overrides.http },
+    http: { host: "127.0.0.1", port: 0, rateLimitPerMinute: 100_000, ...overrides.http },
+    access: { loginAttemptsPerIpPer15Min: 10_000, ...overrides.access },
     dev: { openStreams: true, ...overrides.dev },
     streaming: { ...overrides.streaming },
   });
   const log = pino({ level: process.env.PANTAU_TEST_LOG ?? "silent" });
-  const gw = await startGateway(config, log);
+  const gw = await startGateway(config, log, opts.now ? { now: opts.now } : {});
+  const admin = await new ApiClient(gw.url).login(testAdminUser, testAdminPassword);
+  let testSchool: string | undefined;
   return {
     ...gw,
     dataDir,
+    admin,
     close: async () => {
       await gw.close();
       if (opts.keepData !== true) rmSync(dataDir, { recursive: true, force: true });
     },
     async addCamera(body) {
-      const res = await fetch(`${gw.url}/api/cameras`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      if (res.status !== 201) throw new Error(`addCamera: ${String(res.status)} ${await res.text()}`);
-      return (await res.json()) as { id: string };
+      if (body.schoolId === undefined) {
+        testSchool ??= (
+          (await admin.expect(201, "POST", "/api/schools", { name: "Test school" })) as { id: string }
+        ).id;
+      }
+      return (await admin.expect(201, "POST", "/api/cameras", { schoolId: testSchool, ...body })) as {
+        id: string;
+      };
     },
-    async watch(cameraId) {
-      const res = await fetch(`${gw.url}/api/watch/${cameraId}`, { method: "POST" });
-      if (!res.ok) throw new Error(`watch: ${String(res.status)} ${await res.text()}`);
-      const w = (await res.json()) as { hls: string; ws: string };
+    async health() {
+      return (await admin.expect(200, "GET", "/api/health")) as { renditions: Record<string, unknown>[] };
+    },
+    async watch(cameraId, as) {
+      const r = await (as ?? new ApiClient(gw.url)).post(`/api/watch/${cameraId}`);
+      if (r.status !== 200) throw new Error(`watch: ${String(r.status)} ${r.text}`);
+      const w = r.body as { hls: string; ws: string };
       const token = /\/live\/([^/]+)\//.exec(w.hls)?.[1] ?? "";
       return { hls: gw.url + w.hls, ws: gw.url.replace(/^http/, "ws") + w.ws, token };
     },

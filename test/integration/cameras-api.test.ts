@@ -5,9 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 
 let gw: TestGateway;
+let schoolId: string;
 
 beforeAll(async () => {
   gw = await startTestGateway({}, { keepData: true });
+  ({ id: schoolId } = (await gw.admin.expect(201, "POST", "/api/schools", { name: "SD Negeri 1" })) as {
+    id: string;
+  });
 });
 
 afterAll(async () => {
@@ -16,7 +20,9 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: string, type = "application/json") =>
-  fetch(`${gw.url}${path}`, { method: "POST", headers: { "content-type": type }, body });
+  gw.admin.post(path, body, { "content-type": type });
+const list = async () =>
+  ((await gw.admin.expect(200, "GET", "/api/cameras")) as { cameras: unknown[] }).cameras;
 
 describe("camera API: bad input gets a clear 4xx and changes nothing", () => {
   it.each([
@@ -26,28 +32,27 @@ describe("camera API: bad input gets a clear 4xx and changes nothing", () => {
     ["garbage", "source.url"],
     ["rtsp://host/a b", "source.url"],
   ])("refuses %s without starting a process", async (url, field) => {
-    const before = (await (await fetch(`${gw.url}/api/cameras`)).json()) as { cameras: unknown[] };
+    const before = await list();
     const res = await post(
       "/api/cameras",
-      JSON.stringify({ name: "Kelas X", source: { kind: "rtsp", url } }),
+      JSON.stringify({ schoolId, name: "Kelas X", source: { kind: "rtsp", url } }),
     );
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { error: { code: string; field: string; message: string } };
+    const body = res.body as { error: { code: string; field: string; message: string } };
     expect(body.error).toMatchObject({ code: "invalid_input", field });
     expect(body.error.message.length).toBeGreaterThan(5);
-    const after = (await (await fetch(`${gw.url}/api/cameras`)).json()) as { cameras: unknown[] };
-    expect(after.cameras).toEqual(before.cameras);
+    expect(await list()).toEqual(before);
     expect(gw.spawner.count).toBe(0);
   });
 
   it("answers malformed JSON with 400, an oversized body with 413, a missing camera with 404", async () => {
     const bad = await post("/api/cameras", "{not json");
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("invalid_json");
+    expect((bad.body as { error: { code: string } }).error.code).toBe("invalid_json");
     const big = await post("/api/cameras", JSON.stringify({ name: "x".repeat(200_000) }));
     expect(big.status).toBe(413);
-    expect((await fetch(`${gw.url}/api/cameras/..%2f..%2fetc`)).status).toBe(404);
-    expect((await fetch(`${gw.url}/api/cameras/cam_nope`, { method: "DELETE" })).status).toBe(404);
+    expect((await gw.admin.get("/api/cameras/..%2f..%2fetc")).status).toBe(404);
+    expect((await gw.admin.delete("/api/cameras/cam_nope")).status).toBe(404);
     expect((await fetch(`${gw.url}/api/watch/cam_nope`, { method: "POST" })).status).toBe(404);
   });
 
@@ -56,7 +61,7 @@ describe("camera API: bad input gets a clear 4xx and changes nothing", () => {
       name: "Kelas 3C",
       source: { kind: "rtsp", url: "rtsp://operator:Rahasia-123@127.0.0.1:1/stream1" },
     });
-    const shown = await (await fetch(`${gw.url}/api/cameras/${id}`)).text();
+    const shown = (await gw.admin.get(`/api/cameras/${id}`)).text;
     expect(shown).not.toContain("Rahasia-123");
     expect(JSON.parse(shown)).toMatchObject({
       source: { url: "rtsp://127.0.0.1:1/stream1", username: "operator", hasPassword: true },
@@ -68,10 +73,7 @@ describe("camera API: bad input gets a clear 4xx and changes nothing", () => {
     expect(JSON.stringify(row)).not.toContain("Rahasia-123");
     expect(readFileSync(join(gw.dataDir, "pantau.db")).includes("Rahasia-123")).toBe(false);
     gw = await startTestGateway({}, { dataDir: gw.dataDir, keepData: true });
-    const list = (await (await fetch(`${gw.url}/api/cameras`)).json()) as {
-      cameras: { id: string; name: string }[];
-    };
-    expect(list.cameras.map((c) => c.name)).toContain("Kelas 3C");
+    expect(((await list()) as { name: string }[]).map((c) => c.name)).toContain("Kelas 3C");
   });
 
   it("applies an edit and a delete", async () => {
@@ -79,16 +81,12 @@ describe("camera API: bad input gets a clear 4xx and changes nothing", () => {
       name: "Kelas 4D",
       source: { kind: "rtsp", url: "rtsp://127.0.0.1:1/a" },
     });
-    const patched = await fetch(`${gw.url}/api/cameras/${id}`, {
-      method: "PATCH",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "Kelas 4E", enabled: false }),
-    });
+    const patched = await gw.admin.patch(`/api/cameras/${id}`, { name: "Kelas 4E", enabled: false });
     expect(patched.status).toBe(200);
-    expect(await patched.json()).toMatchObject({ name: "Kelas 4E", enabled: false });
+    expect(patched.body).toMatchObject({ name: "Kelas 4E", enabled: false });
     expect((await fetch(`${gw.url}/api/watch/${id}`, { method: "POST" })).status).toBe(404);
-    expect((await fetch(`${gw.url}/api/cameras/${id}`, { method: "DELETE" })).status).toBe(204);
-    expect((await fetch(`${gw.url}/api/cameras/${id}`)).status).toBe(404);
+    expect((await gw.admin.delete(`/api/cameras/${id}`)).status).toBe(204);
+    expect((await gw.admin.get(`/api/cameras/${id}`)).status).toBe(404);
   });
 
   it("answers a player quickly with 503 and a reason when the camera cannot be reached", async () => {
@@ -103,13 +101,13 @@ describe("camera API: bad input gets a clear 4xx and changes nothing", () => {
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("stream_starting");
     expect(Date.now() - started).toBeLessThan(10_000);
-    const health = (await (await fetch(`${gw.url}/api/health`)).json()) as {
+    const health = (await gw.health()) as {
       renditions: { cameraId: string; state: string; lastError?: string }[];
     };
     const h = health.renditions.find((r) => r.cameraId === id);
     expect(["backoff", "starting", "failed"]).toContain(h?.state);
     expect(h?.lastError).toMatch(/ffmpeg exited|Connection refused/i);
-    await fetch(`${gw.url}/api/cameras/${id}`, { method: "DELETE" });
+    await gw.admin.delete(`/api/cameras/${id}`);
   });
 
   it("serves health and security headers with a CSP that allows no inline script", async () => {

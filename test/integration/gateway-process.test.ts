@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
+import { ApiClient } from "../helpers/api-client.js";
 import { startGatewayProcess, type GatewayProcess } from "../helpers/gateway-process.js";
 import { pidsMatching, waitFor } from "../helpers/media.js";
 
@@ -31,16 +32,18 @@ const parentOf = (pid: number): number => {
   }
 };
 
-/** Starts the demo stream and returns the pids of the ffmpeg children of the gateway. */
+/** Starts the demo stream as a parent would (the printed link) and returns the gateway's ffmpeg pids. */
 async function watchDemo(g: GatewayProcess): Promise<number[]> {
-  const list = (await (await fetch(`${g.url}/api/watchable`)).json()) as {
-    cameras: { id: string; demo: boolean }[];
+  const phone = new ApiClient(g.url);
+  const opened = await phone.get(new URL(g.demoUrl ?? "").pathname);
+  expect(opened.status).toBe(303);
+  expect(opened.headers.get("location")).toBe("/watch");
+  const me = (await phone.get("/api/viewer/me")).body as {
+    cameras: { id: string; demo: boolean; status: string }[];
   };
-  const demo = list.cameras.find((c) => c.demo);
-  expect(demo).toBeDefined();
-  const w = (await (await fetch(`${g.url}/api/watch/${demo?.id ?? ""}`, { method: "POST" })).json()) as {
-    hls: string;
-  };
+  const demo = me.cameras.find((c) => c.demo);
+  expect(demo?.status).toBe("viewable");
+  const w = (await phone.post(`/api/watch/${demo?.id ?? ""}`)).body as { hls: string };
   const res = await fetch(`${g.url}${w.hls.replace("index.m3u8", "main/index.m3u8")}`);
   expect(res.status).toBe(200);
   expect(await res.text()).toContain("#EXT-X-PART:");
@@ -59,8 +62,12 @@ describe("the gateway as a process (npm start)", () => {
   it("prints the ready line and the demo link, plays the demo, and leaves no ffmpeg after SIGTERM", async () => {
     gp = await startGatewayProcess();
     expect(gp.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(gp.demoUrl).toBe(`${gp.url}/demo`);
-    expect((await fetch(gp.demoUrl ?? "")).status).toBe(200);
+    expect(gp.demoUrl).toMatch(new RegExp(`^${gp.url}/a/[A-Za-z0-9_-]{43}$`));
+    // First start without PANTAU_ADMIN_PASSWORD: the operator password is printed once, and works.
+    const printed = /Operator account "admin" created with password: (\S+)/.exec(gp.stdout.join("\n"))?.[1];
+    expect(printed).toBeDefined();
+    await new ApiClient(gp.url).login("admin", printed ?? "");
+    expect(gp.stderr.join("\n")).not.toContain(printed ?? "");
     const ffmpegs = await watchDemo(gp);
     gp.child.kill("SIGTERM");
     const { code } = await gp.exited;

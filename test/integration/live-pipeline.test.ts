@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 const health = async (rendition = "main") => {
-  const body = (await (await fetch(`${gw.url}/api/health`)).json()) as {
+  const body = (await gw.health()) as {
     renditions: {
       cameraId: string;
       rendition: string;

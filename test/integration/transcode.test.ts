@@ -36,11 +36,11 @@ describe("an H.265 camera", () => {
     expect(r.missing).toEqual([]);
     expect(r.partsFetched).toBeGreaterThan(5);
     const stored = await waitFor("the codec to be remembered", async () => {
-      const c = (await (await fetch(`${g.url}/api/cameras/${id}`)).json()) as { videoCodec: string | null };
+      const c = (await g.admin.expect(200, "GET", `/api/cameras/${id}`)) as { videoCodec: string | null };
       return c.videoCodec === "h265" ? c : undefined;
     });
     expect(stored.videoCodec).toBe("h265");
-    const health = (await (await fetch(`${g.url}/api/health`)).json()) as {
+    const health = (await g.health()) as {
       renditions: { cameraId: string; transcoding: boolean; codecs: string }[];
     };
     expect(health.renditions.find((h) => h.cameraId === id)).toMatchObject({

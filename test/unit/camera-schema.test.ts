@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cameraCreateSchema, separateCredentials } from "../../gateway/src/cameras/camera.schema.js";
 
-const body = (url: unknown) => ({ name: "Kelas 1A", source: { kind: "rtsp", url } });
+const body = (url: unknown) => ({ schoolId: "sch_1", name: "Kelas 1A", source: { kind: "rtsp", url } });
 
 describe("camera source URLs", () => {
   it.each([

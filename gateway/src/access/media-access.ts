@@ -1,60 +1,113 @@
 import type { Camera } from "../cameras/camera.js";
+import { decideCamera, type AccessState, type CameraDecision, type Viewer } from "./access-state.js";
 import type { StreamTokens } from "./stream-token.js";
+import { ViewingTracker, type ClientInfo } from "./viewing-tracker.js";
 
 export interface MediaDenial {
   status: 401 | 403 | 404;
-  /** A reason code the page can show: token_invalid, token_expired, camera_unavailable, … */
+  /** A reason code the page can show: token_invalid, token_expired, revoked, outside_hours, paused, … */
   code: string;
   message: string;
 }
 
-export type MediaDecision = { ok: true; camera: Camera; sid: string } | ({ ok: false } & MediaDenial);
+export type MediaDecision =
+  | {
+      ok: true;
+      camera: Camera;
+      sid: string;
+      viewer: Viewer;
+      /** Viewing session key, for byte counts. */ key: string;
+    }
+  | ({ ok: false } & MediaDenial);
+
+export interface AuthorizeOptions {
+  /** For an open WebSocket, re-checked every second after it was admitted with a valid token. */
+  allowExpired?: boolean;
+  /** The request counts as viewing: starts or extends the viewing session (and is held to the viewer cap). */
+  client?: ClientInfo;
+}
 
 /** Decides every media request (playlist, part, segment, init, WebSocket) from in-memory state only. */
 export interface MediaAccess {
-  authorize(token: string, opts?: { allowExpired?: boolean }): MediaDecision;
+  authorize(token: string, opts?: AuthorizeOptions): MediaDecision;
+  /** May this viewer session be given stream URLs for the camera now (POST /api/watch), caps included? */
+  check(
+    sid: string,
+    cameraId: string,
+  ): CameraDecision | { ok: false; status: 403; code: "viewer_limit"; message: string };
+  /** Counts bytes served to a viewing session. */
+  served(key: string, bytes: number): void;
+  socketOpened(key: string): void;
+  socketClosed(key: string): void;
+  /** Changes when anything that decides access changed (an open WebSocket re-decides then). */
+  readonly generation: number;
 }
 
-/** Who may be issued stream URLs for a camera (POST /api/watch/:cameraId). */
-export interface WatchPolicy {
-  mayWatch(camera: Camera): boolean;
-}
+const viewerLimit = {
+  ok: false,
+  status: 403,
+  code: "viewer_limit",
+  message: "too many people are watching this camera; try again later",
+} as const;
 
 /**
- * Until guardians and sessions exist (the access issue), a token is good when its signature and expiry
- * hold and its camera is enabled; the access layer adds sessions, grants, windows and pauses here.
+ * The media gate: token signature and expiry (constant time), then the viewer behind the token's session
+ * id (device, admin sign-in, dev) against the in-memory access state and clock, then the viewer cap.
  */
 export class TokenMediaAccess implements MediaAccess {
   constructor(
     private readonly tokens: StreamTokens,
-    private readonly cameraById: (id: string) => Camera | undefined,
+    private readonly state: AccessState,
+    private readonly tracker: ViewingTracker,
+    private readonly o: { openStreams: boolean; maxViewersPerCamera: number },
+    private readonly now: () => number = Date.now,
   ) {}
 
-  authorize(token: string, opts: { allowExpired?: boolean } = {}): MediaDecision {
+  get generation(): number {
+    return this.state.generation;
+  }
+
+  authorize(token: string, opts: AuthorizeOptions = {}): MediaDecision {
     const v = this.tokens.verify(token, opts);
     if (!v.ok) {
       return v.reason === "expired"
         ? { ok: false, status: 403, code: "token_expired", message: "stream link expired; reload the page" }
         : { ok: false, status: 403, code: "token_invalid", message: "stream link is not valid" };
     }
-    const camera = this.cameraById(v.grant.cameraId);
-    if (!camera?.enabled) {
-      return {
-        ok: false,
-        status: 404,
-        code: "camera_unavailable",
-        message: "camera does not exist or is disabled",
-      };
+    const { sid, cameraId } = v.grant;
+    const d = decideCamera(this.state.snapshot(), sid, cameraId, new Date(this.now()), this.o.openStreams);
+    const key = ViewingTracker.key(sid, cameraId);
+    if (!d.ok) {
+      // A refused viewer's session ends now, not after the idle time: its place is free for someone else.
+      if (this.tracker.isActive(key)) this.tracker.endWhere((k) => k === key, d.code);
+      return { ok: false, status: d.status, code: d.code, message: d.message };
     }
-    return { ok: true, camera, sid: v.grant.sid };
+    if (opts.client) {
+      if (this.full(key, cameraId)) return viewerLimit;
+      this.tracker.seen(sid, d.camera, d.viewer, opts.client);
+    }
+    return { ok: true, camera: d.camera, sid, viewer: d.viewer, key };
   }
-}
 
-/** Development and demo rule: the demo camera is open to all; every camera when dev.openStreams is on. */
-export class DevWatchPolicy implements WatchPolicy {
-  constructor(private readonly openStreams: boolean) {}
+  check(sid: string, cameraId: string): ReturnType<MediaAccess["check"]> {
+    const d = decideCamera(this.state.snapshot(), sid, cameraId, new Date(this.now()), this.o.openStreams);
+    if (d.ok && this.full(ViewingTracker.key(sid, cameraId), cameraId)) return viewerLimit;
+    return d;
+  }
 
-  mayWatch(camera: Camera): boolean {
-    return this.openStreams || camera.demo;
+  private full(key: string, cameraId: string): boolean {
+    return !this.tracker.isActive(key) && this.tracker.viewers(cameraId) >= this.o.maxViewersPerCamera;
+  }
+
+  served(key: string, bytes: number): void {
+    this.tracker.addBytes(key, bytes);
+  }
+
+  socketOpened(key: string): void {
+    this.tracker.socketOpened(key);
+  }
+
+  socketClosed(key: string): void {
+    this.tracker.socketClosed(key);
   }
 }

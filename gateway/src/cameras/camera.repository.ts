@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { NotFoundError } from "../common/ids.js";
 import type { Db } from "../db/database.js";
 import type { SecretBox } from "../access/secret-box.js";
 import type { Camera, CameraSource, VideoCodec } from "./camera.js";
@@ -20,10 +21,6 @@ interface CameraRow {
   demo: number;
   created_at: string;
   updated_at: string;
-}
-
-export class NotFoundError extends Error {
-  readonly code = "not_found";
 }
 
 /** The one place cameras are read and written; passwords are sealed before they reach the table. */
@@ -57,7 +54,7 @@ export class CameraRepository {
       )
       .run({
         id,
-        school_id: input.schoolId ?? null,
+        school_id: input.schoolId,
         classroom_id: input.classroomId ?? null,
         name: input.name,
         ...s,

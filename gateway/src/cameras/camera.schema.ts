@@ -52,7 +52,7 @@ export const rtspSourceSchema = z
 
 export const cameraCreateSchema = z
   .object({
-    schoolId: id.optional(),
+    schoolId: id,
     classroomId: id.optional(),
     name,
     source: z.discriminatedUnion("kind", [

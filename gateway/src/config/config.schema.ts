@@ -42,7 +42,24 @@ export const configSchema = z
           .number()
           .int()
           .positive()
-          .default(64 * 1024),
+          .default(64 * 1024)
+          .describe("Largest JSON request body"),
+        csvLimitBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(2 * 1024 * 1024)
+          .describe("Largest guardian CSV import"),
+        rateLimitPerMinute: z
+          .number()
+          .int()
+          .positive()
+          .default(600)
+          .describe("API requests per minute from one IP address (media under /live is not limited)"),
+        trustProxy: z
+          .boolean()
+          .default(false)
+          .describe("Behind a reverse proxy on this machine: take the client IP from X-Forwarded-For"),
       })
       .prefault({}),
     ffmpeg: z
@@ -113,6 +130,48 @@ export const configSchema = z
           .min(1)
           .default(5)
           .describe("A WebSocket viewer that had to skip this many times in a row is disconnected"),
+      })
+      .prefault({}),
+    access: z
+      .object({
+        maxDevicesPerGuardian: z
+          .number()
+          .int()
+          .min(1)
+          .max(20)
+          .default(2)
+          .describe("Devices one guardian may register through access links"),
+        maxViewersPerCamera: z
+          .number()
+          .int()
+          .min(1)
+          .default(50)
+          .describe("Concurrent viewing sessions of one camera; one more is refused with viewer_limit"),
+        sessionHours: z
+          .number()
+          .min(0.1)
+          .max(24 * 30)
+          .default(12)
+          .describe("An admin sign-in lasts this long"),
+        loginMaxFailures: z
+          .number()
+          .int()
+          .min(1)
+          .default(5)
+          .describe("Failed passwords in a row before the account is locked"),
+        lockoutMinutes: z.number().min(1).default(15).describe("How long a locked account stays locked"),
+        loginAttemptsPerIpPer15Min: z
+          .number()
+          .int()
+          .min(1)
+          .default(30)
+          .describe("Sign-in attempts from one IP address per 15 minutes"),
+        linkDays: z.number().int().min(1).max(365).default(30).describe("Default life of an access link"),
+        viewingIdleSeconds: z
+          .number()
+          .min(5)
+          .default(20)
+          .describe("An LL-HLS viewing session ends this long after the player's last request"),
       })
       .prefault({}),
     dev: z

@@ -1,23 +1,79 @@
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import type { Camera } from "../cameras/camera.js";
+import { sha256Hex } from "../common/ids.js";
+import type { Db } from "../db/database.js";
+import type { GuardianRepository } from "../guardians/guardian.repository.js";
+import type { ClassroomRepository } from "../schools/classroom.repository.js";
+import type { SchoolRepository } from "../schools/school.repository.js";
+import type { Schedule, Weekday } from "../schools/schedule.js";
+
+export interface DemoRepos {
+  db: Db;
+  schools: SchoolRepository;
+  classrooms: ClassroomRepository;
+  cameras: CameraRepository;
+  guardians: GuardianRepository;
+}
+
+/** The demo classroom is viewable around the clock, so the demo link plays whenever someone tries it. */
+const allWeek: Schedule = {
+  windows: ([1, 2, 3, 4, 5, 6, 7] as Weekday[]).map((day) => ({ day, start: "00:00", end: "24:00" })),
+  holidays: [],
+};
 
 /**
- * The demo (PANTAU_DEMO, default on for an empty database): a test-pattern camera with a running clock,
- * clearly labelled demo, so a fresh `npm start` has something to watch.
+ * The demo (PANTAU_DEMO, default on for an empty database): a demo school, classroom, test-pattern camera with
+ * a running clock and a guardian with an access link, all labelled demo, so a fresh `npm start` has something
+ * to watch through the real guardian path. The link token is derived from the gateway's key, so the same link
+ * is printed on every start while only its hash is stored.
  */
-export function ensureDemo(cameras: CameraRepository, setting: boolean | undefined): Camera | undefined {
-  const existing = cameras.list().find((c) => c.demo);
+export function ensureDemo(
+  r: DemoRepos,
+  setting: boolean | undefined,
+  linkToken: string,
+): { camera: Camera; linkToken: string } | undefined {
+  const existing = r.cameras.list().find((c) => c.demo);
   if (setting === false) return undefined;
-  if (existing) return existing;
-  if (setting === undefined && cameras.count() > 0) return undefined;
-  return cameras.create(
-    {
-      name: "Demo — Kelas Contoh",
-      source: { kind: "test-pattern" },
-      audio: false,
-      alwaysOn: false,
-      enabled: true,
-    },
-    { demo: true },
-  );
+  if (!existing && setting === undefined && (r.cameras.count() > 0 || r.schools.list().length > 0))
+    return undefined;
+  return r.db.transaction(() => {
+    const school =
+      r.schools.list().find((s) => s.demo) ??
+      r.schools.create({ name: "Sekolah Demo", address: "", timeZone: "Asia/Jakarta" }, { demo: true });
+    const room =
+      r.classrooms.list(school.id).find((c) => c.demo) ??
+      r.classrooms.create(school.id, "Kelas Contoh (demo)", allWeek, { demo: true });
+    let camera =
+      existing ??
+      r.cameras.create(
+        {
+          schoolId: school.id,
+          classroomId: room.id,
+          name: "Demo — Kelas Contoh",
+          source: { kind: "test-pattern" },
+          audio: false,
+          alwaysOn: false,
+          enabled: true,
+        },
+        { demo: true },
+      );
+    if (camera.schoolId === null) {
+      // A demo camera from before schools existed joins the demo classroom.
+      r.db
+        .prepare("UPDATE cameras SET school_id = ?, classroom_id = ? WHERE id = ?")
+        .run(school.id, room.id, camera.id);
+      camera = r.cameras.get(camera.id) as Camera;
+    }
+    const guardian =
+      r.guardians.list(school.id).find((g) => g.demo) ??
+      r.guardians.create(
+        school.id,
+        { name: "Wali Demo", children: [{ name: "Anak Demo", classroomId: room.id }] },
+        { demo: true },
+      );
+    const hash = sha256Hex(linkToken);
+    const known = r.db.prepare("SELECT 1 FROM access_links WHERE token_hash = ?").get(hash);
+    if (!known) r.guardians.createLink(guardian.id, null, "demo", linkToken);
+    return { camera, linkToken };
+  })();
 }

@@ -1,38 +1,65 @@
-import express, { type Express } from "express";
+import { isUtf8 } from "node:buffer";
+import express, { type Express, type RequestHandler } from "express";
+import { rateLimit } from "express-rate-limit";
 import helmet from "helmet";
-import type { MediaAccess, WatchPolicy } from "../access/media-access.js";
-import type { StreamTokens } from "../access/stream-token.js";
-import type { CameraRepository } from "../cameras/camera.repository.js";
+import type { MediaAccess } from "../access/media-access.js";
 import type { Logger } from "../log/logger.js";
 import { hlsRoutes, type HlsRouteOptions } from "../streaming/hls/hls-routes.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
-import { cameraRoutes } from "./cameras.routes.js";
+import type { ApiRouter } from "./api-router.js";
 import { errorBody, errorHandler } from "./errors.js";
-import { healthRoutes } from "./health.routes.js";
+import { openApiDocument } from "./openapi.js";
 import type { ViewerAssets } from "./viewer-assets.js";
-import { watchRoutes } from "./watch.routes.js";
 
 export interface AppDeps {
   log: Logger;
-  cameras: CameraRepository;
   streams: StreamManager;
-  tokens: StreamTokens;
   access: MediaAccess;
-  watchPolicy: WatchPolicy;
+  /** The JSON API, each router documenting its routes (OpenAPI). */
+  api: ApiRouter[];
+  /** Plain routers mounted before the API (health). */
+  routers: express.Router[];
   viewer: ViewerAssets;
   hls: HlsRouteOptions;
   bodyLimitBytes: number;
+  rateLimitPerMinute: number;
+  trustProxy: boolean;
+  version: string;
   /** Serve the development player at /dev/player (dev.openStreams). */
   devPlayer: boolean;
-  /** Serve the demo player at /demo (demo camera present). */
-  demoPlayer: boolean;
+  /** Where /demo sends a visitor: the demo guardian link. */
+  demoPath: string | undefined;
 }
+
+/**
+ * A state-changing API request must come from our own pages: a cross-site form or fetch carries an Origin
+ * that does not match the Host (cookies are SameSite=Strict as well; this is the second lock).
+ */
+const sameOrigin: RequestHandler = (req, res, next) => {
+  const origin = req.get("origin");
+  if (req.method === "GET" || req.method === "HEAD" || origin === undefined) {
+    next();
+    return;
+  }
+  let host: string | undefined;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = undefined;
+  }
+  if (host !== undefined && host === req.get("host")) {
+    next();
+    return;
+  }
+  res.status(403).json(errorBody("cross_origin", "requests from other sites are not accepted"));
+};
 
 /** The express application: security headers, JSON API, viewer pages and LL-HLS (WebSockets attach in server.ts). */
 export function createApp(d: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  app.set("trust proxy", d.trustProxy ? "loopback" : false);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -49,12 +76,44 @@ export function createApp(d: AppDeps): Express {
       crossOriginEmbedderPolicy: false,
     }),
   );
-  app.use(express.json({ limit: d.bodyLimitBytes, strict: true }));
 
-  app.use(healthRoutes(d.streams));
-  app.use(cameraRoutes(d.cameras, d.streams));
-  app.use(watchRoutes(d.cameras, d.tokens, d.watchPolicy, d.streams));
+  // Media first: no body parsing, no rate limit (a player makes several requests a second), token-gated.
   app.use(hlsRoutes(d.streams, d.access, d.hls));
+
+  app.use(
+    "/api",
+    rateLimit({
+      windowMs: 60_000,
+      limit: d.rateLimitPerMinute,
+      standardHeaders: "draft-7",
+      legacyHeaders: false,
+      handler: (_req, res) => {
+        res.status(429).json(errorBody("rate_limited", "too many requests; wait a minute"));
+      },
+    }),
+  );
+  app.use("/api", sameOrigin);
+  app.use(
+    express.json({
+      limit: d.bodyLimitBytes,
+      strict: true,
+      // Bytes that are not UTF-8 would otherwise become U+FFFD inside names without anyone noticing.
+      verify: (_req, _res, buf) => {
+        if (!isUtf8(buf))
+          throw Object.assign(new Error("body is not UTF-8"), { type: "encoding.invalid_utf8" });
+      },
+    }),
+  );
+
+  for (const r of d.routers) app.use(r);
+  for (const a of d.api) app.use(a.router);
+  const openapi = openApiDocument(
+    d.api.flatMap((a) => a.routes),
+    d.version,
+  );
+  app.get("/api/openapi.json", (_req, res) => {
+    res.json(openapi);
+  });
 
   app.get("/assets/:file", (req, res, next) => {
     const js = d.viewer.scripts.get(req.params.file);
@@ -70,13 +129,19 @@ export function createApp(d: AppDeps): Express {
   const page = (_req: express.Request, res: express.Response) => {
     res.type("html").set("Cache-Control", "no-cache").send(d.viewer.playerHtml);
   };
+  app.get("/watch", page);
   if (d.devPlayer) app.get("/dev/player", page);
-  if (d.demoPlayer) app.get("/demo", page);
+  const demoPath = d.demoPath;
+  if (demoPath !== undefined) {
+    app.get("/demo", (_req, res) => {
+      res.redirect(302, demoPath);
+    });
+  }
   app.get("/favicon.ico", (_req, res) => {
     res.status(204).end();
   });
   app.get("/", (_req, res) => {
-    if (d.demoPlayer) res.redirect(302, "/demo");
+    if (demoPath !== undefined) res.redirect(302, "/demo");
     else if (d.devPlayer) res.redirect(302, "/dev/player");
     else res.type("text/plain").send("Pantau gateway\n");
   });

@@ -1,63 +1,169 @@
-import { Router } from "express";
-import { publicCamera } from "../cameras/camera.js";
-import { NotFoundError, type CameraRepository } from "../cameras/camera.repository.js";
-import { cameraCreateSchema, cameraIdSchema, cameraPatchSchema } from "../cameras/camera.schema.js";
+import type { Request } from "express";
+import { managesSchool, seesClassroom } from "../access/permissions.js";
+import type { Changes } from "../audit/changes.js";
+import { publicCamera, type Camera } from "../cameras/camera.js";
+import type { CameraRepository } from "../cameras/camera.repository.js";
+import { cameraCreateSchema, cameraPatchSchema } from "../cameras/camera.schema.js";
+import type { ClassroomRepository } from "../schools/classroom.repository.js";
+import type { SchoolRepository } from "../schools/school.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
-import { HttpError, parseOr400 } from "./errors.js";
-import { localOnly } from "./local-only.js";
+import type { User } from "../users/user.js";
+import { actorOf, type AdminAuth, forbidden, notFound } from "./admin-auth.js";
+import { ApiRouter } from "./api-router.js";
+import { HttpError } from "./errors.js";
+import { pathId } from "./schools.routes.js";
+
+/** What the audit log keeps of a camera change: never a credential. */
+function auditedCamera(c: Camera): Record<string, unknown> {
+  return {
+    name: c.name,
+    classroomId: c.classroomId,
+    source:
+      c.source.kind === "rtsp" ? { kind: "rtsp", url: c.source.url, subUrl: c.source.subUrl } : c.source,
+    enabled: c.enabled,
+    alwaysOn: c.alwaysOn,
+    audio: c.audio,
+  };
+}
 
 /** `GET|POST /api/cameras`, `GET|PATCH|DELETE /api/cameras/:id`: edits reach running streams at once. */
-export function cameraRoutes(cameras: CameraRepository, streams: StreamManager): Router {
-  const router = Router();
-  router.use("/api/cameras", localOnly);
+export function cameraRoutes(
+  cameras: CameraRepository,
+  schools: SchoolRepository,
+  classrooms: ClassroomRepository,
+  streams: StreamManager,
+  auth: AdminAuth,
+  changes: Changes,
+): ApiRouter {
+  const api = new ApiRouter();
 
-  const idOf = (raw: unknown): string => {
-    const r = cameraIdSchema.safeParse(raw);
-    if (!r.success) throw new HttpError(404, "not_found", "no such camera");
-    return r.data;
+  const sees = (user: User, c: Camera) =>
+    managesSchool(user, c.schoolId) ||
+    (c.classroomId !== null && seesClassroom(user, { id: c.classroomId, schoolId: c.schoolId ?? "" }));
+
+  const visible = (req: Request) => {
+    const s = auth.require(req);
+    const camera = cameras.get(pathId(req.params.id, "camera"));
+    if (!camera || !sees(s.user, camera)) throw notFound("camera");
+    return { s, camera };
   };
 
-  router.get("/api/cameras", (_req, res) => {
-    res.json({ cameras: cameras.list().map(publicCamera) });
-  });
-
-  router.post("/api/cameras", (req, res) => {
-    const body = parseOr400(cameraCreateSchema, req.body);
-    const camera = cameras.create(body);
-    res.status(201).json(publicCamera(camera));
-    void streams.cameraChanged(camera.id, camera);
-  });
-
-  router.get("/api/cameras/:id", (req, res) => {
-    const camera = cameras.get(idOf(req.params.id));
-    if (!camera) throw new HttpError(404, "not_found", "no such camera");
-    res.json(publicCamera(camera));
-  });
-
-  router.patch("/api/cameras/:id", (req, res) => {
-    const id = idOf(req.params.id);
-    const patch = parseOr400(cameraPatchSchema, req.body);
-    try {
-      const camera = cameras.update(id, patch);
-      res.json(publicCamera(camera));
-      void streams.cameraChanged(id, camera);
-    } catch (err) {
-      if (err instanceof NotFoundError) throw new HttpError(404, "not_found", "no such camera");
-      throw err;
+  const checkClassroom = (schoolId: string | null, classroomId: string | null | undefined) => {
+    if (classroomId === undefined || classroomId === null) return;
+    if (classrooms.get(classroomId)?.schoolId !== schoolId) {
+      throw new HttpError(
+        400,
+        "invalid_input",
+        "classroomId: no such classroom in this school",
+        "classroomId",
+      );
     }
+  };
+
+  api.get("/api/cameras", { summary: "Cameras you can see", tag: "cameras", auth: "admin" }, (req, res) => {
+    const { user } = auth.require(req);
+    res.json({
+      cameras: cameras
+        .list()
+        .filter((c) => sees(user, c))
+        .map(publicCamera),
+    });
   });
 
-  router.delete("/api/cameras/:id", async (req, res) => {
-    const id = idOf(req.params.id);
-    try {
-      cameras.delete(id);
-    } catch (err) {
-      if (err instanceof NotFoundError) throw new HttpError(404, "not_found", "no such camera");
-      throw err;
-    }
-    await streams.cameraChanged(id, undefined);
-    res.status(204).end();
-  });
+  api.post(
+    "/api/cameras",
+    {
+      summary: "Add a camera by RTSP URL",
+      tag: "cameras",
+      auth: "admin",
+      body: cameraCreateSchema,
+      returns: { status: 201, description: "Created" },
+    },
+    (req, res, body) => {
+      const s = auth.require(req);
+      if (!schools.get(body.schoolId) || !managesSchool(s.user, body.schoolId)) {
+        throw new HttpError(400, "invalid_input", "schoolId: no such school", "schoolId");
+      }
+      checkClassroom(body.schoolId, body.classroomId);
+      const camera = changes.apply(
+        actorOf(req, s),
+        (c: Camera) => ({
+          schoolId: c.schoolId,
+          action: "camera.create",
+          targetKind: "camera",
+          targetId: c.id,
+          detail: auditedCamera(c),
+        }),
+        () => cameras.create(body),
+      );
+      res.status(201).json(publicCamera(camera));
+      void streams.cameraChanged(camera.id, camera);
+    },
+  );
 
-  return router;
+  api.get(
+    "/api/cameras/:id",
+    { summary: "One camera (never its password)", tag: "cameras", auth: "admin" },
+    (req, res) => {
+      res.json(publicCamera(visible(req).camera));
+    },
+  );
+
+  api.patch(
+    "/api/cameras/:id",
+    {
+      summary: "Change a camera; running streams follow at once",
+      tag: "cameras",
+      auth: "admin",
+      body: cameraPatchSchema,
+    },
+    (req, res, body) => {
+      const { s, camera } = visible(req);
+      if (!managesSchool(s.user, camera.schoolId)) throw forbidden();
+      checkClassroom(camera.schoolId, body.classroomId);
+      const updated = changes.apply(
+        actorOf(req, s),
+        (c: Camera) => ({
+          schoolId: c.schoolId,
+          action: "camera.update",
+          targetKind: "camera",
+          targetId: c.id,
+          detail: auditedCamera(c),
+        }),
+        () => cameras.update(camera.id, body),
+      );
+      res.json(publicCamera(updated));
+      void streams.cameraChanged(updated.id, updated);
+    },
+  );
+
+  api.delete(
+    "/api/cameras/:id",
+    {
+      summary: "Remove a camera (its streams stop first)",
+      tag: "cameras",
+      auth: "admin",
+      returns: { status: 204, description: "Removed" },
+    },
+    async (req, res) => {
+      const { s, camera } = visible(req);
+      if (!managesSchool(s.user, camera.schoolId)) throw forbidden();
+      changes.apply(
+        actorOf(req, s),
+        {
+          schoolId: camera.schoolId,
+          action: "camera.delete",
+          targetKind: "camera",
+          targetId: camera.id,
+          detail: { name: camera.name },
+        },
+        () => {
+          cameras.delete(camera.id);
+        },
+      );
+      await streams.cameraChanged(camera.id, undefined);
+      res.status(204).end();
+    },
+  );
+  return api;
 }

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from "express";
 import { z } from "zod";
+import { ConflictError, NotFoundError } from "../common/ids.js";
 import type { Logger } from "../log/logger.js";
 
 /** An error with an HTTP status and a stable code; rendered as `{error: {code, message, field?}}`. */
@@ -9,6 +10,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** More members of the error object, e.g. every bad line of a CSV import. */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -41,12 +44,26 @@ interface BodyParserError extends Error {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (err instanceof HttpError) {
-      res.status(err.status).json(errorBody(err.code, err.message, err.field));
+      res
+        .status(err.status)
+        .json({ error: { ...errorBody(err.code, err.message, err.field).error, ...err.extra } });
+      return;
+    }
+    if (err instanceof NotFoundError) {
+      res.status(404).json(errorBody("not_found", err.message));
+      return;
+    }
+    if (err instanceof ConflictError) {
+      res.status(409).json(errorBody("conflict", err.message, err.field));
       return;
     }
     const e = err as BodyParserError;
     if (e.type === "entity.too.large") {
       res.status(413).json(errorBody("body_too_large", "request body is too large"));
+      return;
+    }
+    if (e.type === "encoding.invalid_utf8") {
+      res.status(400).json(errorBody("invalid_utf8", "request body is not valid UTF-8"));
       return;
     }
     if (

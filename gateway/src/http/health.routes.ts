@@ -1,33 +1,43 @@
 import { Router } from "express";
+import { managesSchool } from "../access/permissions.js";
+import type { CameraRepository } from "../cameras/camera.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
+import type { AdminAuth } from "./admin-auth.js";
 
-/** `GET /healthz` for load balancers and systemd; `GET /api/health` with every rendition's counters. */
-export function healthRoutes(streams: StreamManager): Router {
+/**
+ * `GET /healthz` for load balancers and systemd (no details); `GET /api/health` with every rendition's
+ * counters, for signed-in admins, each seeing their own school's cameras.
+ */
+export function healthRoutes(streams: StreamManager, cameras: CameraRepository, auth: AdminAuth): Router {
   const router = Router();
   router.get("/healthz", (_req, res) => {
     res.set("Cache-Control", "no-store").json({ ok: true });
   });
-  router.get("/api/health", (_req, res) => {
-    const renditions = streams.health().map((h) => ({
-      cameraId: h.cameraId,
-      rendition: h.rendition,
-      state: h.state,
-      since: new Date(h.since).toISOString(),
-      codecs: h.codecs,
-      width: h.width,
-      height: h.height,
-      fps: h.fps,
-      bitrate: h.bitrate,
-      lastFragmentAgeMs: h.lastFragmentAgeMs,
-      restarts: h.restarts,
-      lastError: h.lastError,
-      nextAttemptAt: h.nextAttemptAt === undefined ? undefined : new Date(h.nextAttemptAt).toISOString(),
-      viewers: h.viewers,
-      transcoding: h.transcoding,
-      memoryBytes: h.memoryBytes,
-      pid: h.pid,
-      stderr: h.stderr,
-    }));
+  router.get("/api/health", (req, res) => {
+    const { user } = auth.require(req);
+    const renditions = streams
+      .health()
+      .filter((h) => managesSchool(user, cameras.get(h.cameraId)?.schoolId ?? null))
+      .map((h) => ({
+        cameraId: h.cameraId,
+        rendition: h.rendition,
+        state: h.state,
+        since: new Date(h.since).toISOString(),
+        codecs: h.codecs,
+        width: h.width,
+        height: h.height,
+        fps: h.fps,
+        bitrate: h.bitrate,
+        lastFragmentAgeMs: h.lastFragmentAgeMs,
+        restarts: h.restarts,
+        lastError: h.lastError,
+        nextAttemptAt: h.nextAttemptAt === undefined ? undefined : new Date(h.nextAttemptAt).toISOString(),
+        viewers: h.viewers,
+        transcoding: h.transcoding,
+        memoryBytes: h.memoryBytes,
+        pid: h.pid,
+        stderr: h.stderr,
+      }));
     res.set("Cache-Control", "no-store").json({ renditions });
   });
   return router;

@@ -1,52 +1,87 @@
 import { randomBytes } from "node:crypto";
-import { Router } from "express";
-import type { WatchPolicy } from "../access/media-access.js";
+import type { Request } from "express";
+import { devSidPrefix, type AccessState } from "../access/access-state.js";
+import type { MediaAccess } from "../access/media-access.js";
 import type { StreamTokens } from "../access/stream-token.js";
-import type { CameraRepository } from "../cameras/camera.repository.js";
-import { cameraIdSchema } from "../cameras/camera.schema.js";
 import { renditionsOf } from "../cameras/camera.js";
+import type { GuardianRepository } from "../guardians/guardian.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
+import type { AdminAuth } from "./admin-auth.js";
+import { cookieOf, deviceCookie } from "./admin-auth.js";
+import { ApiRouter } from "./api-router.js";
 import { HttpError } from "./errors.js";
+import { pathId } from "./schools.routes.js";
 
 /**
- * `POST /api/watch/:cameraId` → `{hls, ws, expiresAt}`: stream URLs with a signed token in the path.
- * Who may watch is the WatchPolicy's decision (demo and dev rules now; guardians in the access issue).
+ * `POST /api/watch/:cameraId` → `{hls, ws, expiresAt}`: stream URLs with a signed token in the path, for a
+ * guardian's device, a signed-in admin, or (demo camera, dev.openStreams) anyone. Refused with the reason the
+ * page shows (outside_hours, paused, revoked, viewer_limit …) rather than handing out a token that cannot play.
  */
 export function watchRoutes(
-  cameras: CameraRepository,
   tokens: StreamTokens,
-  policy: WatchPolicy,
+  access: MediaAccess,
+  state: AccessState,
+  guardians: GuardianRepository,
+  auth: AdminAuth,
   streams: StreamManager,
-): Router {
-  const router = Router();
-  router.post("/api/watch/:cameraId", (req, res) => {
-    const id = cameraIdSchema.safeParse(req.params.cameraId);
-    const camera = id.success ? cameras.get(id.data) : undefined;
-    if (!camera?.enabled) throw new HttpError(404, "camera_unavailable", "no such camera");
-    if (!policy.mayWatch(camera)) throw new HttpError(403, "not_authorized", "you may not watch this camera");
-    const sid = "s" + randomBytes(9).toString("base64url");
-    const { token, expiresAt } = tokens.issue(camera.id, sid);
-    // Someone is about to watch: start the rendition the player will ask for now, not on its first media
-    // request, which comes only after the page has loaded its player (bench:startup, cold start).
-    streams.warm(camera, sid, req.query.prefer);
-    res.set("Cache-Control", "no-store").json({
-      cameraId: camera.id,
-      name: camera.name,
-      demo: camera.demo,
-      renditions: renditionsOf(camera),
-      hls: `/live/${token}/index.m3u8`,
-      ws: `/live/${token}/ws`,
-      expiresAt: new Date(expiresAt).toISOString(),
-    });
-  });
+): ApiRouter {
+  const api = new ApiRouter();
 
-  router.get("/api/watchable", (_req, res) => {
-    res.json({
-      cameras: cameras
-        .list()
-        .filter((c) => c.enabled && policy.mayWatch(c))
-        .map((c) => ({ id: c.id, name: c.name, demo: c.demo })),
-    });
-  });
-  return router;
+  /** The viewer session a token will name: the device, else the admin sign-in, else an open (dev/demo) viewer. */
+  const sidOf = (req: Request): string => {
+    const deviceToken = cookieOf(req, deviceCookie);
+    const device = deviceToken === undefined ? undefined : guardians.deviceByToken(deviceToken);
+    if (device) return device.id;
+    const admin = auth.current(req);
+    if (admin) return admin.sessionId;
+    return devSidPrefix + randomBytes(9).toString("base64url");
+  };
+
+  api.post(
+    "/api/watch/:cameraId",
+    {
+      summary: "Stream URLs for a camera (token valid ≤ 10 min; ask again to renew)",
+      tag: "viewer",
+      auth: "device",
+    },
+    (req, res) => {
+      const cameraId = pathId(req.params.cameraId, "camera");
+      const sid = sidOf(req);
+      const d = access.check(sid, cameraId);
+      if (!d.ok) {
+        throw new HttpError(d.status, d.code, d.message, undefined, {
+          ...("nextOpenAt" in d && { nextOpenAt: d.nextOpenAt?.toISOString() ?? null }),
+        });
+      }
+      const { camera, viewer } = d;
+      const { token, expiresAt } = tokens.issue(camera.id, sid);
+      // Someone is about to watch: start the rendition the player will ask for now, not on its first media
+      // request, which comes only after the page has loaded its player (bench:startup, cold start).
+      streams.warm(camera, sid, req.query.prefer);
+      res.set("Cache-Control", "no-store").json({
+        cameraId: camera.id,
+        name: camera.name,
+        demo: camera.demo,
+        renditions: renditionsOf(camera),
+        hls: `/live/${token}/index.m3u8`,
+        ws: `/live/${token}/ws`,
+        expiresAt: new Date(expiresAt).toISOString(),
+        ...(viewer.kind !== "dev" && { watermark: viewer.name }),
+      });
+    },
+  );
+
+  api.get(
+    "/api/watchable",
+    { summary: "Cameras open to anyone (demo, dev.openStreams)", tag: "viewer", auth: "public" },
+    (_req, res) => {
+      const probe = devSidPrefix + "probe";
+      res.json({
+        cameras: [...state.snapshot().cameras.values()]
+          .filter((c) => access.check(probe, c.id).ok)
+          .map((c) => ({ id: c.id, name: c.name, demo: c.demo })),
+      });
+    },
+  );
+  return api;
 }

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from "express";
-import type { MediaAccess } from "../../access/media-access.js";
+import type { MediaAccess, MediaDecision } from "../../access/media-access.js";
 import { renditionsOf, type RenditionName } from "../../cameras/camera.js";
 import { errorBody } from "../../http/errors.js";
 import type { Rendition } from "../rendition.js";
@@ -46,28 +46,41 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
     res.status(status).set("Cache-Control", "no-store").json(errorBody(code, message));
   };
 
-  /** Authorizes the token and resolves the rendition; answers the request itself when it cannot. */
-  const resolve = (req: Request, res: Response, name: string): Rendition | undefined => {
-    const decision = access.authorize(String(req.params.token));
+  type Allowed = Extract<MediaDecision, { ok: true }>;
+
+  /** Authorizes the request (a viewing request: it keeps the viewing session alive); answers it when refused. */
+  const authorize = (req: Request, res: Response): Allowed | undefined => {
+    const decision = access.authorize(String(req.params.token), {
+      client: { ip: req.ip, userAgent: req.get("user-agent") },
+    });
     if (!decision.ok) {
       deny(res, decision.status, decision.code, decision.message);
       return undefined;
     }
-    const r = name === "main" || name === "sub" ? streams.get(decision.camera.id, name) : undefined;
+    return decision;
+  };
+
+  /** Authorizes the token and resolves the rendition; answers the request itself when it cannot. */
+  const resolve = (req: Request, res: Response, name: string): { r: Rendition; d: Allowed } | undefined => {
+    const d = authorize(req, res);
+    if (!d) return undefined;
+    const r = name === "main" || name === "sub" ? streams.get(d.camera.id, name) : undefined;
     if (!r) {
       deny(res, 404, "not_found", "no such rendition");
       return undefined;
     }
-    r.touchHls(decision.sid);
-    return r;
+    r.touchHls(d.sid);
+    return { r, d };
+  };
+
+  const sendMedia = (res: Response, d: Allowed, data: Buffer, cache: string) => {
+    res.status(200).set({ "Content-Type": "video/mp4", "Cache-Control": cache }).send(data);
+    access.served(d.key, data.length);
   };
 
   router.get("/live/:token/index.m3u8", (req, res) => {
-    const decision = access.authorize(req.params.token);
-    if (!decision.ok) {
-      deny(res, decision.status, decision.code, decision.message);
-      return;
-    }
+    const decision = authorize(req, res);
+    if (!decision) return;
     const variants = renditionsOf(decision.camera).flatMap((name) => {
       const r = streams.get(decision.camera.id, name);
       if (!r) return [];
@@ -85,8 +98,9 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
   });
 
   router.get("/live/:token/:rendition/index.m3u8", async (req, res) => {
-    const r = resolve(req, res, req.params.rendition);
-    if (!r) return;
+    const resolved = resolve(req, res, req.params.rendition);
+    if (!resolved) return;
+    const { r } = resolved;
     const stream = r.stream;
     r.acquire();
     // A cold start answers once the playlist holds a complete segment: hls.js calls a playlist of parts
@@ -132,6 +146,8 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
         return;
       }
     }
+    // A blocking reload may have waited seconds: a revocation, pause or window end in between is answered now.
+    if (msnText !== undefined && !authorize(req, res)) return;
     const reports = streams
       .renditionsOf(r.cameraId)
       .filter(
@@ -149,23 +165,22 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
   });
 
   router.get("/live/:token/:rendition/init/:file", (req, res) => {
-    const r = resolve(req, res, req.params.rendition);
-    if (!r) return;
+    const resolved = resolve(req, res, req.params.rendition);
+    if (!resolved) return;
+    const { r, d } = resolved;
     const m = /^(\d{1,9})\.mp4$/.exec(req.params.file);
     const init = m ? r.stream.init(Number(m[1])) : undefined;
     if (!init) {
       deny(res, 404, "not_found", "no such init segment");
       return;
     }
-    res
-      .status(200)
-      .set({ "Content-Type": "video/mp4", "Cache-Control": "private, max-age=600" })
-      .send(init.data);
+    sendMedia(res, d, init.data, "private, max-age=600");
   });
 
   router.get("/live/:token/:rendition/part/:file", async (req, res) => {
-    const r = resolve(req, res, req.params.rendition);
-    if (!r) return;
+    const resolved = resolve(req, res, req.params.rendition);
+    if (!resolved) return;
+    const { r, d } = resolved;
     const m = /^(\d{1,12})\.m4s$/.exec(req.params.file);
     if (!m) {
       deny(res, 404, "not_found", "no such part");
@@ -183,22 +198,20 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
       deny(res, 404, "not_found", "part is not (or no longer) available");
       return;
     }
-    res
-      .status(200)
-      .set({ "Content-Type": "video/mp4", "Cache-Control": "private, max-age=60" })
-      .send(part.data);
+    sendMedia(res, d, part.data, "private, max-age=60");
   });
 
   router.get("/live/:token/:rendition/seg/:file", (req, res) => {
-    const r = resolve(req, res, req.params.rendition);
-    if (!r) return;
+    const resolved = resolve(req, res, req.params.rendition);
+    if (!resolved) return;
+    const { r, d } = resolved;
     const m = /^(\d{1,9})\.m4s$/.exec(req.params.file);
     const data = m ? r.stream.segmentBytes(Number(m[1])) : undefined;
     if (!data) {
       deny(res, 404, "not_found", "segment is not (or no longer) available");
       return;
     }
-    res.status(200).set({ "Content-Type": "video/mp4", "Cache-Control": "private, max-age=60" }).send(data);
+    sendMedia(res, d, data, "private, max-age=60");
   });
 
   return router;

@@ -49,7 +49,12 @@ export function attachWsFmp4(
       return;
     }
     const token = m[1] as string;
-    const decision = access.authorize(token);
+    const decision = access.authorize(token, {
+      client: {
+        ip: req.socket.remoteAddress,
+        userAgent: req.headers["user-agent"],
+      },
+    });
     if (!decision.ok) {
       reject(socket, decision.status, decision.code);
       return;
@@ -62,7 +67,7 @@ export function attachWsFmp4(
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      serve(ws, token, rendition, decision.camera.id);
+      serve(ws, token, rendition, decision.camera.id, decision.key);
     });
   });
 
@@ -71,6 +76,7 @@ export function attachWsFmp4(
     token: string,
     rendition: NonNullable<ReturnType<StreamManager["get"]>>,
     cameraId: string,
+    key: string,
   ) => {
     ws.on("error", (err) => {
       log.debug({ err }, "viewer websocket error");
@@ -80,7 +86,9 @@ export function attachWsFmp4(
     });
     const policy = new SlowViewerPolicy(o.maxBufferedBytes, o.dropAfterSkips);
     const send = (data: Buffer | string) => {
-      if (ws.readyState === ws.OPEN) ws.send(data);
+      if (ws.readyState !== ws.OPEN) return;
+      ws.send(data);
+      access.served(key, data.length);
     };
     const sendInit = (init: { codecs: string; width: number; height: number; data: Buffer }) => {
       send(
@@ -112,6 +120,7 @@ export function attachWsFmp4(
       else if (e.type === "fragment") sendFragment(e.data, e.keyframe);
     };
     rendition.wsOpened();
+    access.socketOpened(key);
     const unsubscribe = rendition.stream.subscribe(onEvent);
     const gop = rendition.stream.gop();
     if (gop) {
@@ -127,6 +136,7 @@ export function attachWsFmp4(
       clearInterval(recheck);
       unsubscribe();
       rendition.wsClosed();
+      access.socketClosed(key);
     });
   };
 

@@ -1,0 +1,211 @@
+import type { Camera } from "../cameras/camera.js";
+import type { CameraRepository } from "../cameras/camera.repository.js";
+import type { GuardianRepository } from "../guardians/guardian.repository.js";
+import type { ClassroomRepository } from "../schools/classroom.repository.js";
+import type { SchoolRepository } from "../schools/school.repository.js";
+import { viewingState, type Pause, type Schedule, type ViewingState } from "../schools/schedule.js";
+import type { Role } from "../users/user.js";
+import type { UserRepository } from "../users/user.repository.js";
+
+/**
+ * Everything a media request is decided on, held in memory (design.md: every media request is authorized
+ * from in-memory state). Built from the repositories; rebuilt on the first decision after any change.
+ */
+export interface AccessSnapshot {
+  schools: Map<string, { name: string; timeZone: string }>;
+  classrooms: Map<string, { schoolId: string; name: string; schedule: Schedule; pause: Pause | null }>;
+  cameras: Map<string, Camera>;
+  guardians: Map<
+    string,
+    { schoolId: string; name: string; revoked: boolean; demo: boolean; classroomIds: Set<string> }
+  >;
+  devices: Map<string, { guardianId: string; revoked: boolean }>;
+  users: Map<
+    string,
+    { name: string; role: Role; schoolId: string | null; classroomIds: Set<string>; disabled: boolean }
+  >;
+  sessions: Map<string, { userId: string; expiresAt: number }>;
+}
+
+/** Who a stream token's session id names: a guardian's device, an admin's sign-in, or an open dev/demo viewer. */
+export type Viewer =
+  | { kind: "guardian"; id: string; name: string; schoolId: string; deviceId: string }
+  | { kind: "user"; id: string; name: string; schoolId: string | null; role: Role; sessionId: string }
+  | { kind: "dev"; id: null; name: string; schoolId: null };
+
+export type DenialCode =
+  | "camera_unavailable"
+  | "revoked"
+  | "session_ended"
+  | "not_authorized"
+  | "outside_hours"
+  | "holiday"
+  | "paused";
+
+export type CameraDecision =
+  | { ok: true; camera: Camera; viewer: Viewer }
+  | { ok: false; status: 401 | 403 | 404; code: DenialCode; message: string; nextOpenAt?: Date | null };
+
+export const devSidPrefix = "xs_";
+
+const deny = (
+  status: 401 | 403 | 404,
+  code: DenialCode,
+  message: string,
+  nextOpenAt?: Date | null,
+): CameraDecision => ({ ok: false, status, code, message, ...(nextOpenAt !== undefined && { nextOpenAt }) });
+
+/**
+ * May the viewer behind session id `sid` watch `cameraId` at `now`? Pure over the snapshot: the order of
+ * checks decides which reason a refused viewer is shown (a revoked phone hears "revoked", not "outside hours").
+ */
+export function decideCamera(
+  s: AccessSnapshot,
+  sid: string,
+  cameraId: string,
+  now: Date,
+  openStreams: boolean,
+): CameraDecision {
+  const camera = s.cameras.get(cameraId);
+  if (!camera?.enabled) return deny(404, "camera_unavailable", "camera does not exist or is disabled");
+
+  let viewer: Viewer;
+  if (sid.startsWith("dv_")) {
+    const device = s.devices.get(sid);
+    const guardian = device && s.guardians.get(device.guardianId);
+    if (!device || !guardian || device.revoked || guardian.revoked) {
+      return deny(403, "revoked", "access for this device was revoked by the school");
+    }
+    if (camera.classroomId === null || !guardian.classroomIds.has(camera.classroomId)) {
+      return deny(403, "not_authorized", "this camera is not in your child's classroom");
+    }
+    viewer = {
+      kind: "guardian",
+      id: device.guardianId,
+      name: guardian.name,
+      schoolId: guardian.schoolId,
+      deviceId: sid,
+    };
+  } else if (sid.startsWith("as_")) {
+    const session = s.sessions.get(sid);
+    const user = session && s.users.get(session.userId);
+    if (!session || !user || user.disabled || session.expiresAt <= now.getTime()) {
+      return deny(401, "session_ended", "sign in again");
+    }
+    const allowed =
+      user.role === "operator" ||
+      (user.role === "school_admin" && camera.schoolId === user.schoolId) ||
+      (user.role === "teacher" && camera.classroomId !== null && user.classroomIds.has(camera.classroomId));
+    if (!allowed) return deny(403, "not_authorized", "this camera is outside your school or classrooms");
+    viewer = {
+      kind: "user",
+      id: session.userId,
+      name: user.name,
+      schoolId: user.schoolId,
+      role: user.role,
+      sessionId: sid,
+    };
+  } else if (sid.startsWith(devSidPrefix) && (openStreams || camera.demo)) {
+    viewer = { kind: "dev", id: null, name: camera.demo ? "demo" : "dev", schoolId: null };
+  } else {
+    return deny(403, "not_authorized", "you may not watch this camera");
+  }
+
+  const state = classroomState(s, camera, now);
+  if (state && !state.open) {
+    // Staff are not bound to the parents' viewing windows, but a privacy pause holds for everyone.
+    if (viewer.kind === "guardian" || state.reason === "paused") {
+      const code = state.reason ?? "outside_hours";
+      return deny(403, code, reasonMessages[code], state.nextOpenAt);
+    }
+  }
+  return { ok: true, camera, viewer };
+}
+
+const reasonMessages: Record<"outside_hours" | "holiday" | "paused", string> = {
+  outside_hours: "outside this classroom's viewing hours",
+  holiday: "the school is closed today",
+  paused: "the classroom is paused for privacy",
+};
+
+/** The viewing state of a camera's classroom; undefined for a camera without a classroom. */
+export function classroomState(s: AccessSnapshot, camera: Camera, now: Date): ViewingState | undefined {
+  const room = camera.classroomId === null ? undefined : s.classrooms.get(camera.classroomId);
+  if (!room) return undefined;
+  const tz = s.schools.get(room.schoolId)?.timeZone ?? "Asia/Jakarta";
+  return viewingState(room.schedule, room.pause, tz, now);
+}
+
+export interface AccessSources {
+  schools: SchoolRepository;
+  classrooms: ClassroomRepository;
+  cameras: CameraRepository;
+  guardians: GuardianRepository;
+  users: UserRepository;
+}
+
+/** Holds the snapshot; invalidate() after every change makes the next decision see it (revocation at once). */
+export class AccessState {
+  private current: AccessSnapshot | undefined;
+  /** Bumped on every change; an open WebSocket re-decides only when it moved, or once a second for time. */
+  generation = 0;
+
+  constructor(private readonly src: AccessSources) {}
+
+  snapshot(): AccessSnapshot {
+    return (this.current ??= this.load());
+  }
+
+  invalidate(): void {
+    this.current = undefined;
+    this.generation++;
+  }
+
+  private load(): AccessSnapshot {
+    const { schools, classrooms, cameras, guardians, users } = this.src;
+    const rows = guardians.accessRows();
+    const grants = new Map<string, Set<string>>();
+    for (const c of rows.children) {
+      const set = grants.get(c.guardianId) ?? new Set<string>();
+      set.add(c.classroomId);
+      grants.set(c.guardianId, set);
+    }
+    return {
+      schools: new Map(schools.list().map((x) => [x.id, { name: x.name, timeZone: x.timeZone }])),
+      classrooms: new Map(
+        classrooms
+          .list()
+          .map((c) => [c.id, { schoolId: c.schoolId, name: c.name, schedule: c.schedule, pause: c.pause }]),
+      ),
+      cameras: new Map(cameras.list().map((c) => [c.id, c])),
+      guardians: new Map(
+        rows.guardians.map((g) => [
+          g.id,
+          {
+            schoolId: g.schoolId,
+            name: g.name,
+            revoked: g.revoked,
+            demo: g.demo,
+            classroomIds: grants.get(g.id) ?? new Set(),
+          },
+        ]),
+      ),
+      devices: new Map(rows.devices.map((d) => [d.id, { guardianId: d.guardianId, revoked: d.revoked }])),
+      users: new Map(
+        users.list().map((u) => [
+          u.id,
+          {
+            name: u.displayName,
+            role: u.role,
+            schoolId: u.schoolId,
+            classroomIds: new Set(u.classroomIds),
+            disabled: u.disabled,
+          },
+        ]),
+      ),
+      sessions: new Map(
+        users.liveSessions().map((x) => [x.id, { userId: x.userId, expiresAt: Date.parse(x.expiresAt) }]),
+      ),
+    };
+  }
+}

@@ -1,0 +1,199 @@
+import type { AuditRepository } from "../audit/audit.repository.js";
+import type { ViewingSessionRepository } from "../audit/viewing-session.repository.js";
+import type { Camera } from "../cameras/camera.js";
+import { newId } from "../common/ids.js";
+import type { Logger } from "../log/logger.js";
+import type { Viewer } from "./access-state.js";
+
+export interface ClientInfo {
+  ip: string | undefined;
+  userAgent: string | undefined;
+}
+
+interface Session {
+  id: string;
+  key: string;
+  cameraId: string;
+  schoolId: string | null;
+  viewer: Viewer;
+  cameraName: string;
+  ip: string | undefined;
+  startedAt: number;
+  lastSeen: number;
+  bytes: number;
+  flushedBytes: number;
+  /** Open WebSockets holding the session; LL-HLS sessions live on their requests alone. */
+  sockets: number;
+}
+
+/**
+ * Viewing sessions: one per (viewer session, camera), begun by the first authorized media request, ended when
+ * the viewer's requests stop (LL-HLS players poll every part) or their WebSocket closes. Every session is
+ * on disk from its start and in the audit log at its end; the counts here enforce viewers per camera.
+ */
+export class ViewingTracker {
+  private readonly sessions = new Map<string, Session>();
+  private readonly perCamera = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly repo: ViewingSessionRepository,
+    private readonly audit: AuditRepository,
+    private readonly log: Logger,
+    private readonly idleMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Closes what a previous run left open (crash, kill -9) and starts the idle sweep. */
+  start(): void {
+    for (const s of this.repo.open()) {
+      this.repo.end(s.id, s.startedAt, s.bytes, "gateway_restart");
+      this.audit.record({
+        actor: {
+          kind: s.viewerKind === "guardian" ? "guardian" : "user",
+          id: s.viewerId,
+          name: s.viewerName,
+          ip: s.ip ?? undefined,
+        },
+        schoolId: s.schoolId,
+        action: "viewing.session",
+        targetKind: "camera",
+        targetId: s.cameraId,
+        detail: {
+          start: s.startedAt,
+          end: null,
+          bytes: s.bytes,
+          device: s.deviceId,
+          endReason: "gateway_restart",
+        },
+      });
+    }
+    this.timer = setInterval(() => {
+      this.sweep();
+    }, 2000);
+    this.timer.unref();
+  }
+
+  static key(sid: string, cameraId: string): string {
+    return `${sid}|${cameraId}`;
+  }
+
+  isActive(key: string): boolean {
+    return this.sessions.has(key);
+  }
+
+  viewers(cameraId: string): number {
+    return this.perCamera.get(cameraId) ?? 0;
+  }
+
+  /** An authorized media request: starts the session if it is new. */
+  seen(sid: string, camera: Camera, viewer: Viewer, client: ClientInfo): string {
+    const key = ViewingTracker.key(sid, camera.id);
+    const existing = this.sessions.get(key);
+    const at = this.now();
+    if (existing) {
+      existing.lastSeen = at;
+      return key;
+    }
+    const s: Session = {
+      id: newId("vs"),
+      key,
+      cameraId: camera.id,
+      schoolId: camera.schoolId,
+      viewer,
+      cameraName: camera.name,
+      ip: client.ip,
+      startedAt: at,
+      lastSeen: at,
+      bytes: 0,
+      flushedBytes: 0,
+      sockets: 0,
+    };
+    this.sessions.set(key, s);
+    this.perCamera.set(camera.id, this.viewers(camera.id) + 1);
+    this.repo.start({
+      id: s.id,
+      schoolId: camera.schoolId,
+      cameraId: camera.id,
+      cameraName: camera.name,
+      viewerKind: viewer.kind,
+      viewerId: viewer.id,
+      viewerName: viewer.name,
+      deviceId: viewer.kind === "guardian" ? viewer.deviceId : null,
+      ip: client.ip ?? null,
+      userAgent: client.userAgent?.slice(0, 300) ?? null,
+      startedAt: new Date(at).toISOString(),
+    });
+    return key;
+  }
+
+  addBytes(key: string, n: number): void {
+    const s = this.sessions.get(key);
+    if (s) s.bytes += n;
+  }
+
+  socketOpened(key: string): void {
+    const s = this.sessions.get(key);
+    if (s) s.sockets++;
+  }
+
+  socketClosed(key: string): void {
+    const s = this.sessions.get(key);
+    if (!s) return;
+    s.sockets--;
+    s.lastSeen = this.now();
+  }
+
+  /** Ends idle sessions; flushes byte counts of long ones so a crash loses at most a sweep's worth. */
+  sweep(): void {
+    const at = this.now();
+    for (const s of this.sessions.values()) {
+      if (s.sockets <= 0 && at - s.lastSeen >= this.idleMs) this.end(s, "viewer_left");
+      else if (s.bytes - s.flushedBytes > 1_000_000) {
+        this.repo.addBytes(s.id, s.bytes);
+        s.flushedBytes = s.bytes;
+      }
+    }
+  }
+
+  /** Ends sessions at once (refused viewer, gateway stop). */
+  endWhere(pred: (key: string) => boolean, reason: string): void {
+    for (const s of [...this.sessions.values()]) if (pred(s.key)) this.end(s, reason);
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.endWhere(() => true, "gateway_stopping");
+  }
+
+  private end(s: Session, reason: string): void {
+    this.sessions.delete(s.key);
+    this.perCamera.set(s.cameraId, Math.max(0, this.viewers(s.cameraId) - 1));
+    const endedAt = new Date(Math.max(s.lastSeen, s.startedAt)).toISOString();
+    try {
+      this.repo.end(s.id, endedAt, s.bytes, reason);
+      this.audit.record({
+        actor: {
+          kind: s.viewer.kind === "guardian" ? "guardian" : s.viewer.kind === "user" ? "user" : "system",
+          id: s.viewer.id,
+          name: s.viewer.name,
+          ip: s.ip,
+        },
+        schoolId: s.schoolId,
+        action: "viewing.session",
+        targetKind: "camera",
+        targetId: s.cameraId,
+        detail: {
+          camera: s.cameraName,
+          start: new Date(s.startedAt).toISOString(),
+          end: endedAt,
+          bytes: s.bytes,
+          device: s.viewer.kind === "guardian" ? s.viewer.deviceId : null,
+          endReason: reason,
+        },
+      });
+    } catch (err) {
+      this.log.error({ err }, `could not record the end of viewing session ${s.id}`);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { idSchema, nameSchema } from "../common/ids.js";
+
+export interface Child {
+  name: string;
+  classroomId: string;
+}
+
+export interface Guardian {
+  id: string;
+  schoolId: string;
+  name: string;
+  phone: string | null;
+  email: string | null;
+  children: Child[];
+  revokedAt: string | null;
+  demo: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AccessLink {
+  id: string;
+  guardianId: string;
+  createdBy: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface Device {
+  id: string;
+  guardianId: string;
+  linkId: string | null;
+  userAgent: string;
+  createdAt: string;
+  lastSeenAt: string;
+  revokedAt: string | null;
+}
+
+/** Indonesian phone numbers as schools write them: +62…, 62…, 08…; spaces and dashes dropped. */
+export const phoneSchema = z
+  .string()
+  .trim()
+  .transform((s) => s.replace(/[\s-]/g, ""))
+  .pipe(z.string().regex(/^\+?\d{8,15}$/, "phone must be 8–15 digits, optionally starting with +"));
+
+export const emailSchema = z.string().trim().max(254).pipe(z.email("not a valid e-mail address"));
+
+export const childSchema = z.object({ name: nameSchema(100), classroomId: idSchema }).strict();
+
+export const guardianCreateSchema = z
+  .object({
+    name: nameSchema(100),
+    phone: phoneSchema.optional(),
+    email: emailSchema.optional(),
+    children: z.array(childSchema).min(1, "a guardian needs at least one child").max(20),
+  })
+  .strict();
+
+export const guardianPatchSchema = z
+  .object({
+    name: nameSchema(100).optional(),
+    phone: phoneSchema.nullable().optional(),
+    email: emailSchema.nullable().optional(),
+    children: guardianCreateSchema.shape.children.optional(),
+    revoked: z.boolean().optional().describe("true cuts every device of this guardian at once"),
+  })
+  .strict();
+
+export const linkCreateSchema = z
+  .object({
+    expiresInDays: z.number().int().min(1).max(365).optional(),
+  })
+  .strict();
+
+export type GuardianCreate = z.infer<typeof guardianCreateSchema>;
+export type GuardianPatch = z.infer<typeof guardianPatchSchema>;

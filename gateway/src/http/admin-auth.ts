@@ -1,0 +1,77 @@
+import type { Request, Response } from "express";
+import { parse as parseCookies, serialize } from "cookie";
+import type { Actor } from "../audit/audit.repository.js";
+import type { User } from "../users/user.js";
+import type { UserRepository } from "../users/user.repository.js";
+import { HttpError } from "./errors.js";
+
+export const sessionCookie = "pantau_session";
+export const deviceCookie = "pantau_device";
+
+export interface SignedIn {
+  user: User;
+  sessionId: string;
+}
+
+export function cookieOf(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (header === undefined || header.length > 8192) return undefined;
+  const value = parseCookies(header)[name];
+  return value !== undefined && /^[A-Za-z0-9_-]{20,100}$/.test(value) ? value : undefined;
+}
+
+/**
+ * Sets a bearer cookie: HttpOnly (no script reads it), SameSite=Strict (no other site's page can send it, the
+ * CSRF defence together with JSON-only bodies), Secure when the gateway is served over TLS.
+ */
+export function setBearerCookie(
+  res: Response,
+  name: string,
+  value: string,
+  maxAgeSeconds: number,
+  secure: boolean,
+): void {
+  res.append(
+    "Set-Cookie",
+    serialize(name, value, { httpOnly: true, sameSite: "strict", secure, path: "/", maxAge: maxAgeSeconds }),
+  );
+}
+
+export function clearCookie(res: Response, name: string, secure: boolean): void {
+  res.append(
+    "Set-Cookie",
+    serialize(name, "", { httpOnly: true, sameSite: "strict", secure, path: "/", maxAge: 0 }),
+  );
+}
+
+/** Reads the admin sign-in from the session cookie; expired, disabled or unknown sessions count as none. */
+export class AdminAuth {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  current(req: Request): SignedIn | undefined {
+    const token = cookieOf(req, sessionCookie);
+    if (token === undefined) return undefined;
+    const session = this.users.sessionByToken(token);
+    if (!session || Date.parse(session.expiresAt) <= this.now()) return undefined;
+    const user = this.users.get(session.userId);
+    if (!user || user.disabled) return undefined;
+    return { user, sessionId: session.id };
+  }
+
+  require(req: Request): SignedIn {
+    const s = this.current(req);
+    if (!s) throw new HttpError(401, "not_signed_in", "sign in first (POST /api/auth/login)");
+    return s;
+  }
+}
+
+export function actorOf(req: Request, s: SignedIn): Actor {
+  return { kind: "user", id: s.user.id, name: s.user.username, ip: req.ip };
+}
+
+export const forbidden = (what = "your role may not do this"): HttpError =>
+  new HttpError(403, "forbidden", what);
+export const notFound = (what: string): HttpError => new HttpError(404, "not_found", `no such ${what}`);

@@ -1,0 +1,79 @@
+import { Router, type Request, type Response } from "express";
+import type { z } from "zod";
+import { parseOr400 } from "./errors.js";
+
+/** Who may call a route, as the OpenAPI document says it: an admin sign-in, a guardian device, or anyone. */
+export type RouteAuth = "admin" | "device" | "public";
+
+export interface RouteDoc<B extends z.ZodType | undefined = undefined> {
+  summary: string;
+  tag: string;
+  auth: RouteAuth;
+  body?: B;
+  /** Query parameters, as an object schema. */
+  query?: z.ZodObject;
+  /** Media type of a non-JSON body (the CSV import). */
+  bodyType?: string;
+  /** Success status and what it returns, in a word. */
+  returns?: { status: number; description: string; type?: string };
+}
+
+type Method = "get" | "post" | "put" | "patch" | "delete";
+type Body<B> = B extends z.ZodType ? z.infer<B> : undefined;
+type Handler<B> = (req: Request, res: Response, body: Body<B>) => void | Promise<void>;
+
+export interface DocumentedRoute {
+  method: Method;
+  path: string;
+  doc: RouteDoc<z.ZodType | undefined>;
+}
+
+/**
+ * An express Router whose routes carry their own description: the body schema that validates a request is
+ * the one the OpenAPI document shows (GET /api/openapi.json), so the two cannot drift apart.
+ */
+export class ApiRouter {
+  readonly router = Router();
+  readonly routes: DocumentedRoute[] = [];
+
+  get(path: string, doc: RouteDoc, handler: Handler<undefined>): void {
+    this.add("get", path, doc, handler);
+  }
+  post<B extends z.ZodType | undefined = undefined>(
+    path: string,
+    doc: RouteDoc<B>,
+    handler: Handler<B>,
+  ): void {
+    this.add("post", path, doc, handler);
+  }
+  put<B extends z.ZodType | undefined = undefined>(
+    path: string,
+    doc: RouteDoc<B>,
+    handler: Handler<B>,
+  ): void {
+    this.add("put", path, doc, handler);
+  }
+  patch<B extends z.ZodType | undefined = undefined>(
+    path: string,
+    doc: RouteDoc<B>,
+    handler: Handler<B>,
+  ): void {
+    this.add("patch", path, doc, handler);
+  }
+  delete(path: string, doc: RouteDoc, handler: Handler<undefined>): void {
+    this.add("delete", path, doc, handler);
+  }
+
+  private add<B extends z.ZodType | undefined>(
+    method: Method,
+    path: string,
+    doc: RouteDoc<B>,
+    handler: Handler<B>,
+  ): void {
+    this.routes.push({ method, path, doc });
+    this.router[method](path, async (req: Request, res: Response) => {
+      const body = (doc.body === undefined ? undefined : parseOr400(doc.body, req.body ?? {})) as Body<B>;
+      await handler(req, res, body);
+    });
+  }
+}
