@@ -36,6 +36,8 @@ export interface GatewayProcess {
   pid: number;
   child: ChildProcess;
   addCamera(body: unknown): Promise<{ id: string }>;
+  /** PATCH /api/cameras/:id as the bench operator. */
+  patchCamera(id: string, body: unknown): Promise<void>;
   /** DELETE /api/cameras/:id, which stops the camera's renditions before it answers. */
   deleteCamera(id: string): Promise<void>;
   health(): Promise<RenditionHealth[]>;
@@ -44,15 +46,15 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
+/** The operator account the bench gateway is started with; its session cookie signs the admin calls. */
+const benchAdmin = { user: "bench", password: "bench-operator-password" };
+
 /**
  * The gateway as its own process, the way `npm start` and the systemd unit run it
  * (`node --import tsx gateway/src/main.ts`), so its CPU and memory can be measured apart from the
  * benchmark. Loopback only, a free port, a fresh data folder; by default no demo camera and dev stream URLs on
  * (`env` overrides both).
  */
-/** The operator account the bench gateway is started with; its session cookie signs the admin calls. */
-const benchAdmin = { user: "bench", password: "bench-operator-password" };
-
 export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "pantau-bench-"));
   // An empty config file, so a developer's config/pantau.yml cannot change what is measured.
@@ -155,6 +157,15 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
       });
       if (res.status !== 201) throw new Error(`POST /api/cameras: ${String(res.status)} ${await res.text()}`);
       return (await res.json()) as { id: string };
+    },
+    async patchCamera(id, body) {
+      const res = await fetch(`${url}/api/cameras/${encodeURIComponent(id)}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json", cookie },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`PATCH /api/cameras/${id}: ${String(res.status)} ${await res.text()}`);
+      await res.arrayBuffer();
     },
     async deleteCamera(id) {
       const res = await fetch(`${url}/api/cameras/${encodeURIComponent(id)}`, {

@@ -80,12 +80,10 @@ export async function pointDemoCameraAt(
   cameraId: string,
   rtspUrl: string,
 ): Promise<string> {
-  const res = await fetch(`${gw.url}/api/cameras/${encodeURIComponent(cameraId)}`, {
-    method: "PATCH",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ source: { kind: "rtsp", url: rtspUrl }, alwaysOn: true }),
-  });
-  if (!res.ok) return `could not re-point the demo camera (${String(res.status)} ${await res.text()})`;
-  await res.arrayBuffer();
-  return "";
+  try {
+    await gw.patchCamera(cameraId, { source: { kind: "rtsp", url: rtspUrl }, alwaysOn: true });
+    return "";
+  } catch (err) {
+    return `could not re-point the demo camera (${err instanceof Error ? err.message : String(err)})`;
+  }
 }
