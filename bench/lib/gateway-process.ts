@@ -9,6 +9,12 @@ import { sleep } from "./env.js";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
+/** BENCH_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there when it stops (open it in DevTools). */
+const profileArgs = (): string[] => {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir === undefined || dir === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`];
+};
+
 export interface RenditionHealth {
   cameraId: string;
   rendition: string;
@@ -24,10 +30,14 @@ export interface RenditionHealth {
 
 export interface GatewayProcess {
   url: string;
+  /** The `Demo parent link: <url>` the gateway prints with the demo on (PANTAU_DEMO=1), else undefined. */
+  demoLink: string | undefined;
   /** PID of the gateway's node process (its ffmpeg children sit below it). */
   pid: number;
   child: ChildProcess;
   addCamera(body: unknown): Promise<{ id: string }>;
+  /** PATCH /api/cameras/:id as the bench operator. */
+  patchCamera(id: string, body: unknown): Promise<void>;
   /** DELETE /api/cameras/:id, which stops the camera's renditions before it answers. */
   deleteCamera(id: string): Promise<void>;
   health(): Promise<RenditionHealth[]>;
@@ -36,21 +46,22 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-/**
- * The gateway as its own process, the way `npm start` and the systemd unit run it
- * (`node --import tsx gateway/src/main.ts`), so its CPU and memory can be measured apart from the
- * benchmark. Loopback only, a free port, a fresh data folder, no demo camera, dev stream URLs on.
- */
 /** The operator account the bench gateway is started with; its session cookie signs the admin calls. */
 const benchAdmin = { user: "bench", password: "bench-operator-password" };
 
+/**
+ * The gateway as its own process, the way `npm start` and the systemd unit run it
+ * (`node --import tsx gateway/src/main.ts`), so its CPU and memory can be measured apart from the
+ * benchmark. Loopback only, a free port, a fresh data folder; by default no demo camera and dev stream URLs on
+ * (`env` overrides both).
+ */
 export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "pantau-bench-"));
   // An empty config file, so a developer's config/pantau.yml cannot change what is measured.
   const configFile = join(dataDir, "bench.yml");
   writeFileSync(configFile, "{}\n");
   const child = track(
-    spawn(process.execPath, ["--import", "tsx", "gateway/src/main.ts"], {
+    spawn(process.execPath, [...profileArgs(), "--import", "tsx", "gateway/src/main.ts"], {
       cwd: repoRoot,
       env: {
         ...process.env,
@@ -76,15 +87,22 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
     if (process.env.BENCH_VERBOSE === "1") process.stderr.write(`[gateway] ${line}\n`);
   });
   const stdout = createInterface({ input: child.stdout! });
+  // The demo link is printed right after the ready line (main.ts), so wait for both when the demo is on.
+  const expectDemo = (env.PANTAU_DEMO ?? "0") !== "0";
+  let demoLink: string | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new Error(`gateway not ready after 60 s:\n${stderr.join("\n")}`));
     }, 60_000);
+    let ready: string | undefined;
     stdout.on("line", (line) => {
       const m = /^Pantau ready at (\S+)/.exec(line);
-      if (m) {
+      if (m) ready = m[1]!;
+      const d = /^Demo parent link: (\S+)/.exec(line);
+      if (d) demoLink = d[1]!;
+      if (ready !== undefined && (!expectDemo || demoLink !== undefined)) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve(ready);
       }
     });
     child.once("exit", (code, signal) => {
@@ -127,6 +145,7 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
 
   return {
     url,
+    demoLink,
     pid: child.pid!,
     child,
     health,
@@ -138,6 +157,15 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
       });
       if (res.status !== 201) throw new Error(`POST /api/cameras: ${String(res.status)} ${await res.text()}`);
       return (await res.json()) as { id: string };
+    },
+    async patchCamera(id, body) {
+      const res = await fetch(`${url}/api/cameras/${encodeURIComponent(id)}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json", cookie },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`PATCH /api/cameras/${id}: ${String(res.status)} ${await res.text()}`);
+      await res.arrayBuffer();
     },
     async deleteCamera(id) {
       const res = await fetch(`${url}/api/cameras/${encodeURIComponent(id)}`, {

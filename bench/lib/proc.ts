@@ -145,6 +145,21 @@ export function meanLoad(loads: readonly Load[]): Load {
   return { host: mean("host"), own: mean("own"), others: mean("others") };
 }
 
+/**
+ * Waits (up to `timeoutMs`) for a 2 s stretch in which other work on the machine used at most `maxOthers` %
+ * of one core, so a measurement does not start in the middle of someone else's test run. Returns whether it
+ * found one; the measurement's own load column still shows what happened during it.
+ */
+export async function waitQuiet(maxOthers: number, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const meter = startLoadMeter();
+    await new Promise((r) => setTimeout(r, 2000));
+    if (meter.stop().others <= maxOthers) return true;
+    if (Date.now() > end) return false;
+  }
+}
+
 /** "12 / 80 of 200": others / host, in % of one core, out of cores × 100. */
 export const loadCell = (l: Load): string =>
   `${l.others.toFixed(0)} / ${l.host.toFixed(0)} of ${String(hostCpu().cores * 100)}`;
