@@ -135,6 +135,16 @@ describe("LiveStream", () => {
     expect(s.hasReached(0, 5)).toBe(true);
   });
 
+  it("knows its newest part while a new segment's first part is still open", () => {
+    // Regression (bench:fanout): from a keyframe until the new segment's first part closed (~200 ms), the
+    // newest part was "none", so a correct blocking reload (_HLS_msn=N&_HLS_part=5) was answered 400.
+    const { s } = streamWith(1, 5);
+    s.pushFragment(frag(true, 0.04));
+    expect(s.lastPart()).toMatchObject({ msn: 0, index: 4 });
+    expect(s.hasReached(0, 4)).toBe(true);
+    expect(s.hasReached(1, 0)).toBe(false);
+  });
+
   it("wakes waiters on a new part and on end", async () => {
     const { s } = streamWith(1, 2);
     const waiting = s.waitUntil(() => s.hasReached(0, 2), 5000);

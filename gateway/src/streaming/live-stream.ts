@@ -245,9 +245,16 @@ export class LiveStream {
     return this.segs.some((s) => s.complete);
   }
 
-  /** Position of the newest part, or undefined before the first. */
+  /**
+   * The newest part, or undefined before the first. A segment opened by a keyframe has no part until that
+   * part closes (~one part later); the newest part is then the previous segment's last.
+   */
   lastPart(): Part | undefined {
-    return this.segs.at(-1)?.parts.at(-1);
+    for (let i = this.segs.length - 1; i >= 0; i--) {
+      const part = this.segs[i]?.parts.at(-1);
+      if (part) return part;
+    }
+    return undefined;
   }
 
   /** True when some part at (msn, index) or later exists: the blocking-reload condition. */
