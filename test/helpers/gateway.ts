@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import type { ConfigInput } from "../../gateway/src/config/config.schema.js";
 import { parseConfig } from "../../gateway/src/config/load-config.js";
 import { startGateway, type Gateway } from "../../gateway/src/main.js";
@@ -27,7 +27,13 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
 /** A real gateway in this process: SQLite in a fresh temp folder, HTTP on 127.0.0.1 and a free port. */
 export async function startTestGateway(
   overrides: DeepPartial<ConfigInput> = {},
-  opts: { dataDir?: string; keepData?: boolean; now?: () => number } = {},
+  opts: {
+    dataDir?: string;
+    keepData?: boolean;
+    now?: () => number;
+    /** The gateway's logger (e.g. one writing to memory, for a test that reads the log); silent by default. */
+    log?: Logger;
+  } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "pantau-test-"));
   const config = parseConfig({
@@ -42,7 +48,7 @@ export async function startTestGateway(
     dev: { openStreams: true, ...overrides.dev },
     streaming: { ...overrides.streaming },
   });
-  const log = pino({ level: process.env.PANTAU_TEST_LOG ?? "silent" });
+  const log = opts.log ?? pino({ level: process.env.PANTAU_TEST_LOG ?? "silent" });
   const gw = await startGateway(config, log, opts.now ? { now: opts.now } : {});
   const admin = await new ApiClient(gw.url).login(testAdminUser, testAdminPassword);
   let testSchool: string | undefined;

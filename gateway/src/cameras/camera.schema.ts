@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { nameSchema } from "../common/ids.js";
 
 const maxUrlLength = 2048;
 
@@ -36,7 +37,8 @@ export const rtspUrl = z
     }
   });
 
-const name = z.string().trim().min(1).max(100);
+// A camera's name is shown on the parents' page and in the admin lists, like every other name.
+const name = nameSchema(100);
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 letters, digits, _ or -");
 const credential = z.string().max(256);
 

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from "express";
 import type { z } from "zod";
-import { parseOr400 } from "./errors.js";
+import { HttpError, parseOr400 } from "./errors.js";
 
 /**
  * Who may call a route, as the OpenAPI document says it: an admin sign-in, a guardian device, either
@@ -79,6 +79,11 @@ export class ApiRouter {
     this.routes.push({ method, path, doc });
     this.router[method](path, async (req: Request, res: Response) => {
       if (doc.auth === "admin") this.signIn?.require(req);
+      // A body the JSON parser skipped (text/plain, a form) would otherwise be validated as {}: an empty
+      // patch, or a pause until lifted. req.is is null when there is no body at all, which stays {}.
+      if (doc.body !== undefined && req.is("application/json") === false) {
+        throw new HttpError(415, "unsupported_media_type", "send the body as application/json");
+      }
       const body = (doc.body === undefined ? undefined : parseOr400(doc.body, req.body ?? {})) as Body<B>;
       await handler(req, res, body);
     });

@@ -45,7 +45,7 @@ export const schoolCreateSchema = z
       .max(300)
       .refine(
         // eslint-disable-next-line no-control-regex
-        (s) => !/[<>\x00-\x09\x0b-\x1f\x7f\uFFFD]/u.test(s),
+        (s) => !/[<>\x00-\x09\x0b-\x1f\x7f\uFFFD\uD800-\uDFFF]/u.test(s),
         "must not contain < > or control characters",
       )
       .default(""),
