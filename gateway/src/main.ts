@@ -20,6 +20,7 @@ import { NodeProcessSpawner } from "./ffmpeg/process-spawner.js";
 import { GuardianRepository } from "./guardians/guardian.repository.js";
 import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
+import { clientInfo } from "./http/client-info.js";
 import { auditRoutes } from "./http/audit.routes.js";
 import { authRoutes } from "./http/auth.routes.js";
 import { cameraRoutes } from "./http/cameras.routes.js";
@@ -35,6 +36,7 @@ import { createLogger, type Logger } from "./log/logger.js";
 import { ClassroomRepository } from "./schools/classroom.repository.js";
 import { SchoolRepository } from "./schools/school.repository.js";
 import { StreamManager } from "./streaming/stream-manager.js";
+import { hlsRoutes } from "./streaming/hls/hls-routes.js";
 import { attachWsFmp4 } from "./streaming/ws/ws-fmp4.js";
 import { hashPassword } from "./users/passwords.js";
 import { UserRepository } from "./users/user.repository.js";
@@ -157,8 +159,6 @@ export async function startGateway(
   const viewer = await buildViewerAssets();
   const app = createApp({
     log,
-    streams,
-    access,
     routers: [healthRoutes(streams, cameras, auth)],
     api: [
       authRoutes(users, auth, audit, state, { ...config.access, secureCookies }, now),
@@ -194,12 +194,6 @@ export async function startGateway(
       watchRoutes(tokens, access, state, guardians, auth, streams),
     ],
     viewer,
-    hls: {
-      partTargetSeconds: config.streaming.partTargetSeconds,
-      partHoldBackFactor: config.streaming.partHoldBackFactor,
-      blockingReloadMaxSeconds: config.streaming.blockingReloadMaxSeconds,
-      coldStartWaitSeconds: config.streaming.startTimeoutSeconds,
-    },
     bodyLimitBytes: config.http.bodyLimitBytes,
     rateLimitPerMinute: config.http.rateLimitPerMinute,
     trustProxy: config.http.trustProxy,
@@ -208,8 +202,20 @@ export async function startGateway(
     devPlayer: config.dev.openStreams,
     demoPath: demo ? `/a/${demo.linkToken}` : undefined,
   });
-  const { server, address } = await listen(app, config.http.host, config.http.port);
-  const wss = attachWsFmp4(server, streams, access, log, {
+  const media = hlsRoutes(
+    streams,
+    access,
+    {
+      partTargetSeconds: config.streaming.partTargetSeconds,
+      partHoldBackFactor: config.streaming.partHoldBackFactor,
+      blockingReloadMaxSeconds: config.streaming.blockingReloadMaxSeconds,
+      coldStartWaitSeconds: config.streaming.startTimeoutSeconds,
+    },
+    (req) => clientInfo(req, config.http.trustProxy),
+    log,
+  );
+  const { server, address } = await listen(app, config.http.host, config.http.port, media);
+  const wss = attachWsFmp4(server, streams, access, log, (req) => clientInfo(req, config.http.trustProxy), {
     maxBufferedBytes: config.streaming.wsMaxBufferedBytes,
     dropAfterSkips: config.streaming.wsDropAfterSkips,
   });

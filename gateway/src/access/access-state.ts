@@ -25,6 +25,12 @@ export interface AccessSnapshot {
     { name: string; role: Role; schoolId: string | null; classroomIds: Set<string>; disabled: boolean }
   >;
   sessions: Map<string, { userId: string; expiresAt: number }>;
+  /**
+   * Viewing states already worked out, by classroom, each with the instant it stops being true (the window's
+   * end, the next opening, the pause's end): a media request then costs a map lookup, not a time-zone
+   * calculation (bench:auth). Dropped with the snapshot on every change.
+   */
+  viewingMemo?: Map<string, { from: number; until: number; state: ViewingState }>;
 }
 
 /** Who a stream token's session id names: a guardian's device, an admin's sign-in, or an open dev/demo viewer. */
@@ -130,11 +136,21 @@ const reasonMessages: Record<"outside_hours" | "holiday" | "paused", string> = {
 
 /** The viewing state of a camera's classroom; undefined for a camera without a classroom. */
 export function classroomState(s: AccessSnapshot, camera: Camera, now: Date): ViewingState | undefined {
-  const room = camera.classroomId === null ? undefined : s.classrooms.get(camera.classroomId);
-  if (!room) return undefined;
+  const id = camera.classroomId;
+  const room = id === null ? undefined : s.classrooms.get(id);
+  if (!room || id === null) return undefined;
+  const t = now.getTime();
+  const memo = s.viewingMemo?.get(id);
+  if (memo && t >= memo.from && t < memo.until) return memo.state;
   const tz = s.schools.get(room.schoolId)?.timeZone ?? "Asia/Jakarta";
-  return viewingState(room.schedule, room.pause, tz, now);
+  const state = viewingState(room.schedule, room.pause, tz, now);
+  const next = state.open ? state.closesAt : state.reason === "paused" ? state.closesAt : state.nextOpenAt;
+  s.viewingMemo?.set(id, { from: t, until: Math.min(next?.getTime() ?? Infinity, t + memoMaxMs), state });
+  return state;
 }
+
+/** A remembered viewing state is worked out again at least this often (and when the clock goes back). */
+const memoMaxMs = 60_000;
 
 export interface AccessSources {
   schools: SchoolRepository;
@@ -206,6 +222,7 @@ export class AccessState {
       sessions: new Map(
         users.liveSessions().map((x) => [x.id, { userId: x.userId, expiresAt: Date.parse(x.expiresAt) }]),
       ),
+      viewingMemo: new Map(),
     };
   }
 }

@@ -23,13 +23,18 @@ export type MediaDecision =
 export interface AuthorizeOptions {
   /** For an open WebSocket, re-checked every second after it was admitted with a valid token. */
   allowExpired?: boolean;
-  /** The request counts as viewing: starts or extends the viewing session (and is held to the viewer cap). */
-  client?: ClientInfo;
 }
+
+export type Allowed = Extract<MediaDecision, { ok: true }>;
 
 /** Decides every media request (playlist, part, segment, init, WebSocket) from in-memory state only. */
 export interface MediaAccess {
   authorize(token: string, opts?: AuthorizeOptions): MediaDecision;
+  /**
+   * An authorized request for media that exists counts as viewing: it starts or extends the viewing session,
+   * held to the viewers-per-camera cap.
+   */
+  admit(d: Allowed, client: ClientInfo): MediaDecision;
   /** May this viewer session be given stream URLs for the camera now (POST /api/watch), caps included? */
   check(
     sid: string,
@@ -82,11 +87,13 @@ export class TokenMediaAccess implements MediaAccess {
       if (this.tracker.isActive(key)) this.tracker.endWhere((k) => k === key, d.code);
       return { ok: false, status: d.status, code: d.code, message: d.message };
     }
-    if (opts.client) {
-      if (this.full(key, cameraId)) return viewerLimit;
-      this.tracker.seen(sid, d.camera, d.viewer, opts.client);
-    }
     return { ok: true, camera: d.camera, sid, viewer: d.viewer, key };
+  }
+
+  admit(d: Allowed, client: ClientInfo): MediaDecision {
+    if (this.full(d.key, d.camera.id)) return viewerLimit;
+    this.tracker.seen(d.sid, d.camera, d.viewer, client);
+    return d;
   }
 
   check(sid: string, cameraId: string): ReturnType<MediaAccess["check"]> {

@@ -2,10 +2,7 @@ import { isUtf8 } from "node:buffer";
 import express, { type Express, type RequestHandler } from "express";
 import { rateLimit } from "express-rate-limit";
 import helmet from "helmet";
-import type { MediaAccess } from "../access/media-access.js";
 import type { Logger } from "../log/logger.js";
-import { hlsRoutes, type HlsRouteOptions } from "../streaming/hls/hls-routes.js";
-import type { StreamManager } from "../streaming/stream-manager.js";
 import type { ApiRouter } from "./api-router.js";
 import { errorBody, errorHandler } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
@@ -13,14 +10,11 @@ import type { ViewerAssets } from "./viewer-assets.js";
 
 export interface AppDeps {
   log: Logger;
-  streams: StreamManager;
-  access: MediaAccess;
   /** The JSON API, each router documenting its routes (OpenAPI). */
   api: ApiRouter[];
   /** Plain routers mounted before the API (health). */
   routers: express.Router[];
   viewer: ViewerAssets;
-  hls: HlsRouteOptions;
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
   trustProxy: boolean;
@@ -56,7 +50,7 @@ const sameOrigin: RequestHandler = (req, res, next) => {
   res.status(403).json(errorBody("cross_origin", "requests from other sites are not accepted"));
 };
 
-/** The express application: security headers, JSON API, viewer pages and LL-HLS (WebSockets attach in server.ts). */
+/** The express application: security headers, JSON API and viewer pages (LL-HLS and WebSockets sit in front). */
 export function createApp(d: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
@@ -82,8 +76,8 @@ export function createApp(d: AppDeps): Express {
     }),
   );
 
-  // Media first: no body parsing, no rate limit (a player makes several requests a second), token-gated.
-  app.use(hlsRoutes(d.streams, d.access, d.hls));
+  // Media under /live is served before express (streaming/hls/hls-routes.ts): no body parsing, no rate
+  // limit (a player makes several requests a second), token-gated.
 
   app.use(
     "/api",

@@ -1,14 +1,20 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 
-/** Starts listening; resolves with the bound address (port 0 picks a free port, as tests do). */
+/**
+ * Starts listening; resolves with the bound address (port 0 picks a free port, as tests do). `front` answers
+ * the requests it owns (media) before express sees them.
+ */
 export async function listen(
   app: Express,
   host: string,
   port: number,
+  front: (req: IncomingMessage, res: ServerResponse) => boolean = () => false,
 ): Promise<{ server: Server; address: AddressInfo }> {
-  const server = createServer(app);
+  const server = createServer((req, res) => {
+    if (!front(req, res)) app(req, res);
+  });
   // Blocking playlist reloads hold requests for seconds; keep-alive lets players reuse connections.
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 35_000;

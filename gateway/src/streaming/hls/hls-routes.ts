@@ -1,7 +1,9 @@
-import { Router, type Request, type Response } from "express";
-import type { MediaAccess, MediaDecision } from "../../access/media-access.js";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Allowed, MediaAccess } from "../../access/media-access.js";
+import type { ClientInfo } from "../../access/viewing-tracker.js";
 import { renditionsOf, type RenditionName } from "../../cameras/camera.js";
 import { errorBody } from "../../http/errors.js";
+import type { Logger } from "../../log/logger.js";
 import type { Rendition } from "../rendition.js";
 import type { StreamManager } from "../stream-manager.js";
 import { mediaView, partTarget, targetDuration, variantView, type HlsTiming } from "./hls-view.js";
@@ -14,9 +16,54 @@ export interface HlsRouteOptions extends HlsTiming {
   coldStartWaitSeconds: number;
 }
 
+/** Answers a request it owns and returns true; returns false for any other path. */
+export type RawHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
 const playlistType = "application/vnd.apple.mpegurl";
 const fallbackBandwidth: Record<RenditionName, number> = { main: 2_000_000, sub: 500_000 };
 const uint = /^\d{1,9}$/;
+const initFile = /^(\d{1,9})\.mp4$/;
+const partFile = /^(\d{1,12})\.m4s$/;
+const segFile = /^(\d{1,9})\.m4s$/;
+
+/** What every media answer carries instead of the page's headers (helmet runs only for the express app). */
+const baseHeaders: OutgoingHttpHeaders = {
+  "X-Content-Type-Options": "nosniff",
+  "Cross-Origin-Resource-Policy": "same-origin",
+  "Referrer-Policy": "no-referrer",
+};
+
+function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: Buffer,
+  cache: string,
+  extra?: OutgoingHttpHeaders,
+): void {
+  res.writeHead(status, {
+    ...baseHeaders,
+    "Content-Type": type,
+    "Content-Length": body.length,
+    "Cache-Control": cache,
+    ...extra,
+  });
+  if (req.method === "HEAD") res.end();
+  else res.end(body);
+}
+
+function deny(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extra?: OutgoingHttpHeaders,
+): void {
+  const body = Buffer.from(JSON.stringify(errorBody(code, message)));
+  send(req, res, status, "application/json; charset=utf-8", body, "no-store", extra);
+}
 
 /**
  * Waits for a starting rendition to become playable, across a restart (an H.265 camera is restarted to
@@ -38,51 +85,65 @@ function coldStart(r: Rendition, ready: () => boolean, timeoutMs: number): Promi
 /**
  * LL-HLS from memory under `/live/<streamToken>/…`. The token sits in the path, so every relative URI in
  * the playlists carries it; each request is authorized before anything is looked up.
+ *
+ * This is a plain node:http handler in front of express: a player makes ~10 requests a second, and the
+ * router, helmet's page headers and express's response helpers cost more than the answer itself
+ * (bench:auth, bench:fanout). Paths are matched as they arrive, never percent-decoded: a token is base64url
+ * and a file name is digits, so `%2e%2e` and friends simply match nothing.
  */
-export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRouteOptions): Router {
-  const router = Router();
-
-  const deny = (res: Response, status: number, code: string, message: string) => {
-    res.status(status).set("Cache-Control", "no-store").json(errorBody(code, message));
-  };
-
-  type Allowed = Extract<MediaDecision, { ok: true }>;
-
-  /** Authorizes the request (a viewing request: it keeps the viewing session alive); answers it when refused. */
-  const authorize = (req: Request, res: Response): Allowed | undefined => {
-    const decision = access.authorize(String(req.params.token), {
-      client: { ip: req.ip, userAgent: req.get("user-agent") },
-    });
-    if (!decision.ok) {
-      deny(res, decision.status, decision.code, decision.message);
+export function hlsRoutes(
+  streams: StreamManager,
+  access: MediaAccess,
+  o: HlsRouteOptions,
+  clientOf: (req: IncomingMessage) => ClientInfo,
+  log: Logger,
+): RawHandler {
+  /** Authorizes the token; answers the request itself when refused. */
+  const authorize = (req: IncomingMessage, res: ServerResponse, token: string): Allowed | undefined => {
+    const d = access.authorize(token);
+    if (!d.ok) {
+      deny(req, res, d.status, d.code, d.message);
       return undefined;
     }
-    return decision;
+    return d;
   };
 
-  /** Authorizes the token and resolves the rendition; answers the request itself when it cannot. */
-  const resolve = (req: Request, res: Response, name: string): { r: Rendition; d: Allowed } | undefined => {
-    const d = authorize(req, res);
+  /** A request for media that exists counts as viewing (session, viewer cap). */
+  const admit = (req: IncomingMessage, res: ServerResponse, d: Allowed): boolean => {
+    const a = access.admit(d, clientOf(req));
+    if (!a.ok) deny(req, res, a.status, a.code, a.message);
+    return a.ok;
+  };
+
+  /** Authorizes, resolves the rendition and admits the viewer; answers the request itself when it cannot. */
+  const resolve = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    token: string,
+    name: string,
+  ): { r: Rendition; d: Allowed } | undefined => {
+    const d = authorize(req, res, token);
     if (!d) return undefined;
     const r = name === "main" || name === "sub" ? streams.get(d.camera.id, name) : undefined;
     if (!r) {
-      deny(res, 404, "not_found", "no such rendition");
+      deny(req, res, 404, "not_found", "no such rendition");
       return undefined;
     }
+    if (!admit(req, res, d)) return undefined;
     r.touchHls(d.sid);
     return { r, d };
   };
 
-  const sendMedia = (res: Response, d: Allowed, data: Buffer, cache: string) => {
-    res.status(200).set({ "Content-Type": "video/mp4", "Cache-Control": cache }).send(data);
+  const sendMedia = (req: IncomingMessage, res: ServerResponse, d: Allowed, data: Buffer, cache: string) => {
+    send(req, res, 200, "video/mp4", data, cache);
     access.served(d.key, data.length);
   };
 
-  router.get("/live/:token/index.m3u8", (req, res) => {
-    const decision = authorize(req, res);
-    if (!decision) return;
-    const variants = renditionsOf(decision.camera).flatMap((name) => {
-      const r = streams.get(decision.camera.id, name);
+  const master = (req: IncomingMessage, res: ServerResponse, token: string, query: URLSearchParams) => {
+    const d = authorize(req, res, token);
+    if (!d || !admit(req, res, d)) return;
+    const variants = renditionsOf(d.camera).flatMap((name) => {
+      const r = streams.get(d.camera.id, name);
       if (!r) return [];
       const h = r.health();
       return [
@@ -90,15 +151,18 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
       ];
     });
     // The player asks for one variant next: start it now (a round trip less on a cold start).
-    streams.warm(decision.camera, decision.sid, req.query.prefer);
-    res
-      .status(200)
-      .set({ "Content-Type": playlistType, "Cache-Control": "no-cache" })
-      .send(Buffer.from(writeMasterPlaylist(variants)));
-  });
+    streams.warm(d.camera, d.sid, query.get("prefer") ?? undefined);
+    send(req, res, 200, playlistType, Buffer.from(writeMasterPlaylist(variants)), "no-cache");
+  };
 
-  router.get("/live/:token/:rendition/index.m3u8", async (req, res) => {
-    const resolved = resolve(req, res, req.params.rendition);
+  const media = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    token: string,
+    name: string,
+    query: URLSearchParams,
+  ) => {
+    const resolved = resolve(req, res, token, name);
     if (!resolved) return;
     const { r } = resolved;
     const stream = r.stream;
@@ -109,24 +173,28 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
     if (!startable()) {
       const ok = await coldStart(r, startable, o.coldStartWaitSeconds * 1000);
       if (!ok) {
-        res.set("Retry-After", "2");
-        deny(res, 503, "stream_starting", "the camera stream is not available yet");
+        deny(req, res, 503, "stream_starting", "the camera stream is not available yet", {
+          "Retry-After": "2",
+        });
         return;
       }
     }
-    const msnText = req.query._HLS_msn;
-    const partText = req.query._HLS_part;
-    if (msnText !== undefined) {
+    const msnTexts = query.getAll("_HLS_msn");
+    const partTexts = query.getAll("_HLS_part");
+    const blocking = msnTexts.length > 0;
+    if (blocking) {
+      const [msnText = ""] = msnTexts;
       if (
-        typeof msnText !== "string" ||
+        msnTexts.length > 1 ||
+        partTexts.length > 1 ||
         !uint.test(msnText) ||
-        (partText !== undefined && (typeof partText !== "string" || !uint.test(partText)))
+        (partTexts[0] !== undefined && !uint.test(partTexts[0]))
       ) {
-        deny(res, 400, "bad_request", "_HLS_msn and _HLS_part must be non-negative integers");
+        deny(req, res, 400, "bad_request", "_HLS_msn and _HLS_part must be non-negative integers");
         return;
       }
       const msn = Number(msnText);
-      const part = partText === undefined ? undefined : Number(partText);
+      const part = partTexts[0] === undefined ? undefined : Number(partTexts[0]);
       const last = stream.lastPart();
       const lastMsn = last?.msn ?? 0;
       // RFC 8216bis §6.2.5.2: more than two segments ahead, or past the Advance Part Limit → 400 at once.
@@ -135,19 +203,19 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
         msn > lastMsn + 2 ||
         (part !== undefined && msn === lastMsn && last && part > last.index + advancePartLimit)
       ) {
-        deny(res, 400, "bad_request", "requested media sequence is too far ahead of the live edge");
+        deny(req, res, 400, "bad_request", "requested media sequence is too far ahead of the live edge");
         return;
       }
       const reached = () =>
         part === undefined ? stream.hasReached(msn + 1, 0) : stream.hasReached(msn, part);
       const waitMs = Math.min(o.blockingReloadMaxSeconds, 3 * targetDuration(stream)) * 1000;
       if (!(await stream.waitUntil(reached, waitMs))) {
-        deny(res, 503, "stream_stalled", "the camera stream did not advance in time");
+        deny(req, res, 503, "stream_stalled", "the camera stream did not advance in time");
         return;
       }
+      // A blocking reload may have waited seconds: a revocation, pause or window end in between is answered now.
+      if (!authorize(req, res, token)) return;
     }
-    // A blocking reload may have waited seconds: a revocation, pause or window end in between is answered now.
-    if (msnText !== undefined && !authorize(req, res)) return;
     const reports = streams
       .renditionsOf(r.cameraId)
       .filter(
@@ -158,32 +226,34 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
         return { uri: `../${other.name}/index.m3u8`, lastMsn: lp?.msn ?? 0, lastPart: lp?.index ?? 0 };
       });
     const text = writeMediaPlaylist(mediaView(stream, o, reports));
-    res
-      .status(200)
-      .set({ "Content-Type": playlistType, "Cache-Control": "no-cache" })
-      .send(Buffer.from(text));
-  });
+    send(req, res, 200, playlistType, Buffer.from(text), "no-cache");
+  };
 
-  router.get("/live/:token/:rendition/init/:file", (req, res) => {
-    const resolved = resolve(req, res, req.params.rendition);
+  const init = (req: IncomingMessage, res: ServerResponse, token: string, name: string, file: string) => {
+    const resolved = resolve(req, res, token, name);
     if (!resolved) return;
-    const { r, d } = resolved;
-    const m = /^(\d{1,9})\.mp4$/.exec(req.params.file);
-    const init = m ? r.stream.init(Number(m[1])) : undefined;
-    if (!init) {
-      deny(res, 404, "not_found", "no such init segment");
+    const m = initFile.exec(file);
+    const entry = m ? resolved.r.stream.init(Number(m[1])) : undefined;
+    if (!entry) {
+      deny(req, res, 404, "not_found", "no such init segment");
       return;
     }
-    sendMedia(res, d, init.data, "private, max-age=600");
-  });
+    sendMedia(req, res, resolved.d, entry.data, "private, max-age=600");
+  };
 
-  router.get("/live/:token/:rendition/part/:file", async (req, res) => {
-    const resolved = resolve(req, res, req.params.rendition);
+  const part = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    token: string,
+    name: string,
+    file: string,
+  ) => {
+    const resolved = resolve(req, res, token, name);
     if (!resolved) return;
     const { r, d } = resolved;
-    const m = /^(\d{1,12})\.m4s$/.exec(req.params.file);
+    const m = partFile.exec(file);
     if (!m) {
-      deny(res, 404, "not_found", "no such part");
+      deny(req, res, 404, "not_found", "no such part");
       return;
     }
     const seq = Number(m[1]);
@@ -193,26 +263,62 @@ export function hlsRoutes(streams: StreamManager, access: MediaAccess, o: HlsRou
       r.acquire();
       await stream.waitUntil(() => stream.part(seq) !== undefined, o.blockingReloadMaxSeconds * 1000);
     }
-    const part = stream.part(seq);
-    if (!part) {
-      deny(res, 404, "not_found", "part is not (or no longer) available");
+    const found = stream.part(seq);
+    if (!found) {
+      deny(req, res, 404, "not_found", "part is not (or no longer) available");
       return;
     }
-    sendMedia(res, d, part.data, "private, max-age=60");
-  });
+    sendMedia(req, res, d, found.data, "private, max-age=60");
+  };
 
-  router.get("/live/:token/:rendition/seg/:file", (req, res) => {
-    const resolved = resolve(req, res, req.params.rendition);
+  const segment = (req: IncomingMessage, res: ServerResponse, token: string, name: string, file: string) => {
+    const resolved = resolve(req, res, token, name);
     if (!resolved) return;
-    const { r, d } = resolved;
-    const m = /^(\d{1,9})\.m4s$/.exec(req.params.file);
-    const data = m ? r.stream.segmentBytes(Number(m[1])) : undefined;
+    const m = segFile.exec(file);
+    const data = m ? resolved.r.stream.segmentBytes(Number(m[1])) : undefined;
     if (!data) {
-      deny(res, 404, "not_found", "segment is not (or no longer) available");
+      deny(req, res, 404, "not_found", "segment is not (or no longer) available");
       return;
     }
-    sendMedia(res, d, data, "private, max-age=60");
-  });
+    sendMedia(req, res, resolved.d, data, "private, max-age=60");
+  };
 
-  return router;
+  const route = (req: IncomingMessage, res: ServerResponse, url: string): Promise<void> | undefined => {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      deny(req, res, 405, "method_not_allowed", "media is read with GET", { Allow: "GET, HEAD" });
+      return undefined;
+    }
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+    const p = path.slice("/live/".length).split("/");
+    const [token = "", a, b, c] = p;
+    if (p.length === 3 && b === "index.m3u8" && a !== undefined) return media(req, res, token, a, query);
+    if (p.length === 4 && b === "part" && a !== undefined && c !== undefined)
+      return part(req, res, token, a, c);
+    if (p.length === 2 && a === "index.m3u8") master(req, res, token, query);
+    else if (p.length === 4 && b === "init" && a !== undefined && c !== undefined)
+      init(req, res, token, a, c);
+    else if (p.length === 4 && b === "seg" && a !== undefined && c !== undefined)
+      segment(req, res, token, a, c);
+    else deny(req, res, 404, "not_found", "no such resource");
+    return undefined;
+  };
+
+  return (req, res) => {
+    const url = req.url ?? "";
+    if (!url.startsWith("/live/")) return false;
+    const done = (err: unknown) => {
+      log.error({ err }, "media request failed");
+      if (!res.headersSent) deny(req, res, 500, "internal", "internal error");
+      else res.destroy();
+    };
+    try {
+      const pending = route(req, res, url);
+      if (pending) pending.catch(done);
+    } catch (err) {
+      done(err);
+    }
+    return true;
+  };
 }

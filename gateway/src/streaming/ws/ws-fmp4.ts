@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { MediaAccess } from "../../access/media-access.js";
+import type { ClientInfo } from "../../access/viewing-tracker.js";
 import type { Logger } from "../../log/logger.js";
 import type { LiveEvent } from "../live-stream.js";
 import type { StreamManager } from "../stream-manager.js";
@@ -30,6 +31,7 @@ export function attachWsFmp4(
   streams: StreamManager,
   access: MediaAccess,
   log: Logger,
+  clientOf: (req: IncomingMessage) => ClientInfo,
   o: WsOptions,
 ): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
@@ -49,21 +51,21 @@ export function attachWsFmp4(
       return;
     }
     const token = m[1] as string;
-    const decision = access.authorize(token, {
-      client: {
-        ip: req.socket.remoteAddress,
-        userAgent: req.headers["user-agent"],
-      },
-    });
-    if (!decision.ok) {
-      reject(socket, decision.status, decision.code);
+    const authorized = access.authorize(token);
+    if (!authorized.ok) {
+      reject(socket, authorized.status, authorized.code);
       return;
     }
     const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
     const name = m[2] ?? query.get("rendition") ?? "main";
-    const rendition = name === "main" || name === "sub" ? streams.get(decision.camera.id, name) : undefined;
+    const rendition = name === "main" || name === "sub" ? streams.get(authorized.camera.id, name) : undefined;
     if (!rendition) {
       reject(socket, 404, "Not Found");
+      return;
+    }
+    const decision = access.admit(authorized, clientOf(req));
+    if (!decision.ok) {
+      reject(socket, decision.status, decision.code);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
