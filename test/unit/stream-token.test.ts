@@ -31,4 +31,17 @@ describe("StreamTokens", () => {
     expect(tokens.verify(token)).toEqual({ ok: false, reason: "expired" });
     expect(tokens.verify(token, { allowExpired: true }).ok).toBe(true);
   });
+
+  it("remembers a verified token without trusting anything near it, and still expires it", () => {
+    const { token } = tokens.issue("cam_9", "s9");
+    expect(tokens.verify(token).ok).toBe(true); // now remembered
+    const [body, sig] = token.split(".") as [string, string];
+    expect(tokens.verify(`${body}.${sig.slice(0, -1)}${sig.endsWith("A") ? "B" : "A"}`)).toEqual({
+      ok: false,
+      reason: "bad_signature",
+    });
+    expect(tokens.verify(`${body}x.${sig}`).ok).toBe(false);
+    now += 11 * 60 * 1000;
+    expect(tokens.verify(token)).toEqual({ ok: false, reason: "expired" });
+  });
 });

@@ -1,4 +1,4 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Allowed, MediaAccess } from "../../access/media-access.js";
 import type { ClientInfo } from "../../access/viewing-tracker.js";
 import { renditionsOf, type RenditionName } from "../../cameras/camera.js";
@@ -27,11 +27,14 @@ const partFile = /^(\d{1,12})\.m4s$/;
 const segFile = /^(\d{1,9})\.m4s$/;
 
 /** What every media answer carries instead of the page's headers (helmet runs only for the express app). */
-const baseHeaders: OutgoingHttpHeaders = {
-  "X-Content-Type-Options": "nosniff",
-  "Cross-Origin-Resource-Policy": "same-origin",
-  "Referrer-Policy": "no-referrer",
-};
+const baseHeaders = [
+  "X-Content-Type-Options",
+  "nosniff",
+  "Cross-Origin-Resource-Policy",
+  "same-origin",
+  "Referrer-Policy",
+  "no-referrer",
+];
 
 function send(
   req: IncomingMessage,
@@ -40,15 +43,20 @@ function send(
   type: string,
   body: Buffer,
   cache: string,
-  extra?: OutgoingHttpHeaders,
+  extra?: Record<string, string>,
 ): void {
-  res.writeHead(status, {
+  // A flat [name, value, …] list: node writes it as is, without building and validating a header object.
+  const headers = [
     ...baseHeaders,
-    "Content-Type": type,
-    "Content-Length": body.length,
-    "Cache-Control": cache,
-    ...extra,
-  });
+    "Content-Type",
+    type,
+    "Content-Length",
+    String(body.length),
+    "Cache-Control",
+    cache,
+  ];
+  if (extra) for (const [k, v] of Object.entries(extra)) headers.push(k, v);
+  res.writeHead(status, headers);
   if (req.method === "HEAD") res.end();
   else res.end(body);
 }
@@ -59,7 +67,7 @@ function deny(
   status: number,
   code: string,
   message: string,
-  extra?: OutgoingHttpHeaders,
+  extra?: Record<string, string>,
 ): void {
   const body = Buffer.from(JSON.stringify(errorBody(code, message)));
   send(req, res, status, "application/json; charset=utf-8", body, "no-store", extra);
