@@ -191,7 +191,7 @@ export async function startGateway(
         },
         now,
       ),
-      watchRoutes(tokens, access, state, guardians, auth, streams),
+      watchRoutes(tokens, access, state, guardians, auth, streams, now),
     ],
     viewer,
     bodyLimitBytes: config.http.bodyLimitBytes,

@@ -142,6 +142,35 @@ describe("decideCamera", () => {
   });
 });
 
+describe("remembered viewing states", () => {
+  it("give the same answers as working each one out, across window ends, midnight and a clock going back", () => {
+    const memo = { ...snapshot(), viewingMemo: new Map() };
+    const times = [
+      "2026-12-01T06:59:59",
+      "2026-12-01T07:00:00",
+      "2026-12-01T11:59:59",
+      "2026-12-01T12:00:00",
+      "2026-12-01T23:59:59",
+      "2026-12-02T00:00:00",
+      "2026-12-02T07:00:00",
+      "2026-12-01T08:00:00", // back
+      "2026-12-25T08:00:00",
+      "2026-12-24T08:00:00",
+    ].map(wib);
+    for (const at of times) {
+      for (const [sid, cam] of [
+        ["dv_1", "camA1"],
+        ["as_teach", "camA1"],
+      ] as const) {
+        expect(code(decideCamera(memo, sid, cam, at, false)), `${sid} at ${at.toISOString()}`).toBe(
+          code(decideCamera(snapshot(), sid, cam, at, false)),
+        );
+      }
+    }
+    expect(memo.viewingMemo.size).toBe(1);
+  });
+});
+
 const user = (role: User["role"], schoolId: string | null, classroomIds: string[] = []): User => ({
   id: role,
   username: role,

@@ -24,6 +24,7 @@ export function watchRoutes(
   guardians: GuardianRepository,
   auth: AdminAuth,
   streams: StreamManager,
+  now: () => number = Date.now,
 ): ApiRouter {
   const api = new ApiRouter();
 
@@ -66,6 +67,8 @@ export function watchRoutes(
         hls: `/live/${token}/index.m3u8`,
         ws: `/live/${token}/ws`,
         expiresAt: new Date(expiresAt).toISOString(),
+        // The page times its renewal against the gateway's clock, not the phone's.
+        serverTime: new Date(now()).toISOString(),
         ...(viewer.kind !== "dev" && { watermark: viewer.name }),
       });
     },
