@@ -345,3 +345,22 @@ describe("OpenAPI", () => {
     );
   });
 });
+
+describe("API rate limit", () => {
+  it("counts per phone, so parents behind one carrier address (CGNAT) do not use up each other's share", async () => {
+    // The operator's setup calls count against the operator's own share, not the phones'.
+    const g = await startTestGateway({ http: { rateLimitPerMinute: 20 } });
+    try {
+      const f = await makeSchool(g, "SD Limit");
+      const first = await openLink(g, f.linkPath);
+      const second = await openLink(g, f.linkPath);
+      const statuses = [];
+      for (let i = 0; i < 21; i++) statuses.push((await first.get("/api/viewer/me")).status);
+      expect(statuses).toEqual([...Array<number>(20).fill(200), 429]);
+      expect((await first.get("/api/viewer/me")).body).toMatchObject({ error: { code: "rate_limited" } });
+      expect((await second.get("/api/viewer/me")).status).toBe(200);
+    } finally {
+      await g.close();
+    }
+  });
+});

@@ -84,7 +84,7 @@ export class TokenMediaAccess implements MediaAccess {
     const key = ViewingTracker.key(sid, cameraId);
     if (!d.ok) {
       // A refused viewer's session ends now, not after the idle time: its place is free for someone else.
-      if (this.tracker.isActive(key)) this.tracker.endWhere((k) => k === key, d.code);
+      this.tracker.endNow(key, d.code);
       return { ok: false, status: d.status, code: d.code, message: d.message };
     }
     return { ok: true, camera: d.camera, sid, viewer: d.viewer, key };

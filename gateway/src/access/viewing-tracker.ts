@@ -156,14 +156,15 @@ export class ViewingTracker {
     }
   }
 
-  /** Ends sessions at once (refused viewer, gateway stop). */
-  endWhere(pred: (key: string) => boolean, reason: string): void {
-    for (const s of [...this.sessions.values()]) if (pred(s.key)) this.end(s, reason);
+  /** Ends a session at once (a refused viewer: its place is free for someone else). */
+  endNow(key: string, reason: string): void {
+    const s = this.sessions.get(key);
+    if (s) this.end(s, reason);
   }
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
-    this.endWhere(() => true, "gateway_stopping");
+    for (const s of [...this.sessions.values()]) this.end(s, "gateway_stopping");
   }
 
   private end(s: Session, reason: string): void {

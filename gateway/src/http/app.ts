@@ -1,8 +1,9 @@
 import { isUtf8 } from "node:buffer";
 import express, { type Express, type RequestHandler } from "express";
-import { rateLimit } from "express-rate-limit";
+import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import helmet from "helmet";
 import type { Logger } from "../log/logger.js";
+import { cookieOf, deviceCookie, sessionCookie } from "./admin-auth.js";
 import type { ApiRouter } from "./api-router.js";
 import { errorBody, errorHandler } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
@@ -86,6 +87,12 @@ export function createApp(d: AppDeps): Express {
       limit: d.rateLimitPerMinute,
       standardHeaders: "draft-7",
       legacyHeaders: false,
+      // Per phone or admin sign-in where there is one: Indonesian mobile carriers put hundreds of parents
+      // behind one address (CGNAT), and their pages poll /api/viewer/me. Per address otherwise.
+      keyGenerator: (req) => {
+        const bearer = cookieOf(req, deviceCookie) ?? cookieOf(req, sessionCookie);
+        return bearer === undefined ? ipKeyGenerator(req.ip ?? "") : `c:${bearer}`;
+      },
       handler: (_req, res) => {
         res.status(429).json(errorBody("rate_limited", "too many requests; wait a minute"));
       },

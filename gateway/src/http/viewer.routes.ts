@@ -64,7 +64,9 @@ export function viewerRoutes(
     "/a",
     rateLimit({
       windowMs: 60_000,
-      limit: 30,
+      // Generous: a link is 256 random bits (nothing to guess), and a whole class may open its links at once
+      // from one carrier address (CGNAT).
+      limit: 300,
       standardHeaders: "draft-7",
       legacyHeaders: false,
       handler: (_req, res) => {
