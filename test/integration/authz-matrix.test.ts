@@ -979,7 +979,10 @@ async function httpStatus(path: string): Promise<number> {
   return res.status;
 }
 
-/** 101 once the socket is open and its first message (the init header) arrived; else the refusal's status. */
+/**
+ * 101 once the socket is open and its first message (the init header) arrived; 403 when the gateway closes
+ * it with 4403 (a refusal, told over the socket); else the refused upgrade's HTTP status (404).
+ */
 function upgrade(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url.replace(/^http/, "ws"));
@@ -997,6 +1000,10 @@ function upgrade(url: string): Promise<number> {
       clearTimeout(timer);
       ws.close();
       resolve(101);
+    });
+    ws.on("close", (code) => {
+      clearTimeout(timer);
+      resolve(code === 4403 ? 403 : code);
     });
     ws.on("error", (err) => {
       clearTimeout(timer);

@@ -47,25 +47,32 @@ export function attachWsFmp4(
     const m = pathPattern.exec(path);
     if (!m) {
       // Other upgrade paths (e.g. /api/events later) are handled by their own listeners.
-      if (path.startsWith("/live/")) reject(socket, 404, "Not Found");
+      if (path.startsWith("/live/")) notFound(socket);
       return;
     }
     const token = m[1] as string;
+    // A refusal is told over the socket (close 4403 + the reason code): a browser shows a refused upgrade's
+    // HTTP status to no one, only "closed, 1006", and the page could not say why it cannot play.
+    const refuse = (code: string) => {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.close(wsClose.denied, code);
+      });
+    };
     const authorized = access.authorize(token);
     if (!authorized.ok) {
-      reject(socket, authorized.status, authorized.code);
+      refuse(authorized.code);
       return;
     }
     const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
     const name = m[2] ?? query.get("rendition") ?? "main";
     const rendition = name === "main" || name === "sub" ? streams.get(authorized.camera.id, name) : undefined;
     if (!rendition) {
-      reject(socket, 404, "Not Found");
+      notFound(socket);
       return;
     }
     const decision = access.admit(authorized, clientOf(req));
     if (!decision.ok) {
-      reject(socket, decision.status, decision.code);
+      refuse(decision.code);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -145,9 +152,7 @@ export function attachWsFmp4(
   return wss;
 }
 
-function reject(socket: Duplex, status: number, reason: string): void {
-  const text = status === 404 ? "Not Found" : status === 401 ? "Unauthorized" : "Forbidden";
-  socket.end(
-    `HTTP/1.1 ${String(status)} ${text}\r\nConnection: close\r\nX-Pantau-Reason: ${reason}\r\nContent-Length: 0\r\n\r\n`,
-  );
+/** A path that names no stream: a plain HTTP 404 on the upgrade (nothing to explain to a viewer). */
+function notFound(socket: Duplex): void {
+  socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
 }
