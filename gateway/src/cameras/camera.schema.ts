@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { nameSchema } from "../common/ids.js";
+import { idSchema, nameSchema } from "../common/ids.js";
 
 const maxUrlLength = 2048;
 
@@ -39,7 +39,6 @@ export const rtspUrl = z
 
 // A camera's name is shown on the parents' page and in the admin lists, like every other name.
 const name = nameSchema(100);
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 letters, digits, _ or -");
 const credential = z.string().max(256);
 
 export const rtspSourceSchema = z
@@ -54,8 +53,8 @@ export const rtspSourceSchema = z
 
 export const cameraCreateSchema = z
   .object({
-    schoolId: id,
-    classroomId: id.optional(),
+    schoolId: idSchema,
+    classroomId: idSchema.optional(),
     name,
     source: z.discriminatedUnion("kind", [
       rtspSourceSchema,
@@ -69,7 +68,7 @@ export const cameraCreateSchema = z
 
 export const cameraPatchSchema = z
   .object({
-    classroomId: id.nullable().optional(),
+    classroomId: idSchema.nullable().optional(),
     name: name.optional(),
     source: cameraCreateSchema.shape.source.optional(),
     audio: z.boolean().optional(),
@@ -80,7 +79,6 @@ export const cameraPatchSchema = z
 
 export type CameraCreate = z.infer<typeof cameraCreateSchema>;
 export type CameraPatch = z.infer<typeof cameraPatchSchema>;
-export const cameraIdSchema = id;
 
 /** Splits `rtsp://user:pass@host/…` into a URL without credentials plus the credentials themselves. */
 export function separateCredentials(raw: string): { url: string; username?: string; password?: string } {

@@ -83,7 +83,3 @@ export class AdminAuth {
 export function actorOf(req: Request, s: SignedIn): Actor {
   return { kind: "user", id: s.user.id, name: s.user.username, ip: req.ip };
 }
-
-export const forbidden = (what = "your role may not do this"): HttpError =>
-  new HttpError(403, "forbidden", what);
-export const notFound = (what: string): HttpError => new HttpError(404, "not_found", `no such ${what}`);

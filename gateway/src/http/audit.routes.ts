@@ -2,9 +2,9 @@ import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
 import type { AuditRepository } from "../audit/audit.repository.js";
 import { idSchema } from "../common/ids.js";
-import { type AdminAuth, forbidden } from "./admin-auth.js";
+import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { parseOr400 } from "./errors.js";
+import { forbidden, parseOr400 } from "./errors.js";
 
 const auditQuery = z
   .object({

@@ -8,10 +8,9 @@ import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
 import type { User } from "../users/user.js";
-import { actorOf, type AdminAuth, forbidden, notFound } from "./admin-auth.js";
+import { actorOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { HttpError } from "./errors.js";
-import { pathId } from "./schools.routes.js";
+import { HttpError, forbidden, notFound, pathId } from "./errors.js";
 
 /** What the audit log keeps of a camera change: never a credential. */
 function auditedCamera(c: Camera): Record<string, unknown> {

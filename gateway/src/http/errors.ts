@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from "express";
 import { z } from "zod";
-import { ConflictError, NotFoundError } from "../common/ids.js";
+import { ConflictError, idSchema, NotFoundError } from "../common/ids.js";
 import type { Logger } from "../log/logger.js";
 
 /** An error with an HTTP status and a stable code; rendered as `{error: {code, message, field?}}`. */
@@ -33,6 +33,17 @@ export function parseOr400<T extends z.ZodType>(schema: T, value: unknown): z.in
     field ? `${field}: ${issue?.message ?? "invalid"}` : (issue?.message ?? "invalid input"),
     field,
   );
+}
+
+export const forbidden = (what = "your role may not do this"): HttpError =>
+  new HttpError(403, "forbidden", what);
+export const notFound = (what: string): HttpError => new HttpError(404, "not_found", `no such ${what}`);
+
+/** An id from the path; anything that is not one (traversal, SQL, markup) is simply "no such <what>". */
+export function pathId(raw: unknown, what: string): string {
+  const r = idSchema.safeParse(raw);
+  if (!r.success) throw notFound(what);
+  return r.data;
 }
 
 interface BodyParserError extends Error {

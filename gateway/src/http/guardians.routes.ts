@@ -12,10 +12,9 @@ import {
 import type { GuardianRepository } from "../guardians/guardian.repository.js";
 import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
-import { actorOf, type AdminAuth, forbidden, notFound } from "./admin-auth.js";
+import { actorOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { HttpError } from "./errors.js";
-import { pathId } from "./schools.routes.js";
+import { HttpError, forbidden, notFound, pathId } from "./errors.js";
 
 export interface GuardianRouteOptions {
   csvLimitBytes: number;

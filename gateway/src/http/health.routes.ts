@@ -2,7 +2,8 @@ import { Router } from "express";
 import { managesSchool } from "../access/permissions.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
-import { type AdminAuth, forbidden } from "./admin-auth.js";
+import type { AdminAuth } from "./admin-auth.js";
+import { forbidden } from "./errors.js";
 
 /**
  * `GET /healthz` for load balancers and systemd (no details); `GET /api/health` with every rendition's

@@ -1,6 +1,5 @@
 import { managesSchool, pausesClassroom, seesClassroom, seesSchool } from "../access/permissions.js";
 import type { Changes } from "../audit/changes.js";
-import { idSchema } from "../common/ids.js";
 import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import {
   classroomCreateSchema,
@@ -12,14 +11,9 @@ import {
 } from "../schools/school.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
 import { emptySchedule, scheduleSchema, viewingState } from "../schools/schedule.js";
-import { actorOf, type AdminAuth, forbidden, notFound } from "./admin-auth.js";
+import { actorOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-
-export const pathId = (raw: unknown, what: string): string => {
-  const r = idSchema.safeParse(raw);
-  if (!r.success) throw notFound(what);
-  return r.data;
-};
+import { forbidden, notFound, pathId } from "./errors.js";
 
 /** Schools, classrooms, schedules and privacy pauses; each admin sees and changes only their own scope. */
 export function schoolRoutes(

@@ -6,11 +6,10 @@ import type { SchoolRepository } from "../schools/school.repository.js";
 import { hashPassword } from "../users/passwords.js";
 import { userCreateSchema, userPatchSchema, type User } from "../users/user.js";
 import type { UserRepository } from "../users/user.repository.js";
-import { actorOf, type AdminAuth, forbidden, notFound } from "./admin-auth.js";
+import { actorOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { publicUser } from "./auth.routes.js";
-import { HttpError } from "./errors.js";
-import { pathId } from "./schools.routes.js";
+import { HttpError, forbidden, notFound, pathId } from "./errors.js";
 
 /** Admin accounts: an operator manages all; a school_admin the admins and teachers of their own school. */
 export function userRoutes(

@@ -9,8 +9,7 @@ import type { StreamManager } from "../streaming/stream-manager.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { cookieOf, deviceCookie } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { HttpError } from "./errors.js";
-import { pathId } from "./schools.routes.js";
+import { HttpError, pathId } from "./errors.js";
 
 /**
  * `POST /api/watch/:cameraId` → `{hls, ws, expiresAt}`: stream URLs with a signed token in the path, for a
