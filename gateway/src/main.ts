@@ -159,7 +159,7 @@ export async function startGateway(
   const viewer = await buildViewerAssets();
   const app = createApp({
     log,
-    routers: [healthRoutes(streams, cameras, auth)],
+    routers: [healthRoutes(streams, state, auth)],
     api: [
       authRoutes(users, auth, audit, state, { ...config.access, secureCookies }, now),
       schoolRoutes(schools, classrooms, auth, changes, now),

@@ -56,14 +56,28 @@ export function clearCookie(res: Response, name: string, secure: boolean): void 
   );
 }
 
-/** Reads the admin sign-in from the session cookie; expired, disabled or unknown sessions count as none. */
+/**
+ * Reads the admin sign-in from the session cookie; expired, disabled or unknown sessions count as none.
+ * Read once per request: the router's gate and the handler both ask.
+ */
 export class AdminAuth {
+  private readonly seen = new WeakMap<Request, SignedIn | null>();
+
   constructor(
     private readonly users: UserRepository,
     private readonly now: () => number = Date.now,
   ) {}
 
   current(req: Request): SignedIn | undefined {
+    let s = this.seen.get(req);
+    if (s === undefined) {
+      s = this.read(req) ?? null;
+      this.seen.set(req, s);
+    }
+    return s ?? undefined;
+  }
+
+  private read(req: Request): SignedIn | undefined {
     const token = cookieOf(req, sessionCookie);
     if (token === undefined) return undefined;
     const session = this.users.sessionByToken(token);

@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { managesSchool } from "../access/permissions.js";
-import type { CameraRepository } from "../cameras/camera.repository.js";
+import type { AccessState } from "../access/access-state.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { forbidden } from "./errors.js";
@@ -9,7 +9,7 @@ import { forbidden } from "./errors.js";
  * `GET /healthz` for load balancers and systemd (no details); `GET /api/health` with every rendition's
  * counters, for signed-in admins, each seeing their own school's cameras.
  */
-export function healthRoutes(streams: StreamManager, cameras: CameraRepository, auth: AdminAuth): Router {
+export function healthRoutes(streams: StreamManager, state: AccessState, auth: AdminAuth): Router {
   const router = Router();
   router.get("/healthz", (_req, res) => {
     res.set("Cache-Control", "no-store").json({ ok: true });
@@ -17,6 +17,8 @@ export function healthRoutes(streams: StreamManager, cameras: CameraRepository, 
   router.get("/api/health", (req, res) => {
     const { user } = auth.require(req);
     if (user.role === "teacher") throw forbidden();
+    // Which school a camera is in, from memory: not a database read (and a password decryption) per rendition.
+    const cameras = state.snapshot().cameras;
     const renditions = streams
       .health()
       .filter((h) => managesSchool(user, cameras.get(h.cameraId)?.schoolId ?? null))
