@@ -1,5 +1,9 @@
 import type { AuditRepository } from "../audit/audit.repository.js";
-import type { ViewingSessionRepository } from "../audit/viewing-session.repository.js";
+import type {
+  ViewingSession,
+  ViewingSessionRepository,
+  ViewingSessionStart,
+} from "../audit/viewing-session.repository.js";
 import type { Camera } from "../cameras/camera.js";
 import { newId } from "../common/ids.js";
 import type { Logger } from "../log/logger.js";
@@ -11,13 +15,9 @@ export interface ClientInfo {
 }
 
 interface Session {
-  id: string;
   key: string;
-  cameraId: string;
-  schoolId: string | null;
-  viewer: Viewer;
-  cameraName: string;
-  ip: string | undefined;
+  /** The row written at the start; its end is added when the session ends. */
+  record: ViewingSessionStart;
   startedAt: number;
   lastSeen: number;
   bytes: number;
@@ -48,25 +48,7 @@ export class ViewingTracker {
   start(): void {
     for (const s of this.repo.open()) {
       this.repo.end(s.id, s.startedAt, s.bytes, "gateway_restart");
-      this.audit.record({
-        actor: {
-          kind: s.viewerKind === "guardian" ? "guardian" : "user",
-          id: s.viewerId,
-          name: s.viewerName,
-          ip: s.ip ?? undefined,
-        },
-        schoolId: s.schoolId,
-        action: "viewing.session",
-        targetKind: "camera",
-        targetId: s.cameraId,
-        detail: {
-          start: s.startedAt,
-          end: null,
-          bytes: s.bytes,
-          device: s.deviceId,
-          endReason: "gateway_restart",
-        },
-      });
+      this.audited({ ...s, endedAt: null, endReason: "gateway_restart" });
     }
     this.timer = setInterval(() => {
       this.sweep();
@@ -95,24 +77,8 @@ export class ViewingTracker {
       existing.lastSeen = at;
       return key;
     }
-    const s: Session = {
+    const record: ViewingSessionStart = {
       id: newId("vs"),
-      key,
-      cameraId: camera.id,
-      schoolId: camera.schoolId,
-      viewer,
-      cameraName: camera.name,
-      ip: client.ip,
-      startedAt: at,
-      lastSeen: at,
-      bytes: 0,
-      flushedBytes: 0,
-      sockets: 0,
-    };
-    this.sessions.set(key, s);
-    this.perCamera.set(camera.id, this.viewers(camera.id) + 1);
-    this.repo.start({
-      id: s.id,
       schoolId: camera.schoolId,
       cameraId: camera.id,
       cameraName: camera.name,
@@ -123,7 +89,18 @@ export class ViewingTracker {
       ip: client.ip ?? null,
       userAgent: client.userAgent?.slice(0, 300) ?? null,
       startedAt: new Date(at).toISOString(),
+    };
+    this.sessions.set(key, {
+      key,
+      record,
+      startedAt: at,
+      lastSeen: at,
+      bytes: 0,
+      flushedBytes: 0,
+      sockets: 0,
     });
+    this.perCamera.set(camera.id, this.viewers(camera.id) + 1);
+    this.repo.start(record);
     return key;
   }
 
@@ -150,7 +127,7 @@ export class ViewingTracker {
     for (const s of this.sessions.values()) {
       if (s.sockets <= 0 && at - s.lastSeen >= this.idleMs) this.end(s, "viewer_left");
       else if (s.bytes - s.flushedBytes > 1_000_000) {
-        this.repo.addBytes(s.id, s.bytes);
+        this.repo.addBytes(s.record.id, s.bytes);
         s.flushedBytes = s.bytes;
       }
     }
@@ -168,33 +145,39 @@ export class ViewingTracker {
   }
 
   private end(s: Session, reason: string): void {
+    const { record } = s;
     this.sessions.delete(s.key);
-    this.perCamera.set(s.cameraId, Math.max(0, this.viewers(s.cameraId) - 1));
+    this.perCamera.set(record.cameraId, Math.max(0, this.viewers(record.cameraId) - 1));
     const endedAt = new Date(Math.max(s.lastSeen, s.startedAt)).toISOString();
     try {
-      this.repo.end(s.id, endedAt, s.bytes, reason);
-      this.audit.record({
-        actor: {
-          kind: s.viewer.kind === "guardian" ? "guardian" : s.viewer.kind === "user" ? "user" : "system",
-          id: s.viewer.id,
-          name: s.viewer.name,
-          ip: s.ip,
-        },
-        schoolId: s.schoolId,
-        action: "viewing.session",
-        targetKind: "camera",
-        targetId: s.cameraId,
-        detail: {
-          camera: s.cameraName,
-          start: new Date(s.startedAt).toISOString(),
-          end: endedAt,
-          bytes: s.bytes,
-          device: s.viewer.kind === "guardian" ? s.viewer.deviceId : null,
-          endReason: reason,
-        },
-      });
+      this.repo.end(record.id, endedAt, s.bytes, reason);
+      this.audited({ ...record, endedAt, bytes: s.bytes, endReason: reason });
     } catch (err) {
-      this.log.error({ err }, `could not record the end of viewing session ${s.id}`);
+      this.log.error({ err }, `could not record the end of viewing session ${record.id}`);
     }
+  }
+
+  /** The audit log's record of a finished viewing session (who, which device, camera, start, end, bytes, IP). */
+  private audited(v: ViewingSession): void {
+    this.audit.record({
+      actor: {
+        kind: v.viewerKind === "dev" ? "system" : v.viewerKind,
+        id: v.viewerId,
+        name: v.viewerName,
+        ip: v.ip ?? undefined,
+      },
+      schoolId: v.schoolId,
+      action: "viewing.session",
+      targetKind: "camera",
+      targetId: v.cameraId,
+      detail: {
+        camera: v.cameraName,
+        start: v.startedAt,
+        end: v.endedAt,
+        bytes: v.bytes,
+        device: v.deviceId,
+        endReason: v.endReason,
+      },
+    });
   }
 }
