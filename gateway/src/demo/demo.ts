@@ -1,6 +1,5 @@
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import type { Camera } from "../cameras/camera.js";
-import { sha256Hex } from "../common/ids.js";
 import type { Db } from "../db/database.js";
 import type { GuardianRepository } from "../guardians/guardian.repository.js";
 import type { ClassroomRepository } from "../schools/classroom.repository.js";
@@ -71,9 +70,7 @@ export function ensureDemo(
         { name: "Wali Demo", children: [{ name: "Anak Demo", classroomId: room.id }] },
         { demo: true },
       );
-    const hash = sha256Hex(linkToken);
-    const known = r.db.prepare("SELECT 1 FROM access_links WHERE token_hash = ?").get(hash);
-    if (!known) r.guardians.createLink(guardian.id, null, "demo", linkToken);
+    if (!r.guardians.linkByToken(linkToken)) r.guardians.createLink(guardian.id, null, "demo", linkToken);
     return { camera, linkToken };
   })();
 }

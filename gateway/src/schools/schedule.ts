@@ -100,10 +100,16 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 const weekdays: Record<string, Weekday> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
-/** The wall-clock date, weekday and minute of the day at `at` in `timeZone`. */
-export function localTime(at: Date, timeZone: string): LocalTime {
+/** The wall clock's fields (year … second, weekday) at `at` in `timeZone`. */
+function wallClock(at: Date, timeZone: string): Record<string, string> {
   const p: Record<string, string> = {};
   for (const part of formatter(timeZone).formatToParts(at)) p[part.type] = part.value;
+  return p;
+}
+
+/** The wall-clock date, weekday and minute of the day at `at` in `timeZone`. */
+export function localTime(at: Date, timeZone: string): LocalTime {
+  const p = wallClock(at, timeZone);
   return {
     date: `${p.year ?? ""}-${p.month ?? ""}-${p.day ?? ""}`,
     day: weekdays[p.weekday ?? ""] ?? 1,
@@ -112,8 +118,7 @@ export function localTime(at: Date, timeZone: string): LocalTime {
 }
 
 function offsetMs(at: Date, timeZone: string): number {
-  const p: Record<string, string> = {};
-  for (const part of formatter(timeZone).formatToParts(at)) p[part.type] = part.value;
+  const p = wallClock(at, timeZone);
   const asUtc = Date.UTC(
     Number(p.year),
     Number(p.month) - 1,
