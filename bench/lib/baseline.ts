@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { onCleanup, stopChild, track } from "./cleanup.js";
+import { stderrTail, stopChild, stopOnce, track } from "./cleanup.js";
 import { sleep } from "./env.js";
 import { startStaticServer } from "./static-server.js";
 
@@ -57,18 +56,11 @@ export function startFfmpegHls(cameraUrl: string): FfmpegHls {
   const child = track(
     spawn("ffmpeg", ffmpegHlsArgs(cameraUrl, dir), { stdio: ["ignore", "ignore", "pipe"] }),
   );
-  const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on("line", (l) => {
-    stderr.push(l);
-    if (stderr.length > 50) stderr.shift();
+  const stderr = stderrTail(child, 50);
+  const stop = stopOnce("ffmpeg hls", async () => {
+    await stopChild(child, "SIGTERM", 5000);
+    rmSync(dir, { recursive: true, force: true });
   });
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    (stopped ??= (async () => {
-      await stopChild(child, "SIGTERM", 5000);
-      rmSync(dir, { recursive: true, force: true });
-    })());
-  const unregister = onCleanup("ffmpeg hls", stop);
   return {
     dir,
     child,
@@ -90,10 +82,7 @@ export function startFfmpegHls(cameraUrl: string): FfmpegHls {
         await sleep(200);
       }
     },
-    stop: () => {
-      unregister();
-      return stop();
-    },
+    stop,
   };
 }
 

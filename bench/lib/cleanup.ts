@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
 import { processTree } from "./proc.js";
 
 type Cleanup = () => Promise<void> | void;
@@ -14,6 +15,32 @@ export function onCleanup(name: string, fn: Cleanup): () => void {
     const i = cleanups.indexOf(entry);
     if (i >= 0) cleanups.splice(i, 1);
   };
+}
+
+/**
+ * `fn` runs once: when the returned stop() is called (which also takes it off the exit list), or when the
+ * benchmark ends first.
+ */
+export function stopOnce(name: string, fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  const run = () => (done ??= fn());
+  const unregister = onCleanup(name, run);
+  return () => {
+    unregister();
+    return run();
+  };
+}
+
+/** The last `max` lines a child wrote to stderr, for the error message when it fails. */
+export function stderrTail(child: ChildProcess, max: number, onLine?: (line: string) => void): string[] {
+  const lines: string[] = [];
+  if (child.stderr)
+    createInterface({ input: child.stderr }).on("line", (line) => {
+      lines.push(line);
+      if (lines.length > max) lines.shift();
+      onLine?.(line);
+    });
+  return lines;
 }
 
 /** A child that must not outlive the benchmark: SIGKILLed (with its whole tree) on exit if still running. */

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { onCleanup, stopChild, track } from "./cleanup.js";
+import { stderrTail, stopChild, stopOnce, track } from "./cleanup.js";
 import { sleep } from "./env.js";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -80,10 +80,7 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
       stdio: ["ignore", "pipe", "pipe"],
     }),
   );
-  const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on("line", (line) => {
-    stderr.push(line);
-    if (stderr.length > 200) stderr.shift();
+  const stderr = stderrTail(child, 200, (line) => {
     if (process.env.BENCH_VERBOSE === "1") process.stderr.write(`[gateway] ${line}\n`);
   });
   const stdout = createInterface({ input: child.stdout! });
@@ -113,14 +110,11 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
     });
   });
 
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    (stopped ??= (async () => {
-      // SIGTERM: the gateway stops its ffmpeg children itself (q, SIGTERM, SIGKILL), as under systemd.
-      await stopChild(child, "SIGTERM", 10_000);
-      rmSync(dataDir, { recursive: true, force: true });
-    })());
-  const unregister = onCleanup("gateway", stop);
+  const stop = stopOnce("gateway", async () => {
+    // SIGTERM: the gateway stops its ffmpeg children itself (q, SIGTERM, SIGKILL), as under systemd.
+    await stopChild(child, "SIGTERM", 10_000);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   const login = await fetch(`${url}/api/auth/login`, {
     method: "POST",
@@ -188,9 +182,6 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
         await sleep(250);
       }
     },
-    stop: async () => {
-      unregister();
-      await stop();
-    },
+    stop,
   };
 }

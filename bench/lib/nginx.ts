@@ -3,8 +3,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { onCleanup, stopChild, track } from "./cleanup.js";
+import { stderrTail, stopChild, stopOnce, track } from "./cleanup.js";
 import { sleep } from "./env.js";
 
 export const nginxPath = "/usr/sbin/nginx";
@@ -84,19 +83,12 @@ http {
       ...(asRoot ? nobody : {}),
     }),
   );
-  const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on("line", (l) => {
-    stderr.push(l);
-    if (stderr.length > 50) stderr.shift();
+  const stderr = stderrTail(child, 50);
+  const stop = stopOnce("nginx", async () => {
+    // SIGQUIT: graceful shutdown of master and workers (nginx docs, "Controlling nginx").
+    await stopChild(child, "SIGQUIT", 5000);
+    rmSync(prefix, { recursive: true, force: true });
   });
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    (stopped ??= (async () => {
-      // SIGQUIT: graceful shutdown of master and workers (nginx docs, "Controlling nginx").
-      await stopChild(child, "SIGQUIT", 5000);
-      rmSync(prefix, { recursive: true, force: true });
-    })());
-  const unregister = onCleanup("nginx", stop);
   const url = `http://127.0.0.1:${String(port)}`;
   // Ready when it answers.
   const end = Date.now() + 10_000;
@@ -115,9 +107,6 @@ http {
     url,
     port,
     pid: child.pid!,
-    stop: () => {
-      unregister();
-      return stop();
-    },
+    stop,
   };
 }
