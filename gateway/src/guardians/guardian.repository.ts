@@ -209,6 +209,25 @@ export class GuardianRepository {
     return row && toLink(row);
   }
 
+  /** The links and devices of every guardian of a school, in two reads (the guardian list shows them all). */
+  accessOf(schoolId: string): { links: Map<string, AccessLink[]>; devices: Map<string, Device[]> } {
+    const group = <T extends { guardianId: string }>(items: T[]) => {
+      const map = new Map<string, T[]>();
+      for (const x of items) map.set(x.guardianId, [...(map.get(x.guardianId) ?? []), x]);
+      return map;
+    };
+    const of = (table: "access_links" | "devices") =>
+      this.db
+        .prepare(
+          `SELECT t.* FROM ${table} t JOIN guardians g ON g.id = t.guardian_id WHERE g.school_id = ? ORDER BY t.created_at`,
+        )
+        .all(schoolId);
+    return {
+      links: group((of("access_links") as LinkRow[]).map(toLink)),
+      devices: group((of("devices") as DeviceRow[]).map(toDevice)),
+    };
+  }
+
   links(guardianId: string): AccessLink[] {
     return (
       this.db

@@ -83,7 +83,14 @@ export function guardianRoutes(
     { summary: "Guardians of a school, with links and devices", tag: "guardians", auth: "admin" },
     (req, res) => {
       const { school } = managedSchool(req);
-      res.json({ guardians: guardians.list(school.id).map(withAccess) });
+      const access = guardians.accessOf(school.id);
+      res.json({
+        guardians: guardians.list(school.id).map((g) => ({
+          ...g,
+          links: access.links.get(g.id) ?? [],
+          devices: access.devices.get(g.id) ?? [],
+        })),
+      });
     },
   );
 

@@ -31,8 +31,8 @@ export function schoolRoutes(
     return school;
   };
 
-  const withState = (c: Classroom) => {
-    const tz = schools.get(c.schoolId)?.timeZone ?? "Asia/Jakarta";
+  /** A classroom with its viewing state now; a list passes its school's zone rather than reading it per room. */
+  const withState = (c: Classroom, tz = schools.get(c.schoolId)?.timeZone ?? "Asia/Jakarta") => {
     const v = viewingState(c.schedule, c.pause, tz, new Date(now()));
     return {
       ...c,
@@ -143,7 +143,7 @@ export function schoolRoutes(
         classrooms: classrooms
           .list(school.id)
           .filter((c) => seesClassroom(user, c))
-          .map(withState),
+          .map((c) => withState(c, school.timeZone)),
       });
     },
   );

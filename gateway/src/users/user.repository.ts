@@ -43,7 +43,14 @@ export class UserRepository {
         ? this.db.prepare("SELECT * FROM users ORDER BY username").all()
         : this.db.prepare("SELECT * FROM users WHERE school_id = ? ORDER BY username").all(schoolId)
     ) as UserRow[];
-    return rows.map((r) => this.toUser(r));
+    // Every teacher's classrooms in one read, not one per user.
+    const grants = new Map<string, string[]>();
+    for (const g of this.db
+      .prepare("SELECT user_id, classroom_id FROM user_classrooms ORDER BY classroom_id")
+      .all() as { user_id: string; classroom_id: string }[]) {
+      grants.set(g.user_id, [...(grants.get(g.user_id) ?? []), g.classroom_id]);
+    }
+    return rows.map((r) => this.toUser(r, grants.get(r.id) ?? []));
   }
 
   get(id: string): User | undefined {
@@ -210,14 +217,15 @@ export class UserRepository {
     for (const c of classroomIds) insert.run(userId, c);
   }
 
-  private toUser(r: UserRow): User {
-    const classroomIds = (
+  private classroomsOf(userId: string): string[] {
+    return (
       this.db
         .prepare("SELECT classroom_id FROM user_classrooms WHERE user_id = ? ORDER BY classroom_id")
-        .all(r.id) as {
-        classroom_id: string;
-      }[]
+        .all(userId) as { classroom_id: string }[]
     ).map((x) => x.classroom_id);
+  }
+
+  private toUser(r: UserRow, classroomIds = this.classroomsOf(r.id)): User {
     return {
       id: r.id,
       username: r.username,
