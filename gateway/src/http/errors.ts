@@ -17,6 +17,25 @@ export class HttpError extends Error {
   }
 }
 
+/** A sentence for the person at the admin screen, in both of the product's languages. */
+export interface Explanation {
+  id: string;
+  en: string;
+}
+
+/**
+ * An error a school admin must act on (wrong camera password, stream unreachable…): `message` is the
+ * English text and `messages` carries it in Bahasa Indonesia and English, for a page to show as is.
+ */
+export function explainedError(
+  status: number,
+  code: string,
+  text: Explanation,
+  extra: Record<string, unknown> = {},
+): HttpError {
+  return new HttpError(status, code, text.en, undefined, { messages: text, ...extra });
+}
+
 export function errorBody(code: string, message: string, field?: string): { error: Record<string, string> } {
   return { error: { code, message, ...(field !== undefined && { field }) } };
 }
