@@ -24,6 +24,11 @@ import { clientInfo } from "./http/client-info.js";
 import { auditRoutes } from "./http/audit.routes.js";
 import { authRoutes } from "./http/auth.routes.js";
 import { cameraRoutes } from "./http/cameras.routes.js";
+import { onvifRoutes } from "./http/onvif.routes.js";
+import { OnvifAddressWatcher } from "./onvif/address-watcher.js";
+import { OnvifInspector } from "./onvif/onvif-inspector.js";
+import { SoapClient } from "./onvif/soap-client.js";
+import { interfaceAddress, WsDiscovery } from "./onvif/ws-discovery.js";
 import { guardianRoutes } from "./http/guardians.routes.js";
 import { healthRoutes } from "./http/health.routes.js";
 import { schoolRoutes } from "./http/schools.routes.js";
@@ -51,6 +56,8 @@ export interface Gateway {
   spawner: NodeProcessSpawner;
   cameras: CameraRepository;
   tokens: StreamTokens;
+  /** Follows ONVIF cameras across address changes; tests run a round with runOnce(). */
+  addressWatcher: OnvifAddressWatcher;
   close(): Promise<void>;
 }
 
@@ -154,7 +161,34 @@ export async function startGateway(
   });
   streams.start();
 
-  // 5. HTTP and WebSockets.
+  // 5. ONVIF: discovery and inspection for onboarding; a watcher follows cameras whose address changed.
+  const discovery = new WsDiscovery(log, config.onvif.maxDatagramBytes);
+  const soap = new SoapClient({
+    timeoutMs: config.onvif.soapTimeoutSeconds * 1000,
+    maxReplyBytes: config.onvif.maxReplyBytes,
+  });
+  const inspector = new OnvifInspector(soap, discovery, {
+    discoveryPort: config.onvif.discoveryPort,
+    uuidProbeMs: 1500,
+  });
+  const onvifInterface =
+    config.onvif.interface === undefined ? undefined : interfaceAddress(config.onvif.interface);
+  if (config.onvif.interface !== undefined && onvifInterface === undefined) {
+    log.warn(
+      `onvif.interface "${config.onvif.interface}" has no IPv4 address here; multicast uses the OS's choice`,
+    );
+  }
+  const addressWatcher = new OnvifAddressWatcher(cameras, discovery, changes, streams, log, {
+    intervalMs: config.onvif.reprobeSeconds * 1000,
+    multicast: config.onvif.reprobeMulticast,
+    interfaceAddress: onvifInterface,
+    port: config.onvif.discoveryPort,
+    scanMs: config.onvif.scanSeconds * 1000,
+    ranges: config.onvif.reprobeRanges,
+  });
+  addressWatcher.start();
+
+  // 6. HTTP and WebSockets.
   const secureCookies = config.http.publicUrl?.startsWith("https:") ?? false;
   const viewer = await buildViewerAssets();
   const app = createApp({
@@ -163,7 +197,8 @@ export async function startGateway(
     api: [
       authRoutes(users, auth, audit, state, { ...config.access, secureCookies }, now),
       schoolRoutes(schools, classrooms, auth, changes, now),
-      cameraRoutes(cameras, schools, classrooms, streams, auth, changes),
+      cameraRoutes(cameras, schools, classrooms, streams, auth, changes, inspector),
+      onvifRoutes(discovery, inspector, cameras, auth, config.onvif, log),
       guardianRoutes(
         schools,
         classrooms,
@@ -231,6 +266,7 @@ export async function startGateway(
       for (const client of wss.clients) client.close(1001, "gateway stopping");
       wss.close();
       await closeServer(server);
+      await addressWatcher.stop();
       await streams.close();
       tracker.close();
       db.close();
@@ -244,6 +280,7 @@ export async function startGateway(
     spawner,
     cameras,
     tokens,
+    addressWatcher,
     close,
   };
 }

@@ -47,6 +47,9 @@ export async function startTestGateway(
     access: { loginAttemptsPerIpPer15Min: 10_000, ...overrides.access },
     dev: { openStreams: true, ...overrides.dev },
     streaming: { ...overrides.streaming },
+    // Tests run the re-probe themselves (gw.addressWatcher.runOnce()) and never multicast from the host's
+    // own network: only on loopback or inside the network namespaces a test makes.
+    onvif: { reprobeSeconds: 0, reprobeMulticast: false, ...overrides.onvif },
   });
   const log = opts.log ?? pino({ level: process.env.PANTAU_TEST_LOG ?? "silent" });
   const gw = await startGateway(config, log, opts.now ? { now: opts.now } : {});

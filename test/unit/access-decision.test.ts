@@ -15,6 +15,7 @@ const camera = (id: string, schoolId: string, classroomId: string, extra: Partia
   classroomId,
   name: id,
   source: { kind: "test-pattern" },
+  onvif: null,
   videoCodec: null,
   audio: false,
   alwaysOn: false,

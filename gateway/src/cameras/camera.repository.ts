@@ -2,8 +2,13 @@ import { randomBytes } from "node:crypto";
 import { NotFoundError } from "../common/ids.js";
 import type { Db } from "../db/database.js";
 import type { SecretBox } from "../access/secret-box.js";
-import type { Camera, CameraSource, VideoCodec } from "./camera.js";
-import { separateCredentials, type CameraCreate, type CameraPatch } from "./camera.schema.js";
+import type { Camera, CameraSource, OnvifBinding, VideoCodec } from "./camera.js";
+import {
+  separateCredentials,
+  type StoredCameraCreate,
+  type StoredCameraPatch,
+  type StoredSource,
+} from "./camera.schema.js";
 
 interface CameraRow {
   id: string;
@@ -19,6 +24,8 @@ interface CameraRow {
   always_on: number;
   enabled: number;
   demo: number;
+  onvif_json: string | null;
+  onvif_uuid: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -41,16 +48,32 @@ export class CameraRepository {
     return row && this.toCamera(row);
   }
 
-  create(input: CameraCreate, opts: { demo?: boolean } = {}): Camera {
+  /** The cameras registered through ONVIF with a known device UUID: what a re-probe looks for. */
+  listByOnvifUuid(): Map<string, Camera[]> {
+    const rows = this.db
+      .prepare("SELECT * FROM cameras WHERE onvif_uuid IS NOT NULL ORDER BY created_at, id")
+      .all() as CameraRow[];
+    const out = new Map<string, Camera[]>();
+    for (const r of rows) {
+      const uuid = r.onvif_uuid ?? "";
+      out.set(uuid, [...(out.get(uuid) ?? []), this.toCamera(r)]);
+    }
+    return out;
+  }
+
+  create(
+    input: StoredCameraCreate,
+    opts: { demo?: boolean; onvif?: OnvifBinding; videoCodec?: VideoCodec } = {},
+  ): Camera {
     const id = "cam_" + randomBytes(8).toString("base64url");
     const at = this.now().toISOString();
     const s = this.sourceColumns(input.source);
     this.db
       .prepare(
         `INSERT INTO cameras (id, school_id, classroom_id, name, source_kind, source_json, username, password_enc,
-           audio, always_on, enabled, demo, created_at, updated_at)
+           audio, always_on, enabled, demo, onvif_json, onvif_uuid, video_codec, created_at, updated_at)
          VALUES (@id, @school_id, @classroom_id, @name, @source_kind, @source_json, @username, @password_enc,
-           @audio, @always_on, @enabled, @demo, @at, @at)`,
+           @audio, @always_on, @enabled, @demo, @onvif_json, @onvif_uuid, @video_codec, @at, @at)`,
       )
       .run({
         id,
@@ -62,12 +85,22 @@ export class CameraRepository {
         always_on: Number(input.alwaysOn),
         enabled: Number(input.enabled),
         demo: Number(opts.demo ?? false),
+        ...onvifColumns(opts.onvif ?? null),
+        video_codec: opts.videoCodec ?? null,
         at,
       });
     return this.get(id) as Camera;
   }
 
-  update(id: string, patch: CameraPatch): Camera {
+  /**
+   * `onvif`: the binding that comes with a new source (null when the new source is a plain RTSP URL);
+   * leave it out to keep the current one, as a change that does not touch the source does.
+   */
+  update(
+    id: string,
+    patch: StoredCameraPatch,
+    opts: { onvif?: OnvifBinding | null; videoCodec?: VideoCodec } = {},
+  ): Camera {
     const tx = this.db.transaction(() => {
       const current = this.get(id);
       if (!current) throw new NotFoundError(`camera ${id} does not exist`);
@@ -76,7 +109,8 @@ export class CameraRepository {
         .prepare(
           `UPDATE cameras SET classroom_id = @classroom_id, name = @name, audio = @audio, always_on = @always_on,
              enabled = @enabled, updated_at = @at
-             ${s ? ", source_kind = @source_kind, source_json = @source_json, username = @username, password_enc = @password_enc, video_codec = NULL" : ""}
+             ${s ? ", source_kind = @source_kind, source_json = @source_json, username = @username, password_enc = @password_enc, video_codec = @video_codec" : ""}
+             ${s || opts.onvif !== undefined ? ", onvif_json = @onvif_json, onvif_uuid = @onvif_uuid" : ""}
            WHERE id = @id`,
         )
         .run({
@@ -88,6 +122,8 @@ export class CameraRepository {
           enabled: Number(patch.enabled ?? current.enabled),
           at: this.now().toISOString(),
           ...s,
+          video_codec: opts.videoCodec ?? null,
+          ...onvifColumns(opts.onvif === undefined ? (s ? null : current.onvif) : opts.onvif),
         });
       return this.get(id) as Camera;
     });
@@ -107,7 +143,27 @@ export class CameraRepository {
     return (this.db.prepare("SELECT count(*) AS n FROM cameras").get() as { n: number }).n;
   }
 
-  private sourceColumns(source: CameraCreate["source"]) {
+  /**
+   * A camera re-found at a new address (DHCP): its ONVIF URL and stream URLs move there, credentials and
+   * everything else stay. Returns the camera as it is now.
+   */
+  moveOnvif(id: string, onvif: OnvifBinding, url: string, subUrl: string | undefined): Camera {
+    this.db
+      .prepare(
+        "UPDATE cameras SET onvif_json = @onvif_json, onvif_uuid = @onvif_uuid, source_json = @source_json, updated_at = @at WHERE id = @id",
+      )
+      .run({
+        id,
+        ...onvifColumns(onvif),
+        source_json: JSON.stringify({ url, ...(subUrl !== undefined && { subUrl }) }),
+        at: this.now().toISOString(),
+      });
+    const moved = this.get(id);
+    if (!moved) throw new NotFoundError(`camera ${id} does not exist`);
+    return moved;
+  }
+
+  private sourceColumns(source: StoredSource) {
     if (source.kind === "test-pattern") {
       return { source_kind: source.kind, source_json: "{}", username: null, password_enc: null };
     }
@@ -148,8 +204,13 @@ export class CameraRepository {
       alwaysOn: r.always_on === 1,
       enabled: r.enabled === 1,
       demo: r.demo === 1,
+      onvif: r.onvif_json === null ? null : (JSON.parse(r.onvif_json) as OnvifBinding),
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     };
   }
+}
+
+function onvifColumns(b: OnvifBinding | null): { onvif_json: string | null; onvif_uuid: string | null } {
+  return { onvif_json: b === null ? null : JSON.stringify(b), onvif_uuid: b?.deviceUuid ?? null };
 }

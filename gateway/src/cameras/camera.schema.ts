@@ -51,6 +51,36 @@ export const rtspSourceSchema = z
   })
   .strict();
 
+/** A camera host as typed by an admin: an IPv4/IPv6 literal or a DNS name, nothing that could carry a path. */
+export const cameraHost = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.:-]+$/, "expected an IP address or host name, like 192.168.1.64");
+
+export const onvifSourceSchema = z
+  .object({
+    kind: z.literal("onvif"),
+    host: cameraHost,
+    port: z.number().int().min(1).max(65535).default(80).describe("HTTP port of the camera's ONVIF service"),
+    username: credential.optional(),
+    password: credential.optional(),
+    profile: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("Media profile token for the main rendition; default: the suggested one"),
+    subProfile: z
+      .string()
+      .min(1)
+      .max(64)
+      .nullable()
+      .optional()
+      .describe("Profile token for the sub rendition; null for none; default: the suggested one"),
+  })
+  .strict();
+
 export const cameraCreateSchema = z
   .object({
     schoolId: idSchema,
@@ -58,6 +88,7 @@ export const cameraCreateSchema = z
     name,
     source: z.discriminatedUnion("kind", [
       rtspSourceSchema,
+      onvifSourceSchema,
       z.object({ kind: z.literal("test-pattern") }).strict(),
     ]),
     audio: z.boolean().default(false),
@@ -79,6 +110,11 @@ export const cameraPatchSchema = z
 
 export type CameraCreate = z.infer<typeof cameraCreateSchema>;
 export type CameraPatch = z.infer<typeof cameraPatchSchema>;
+export type OnvifSourceInput = z.infer<typeof onvifSourceSchema>;
+/** A source as stored: an ONVIF source is first resolved (onvif/) into the RTSP streams it names. */
+export type StoredSource = Exclude<CameraCreate["source"], OnvifSourceInput>;
+export type StoredCameraCreate = Omit<CameraCreate, "source"> & { source: StoredSource };
+export type StoredCameraPatch = Omit<CameraPatch, "source"> & { source?: StoredSource };
 
 /** Splits `rtsp://user:pass@host/…` into a URL without credentials plus the credentials themselves. */
 export function separateCredentials(raw: string): { url: string; username?: string; password?: string } {

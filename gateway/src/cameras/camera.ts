@@ -11,12 +11,25 @@ export type CameraSource =
 
 export type VideoCodec = "h264" | "h265";
 
+/** How a camera registered through ONVIF is reached and re-found; its stream URLs live in its source. */
+export interface OnvifBinding {
+  /** Device service URL on the camera's current address. */
+  deviceServiceUrl: string;
+  /** WS-Discovery endpoint reference (`urn:uuid:…`); a re-probe finds the camera by it after DHCP moved it. */
+  deviceUuid: string | null;
+  /** Media profile tokens behind the main and sub renditions. */
+  profile: string;
+  subProfile: string | null;
+}
+
 export interface Camera {
   id: string;
   schoolId: string | null;
   classroomId: string | null;
   name: string;
   source: CameraSource;
+  /** Set when the camera was registered through ONVIF (its source is then the RTSP streams ONVIF named). */
+  onvif: OnvifBinding | null;
   /** Known once a stream has run (or ONVIF said so); H.265 is transcoded because browsers cannot play it. */
   videoCodec: VideoCodec | null;
   audio: boolean;
@@ -34,18 +47,31 @@ export function renditionsOf(camera: Camera): RenditionName[] {
   return camera.source.kind === "rtsp" && camera.source.subUrl !== undefined ? ["main", "sub"] : ["main"];
 }
 
+/** Where a camera's video comes from, as the API and the audit log show it: never a password. */
+export function shownSource(camera: Camera): Record<string, unknown> {
+  const { source, onvif } = camera;
+  if (source.kind !== "rtsp") return { ...source };
+  const streams = { url: source.url, subUrl: source.subUrl, username: source.username };
+  if (onvif === null) return { kind: "rtsp", ...streams };
+  const at = new URL(onvif.deviceServiceUrl);
+  return {
+    kind: "onvif",
+    host: at.hostname,
+    port: at.port === "" ? 80 : Number(at.port),
+    profile: onvif.profile,
+    subProfile: onvif.subProfile,
+    deviceUuid: onvif.deviceUuid,
+    deviceServiceUrl: onvif.deviceServiceUrl,
+    ...streams,
+  };
+}
+
 /** What the API shows of a camera: never a password. */
 export function publicCamera(camera: Camera): Record<string, unknown> {
-  const { source, ...rest } = camera;
-  const shown =
-    source.kind === "rtsp"
-      ? {
-          kind: source.kind,
-          url: source.url,
-          subUrl: source.subUrl,
-          username: source.username,
-          hasPassword: source.password !== undefined,
-        }
-      : source;
+  const { source, onvif: _onvif, ...rest } = camera;
+  const shown = {
+    ...shownSource(camera),
+    ...(source.kind === "rtsp" && { hasPassword: source.password !== undefined }),
+  };
   return { ...rest, source: shown, renditions: renditionsOf(camera) };
 }

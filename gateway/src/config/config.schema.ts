@@ -132,6 +132,66 @@ export const configSchema = z
           .describe("A WebSocket viewer that had to skip this many times in a row is disconnected"),
       })
       .prefault({}),
+    onvif: z
+      .object({
+        interface: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "Interface name or IPv4 address multicast discovery probes leave by; the OS's choice when unset",
+          ),
+        discoveryPort: z
+          .number()
+          .int()
+          .min(1)
+          .max(65535)
+          .default(3702)
+          .describe("WS-Discovery UDP port (3702 is the standard; other values are for tests)"),
+        scanSeconds: z
+          .number()
+          .min(0.5)
+          .max(30)
+          .default(3)
+          .describe(
+            "How long a discovery scan waits for answers (cameras wait up to 0.5 s before answering)",
+          ),
+        soapTimeoutSeconds: z
+          .number()
+          .min(0.5)
+          .max(60)
+          .default(5)
+          .describe("Whole time one ONVIF call may take, connect to last byte"),
+        maxReplyBytes: z
+          .number()
+          .int()
+          .min(16 * 1024)
+          .default(512 * 1024)
+          .describe("Largest ONVIF SOAP reply read from a camera"),
+        maxDatagramBytes: z
+          .number()
+          .int()
+          .min(2048)
+          .max(65507)
+          .default(16 * 1024)
+          .describe("Largest WS-Discovery answer read (real ones are 1–3 KB)"),
+        reprobeSeconds: z
+          .number()
+          .min(0)
+          .default(300)
+          .describe("Re-probe ONVIF cameras this often to follow address changes (DHCP); 0 = never"),
+        reprobeMulticast: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Re-probes also send a multicast Probe (off where multicast would leave by the wrong interface)",
+          ),
+        reprobeRanges: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("CIDR ranges also probed by unicast on each re-probe, for networks without multicast"),
+      })
+      .prefault({}),
     access: z
       .object({
         maxDevicesPerGuardian: z

@@ -8,7 +8,7 @@ export class ConfigError extends Error {
   readonly code = "config_invalid";
 }
 
-type Leaf = "string" | "number" | "boolean";
+type Leaf = "string" | "number" | "boolean" | "list";
 
 /** `http.port` → `PANTAU_HTTP_PORT`: the contract deployment scripts rely on (design.md, start-up contract). */
 export function envName(path: readonly string[]): string {
@@ -38,6 +38,7 @@ export function settingLeaves(
     if (inner instanceof z.ZodObject) out.push(...settingLeaves(inner, path));
     else if (inner instanceof z.ZodNumber) out.push({ path, kind: "number" });
     else if (inner instanceof z.ZodBoolean) out.push({ path, kind: "boolean" });
+    else if (inner instanceof z.ZodArray) out.push({ path, kind: "list" });
     else out.push({ path, kind: "string" });
   }
   return out;
@@ -47,6 +48,9 @@ function coerce(raw: string, kind: Leaf, name: string): unknown {
   switch (kind) {
     case "string":
       return raw;
+    case "list":
+      // `PANTAU_ONVIF_REPROBE_RANGES="10.0.1.0/24, 10.0.2.0/24"`.
+      return raw.split(/[\s,]+/).filter((v) => v !== "");
     case "number": {
       const n = Number(raw);
       if (raw.trim() === "" || !Number.isFinite(n))

@@ -1,9 +1,11 @@
 import type { Request } from "express";
 import { managesSchool, seesClassroom } from "../access/permissions.js";
 import type { Changes } from "../audit/changes.js";
-import { publicCamera, type Camera } from "../cameras/camera.js";
+import { publicCamera, shownSource, type Camera } from "../cameras/camera.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
-import { cameraCreateSchema, cameraPatchSchema } from "../cameras/camera.schema.js";
+import { cameraCreateSchema, cameraPatchSchema, type CameraCreate } from "../cameras/camera.schema.js";
+import type { OnvifInspector } from "../onvif/onvif-inspector.js";
+import { resolveOnvifSource } from "../onvif/onvif-onboarding.js";
 import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
@@ -11,14 +13,15 @@ import type { User } from "../users/user.js";
 import { actorOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { HttpError, forbidden, notFound, pathId } from "./errors.js";
+import { onvifHttpError } from "./onvif.routes.js";
 
 /** What the audit log keeps of a camera change: never a credential. */
 function auditedCamera(c: Camera): Record<string, unknown> {
+  const { username: _username, ...source } = shownSource(c);
   return {
     name: c.name,
     classroomId: c.classroomId,
-    source:
-      c.source.kind === "rtsp" ? { kind: "rtsp", url: c.source.url, subUrl: c.source.subUrl } : c.source,
+    source,
     enabled: c.enabled,
     alwaysOn: c.alwaysOn,
     audio: c.audio,
@@ -33,8 +36,41 @@ export function cameraRoutes(
   streams: StreamManager,
   auth: AdminAuth,
   changes: Changes,
+  inspector: OnvifInspector,
 ): ApiRouter {
   const api = new ApiRouter(auth);
+
+  /**
+   * The source to store: an ONVIF source is asked of the camera first (profiles → RTSP URIs, device UUID);
+   * the same camera cannot be registered twice.
+   */
+  const storedSource = async (source: CameraCreate["source"], user: User, self?: string) => {
+    if (source.kind !== "onvif") return { source, onvif: null, videoCodec: undefined };
+    let resolved;
+    try {
+      resolved = await resolveOnvifSource(inspector, source);
+    } catch (e) {
+      throw onvifHttpError(e);
+    }
+    const uuid = resolved.onvif.deviceUuid;
+    const twin =
+      uuid === null
+        ? undefined
+        : cameras
+            .listByOnvifUuid()
+            .get(uuid)
+            ?.find((c) => c.id !== self);
+    if (twin) {
+      const where = managesSchool(user, twin.schoolId) ? `as "${twin.name}"` : "in another school";
+      throw new HttpError(
+        409,
+        "conflict",
+        `this camera (${uuid}) is already registered ${where}`,
+        "source.host",
+      );
+    }
+    return resolved;
+  };
 
   const sees = (user: User, c: Camera) =>
     managesSchool(user, c.schoolId) ||
@@ -80,13 +116,13 @@ export function cameraRoutes(
   api.post(
     "/api/cameras",
     {
-      summary: "Add a camera by RTSP URL",
+      summary: "Add a camera by RTSP URL, or by ONVIF (host + credentials; profiles resolved to streams)",
       tag: "cameras",
       auth: "admin",
       body: cameraCreateSchema,
       returns: { status: 201, description: "Created" },
     },
-    (req, res, body) => {
+    async (req, res, body) => {
       const s = auth.require(req);
       // Permission first, as for POST /api/users: refused the same way whether or not the school exists.
       if (!managesSchool(s.user, body.schoolId))
@@ -95,6 +131,7 @@ export function cameraRoutes(
         throw new HttpError(400, "invalid_input", "schoolId: no such school", "schoolId");
       }
       checkClassroom(body.schoolId, body.classroomId);
+      const stored = await storedSource(body.source, s.user);
       const camera = changes.apply(
         actorOf(req, s),
         (c: Camera) => ({
@@ -104,7 +141,14 @@ export function cameraRoutes(
           targetId: c.id,
           detail: auditedCamera(c),
         }),
-        () => cameras.create(body),
+        () =>
+          cameras.create(
+            { ...body, source: stored.source },
+            {
+              ...(stored.onvif && { onvif: stored.onvif }),
+              ...(stored.videoCodec && { videoCodec: stored.videoCodec }),
+            },
+          ),
       );
       res.status(201).json(publicCamera(camera));
       void streams.cameraChanged(camera.id, camera);
@@ -128,10 +172,11 @@ export function cameraRoutes(
       auth: "admin",
       body: cameraPatchSchema,
     },
-    (req, res, body) => {
+    async (req, res, body) => {
       const { s, camera } = visible(req);
       if (!managesSchool(s.user, camera.schoolId)) throw forbidden();
       checkClassroom(camera.schoolId, body.classroomId);
+      const stored = body.source && (await storedSource(body.source, s.user, camera.id));
       const updated = changes.apply(
         actorOf(req, s),
         (c: Camera) => ({
@@ -141,7 +186,14 @@ export function cameraRoutes(
           targetId: c.id,
           detail: auditedCamera(c),
         }),
-        () => cameras.update(camera.id, body),
+        () =>
+          cameras.update(
+            camera.id,
+            { ...body, source: stored?.source },
+            stored
+              ? { onvif: stored.onvif, ...(stored.videoCodec && { videoCodec: stored.videoCodec }) }
+              : {},
+          ),
       );
       res.json(publicCamera(updated));
       void streams.cameraChanged(updated.id, updated);

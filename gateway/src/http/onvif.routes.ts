@@ -1,0 +1,208 @@
+import { z } from "zod";
+import { managesSchool } from "../access/permissions.js";
+import type { CameraRepository } from "../cameras/camera.repository.js";
+import { cameraHost } from "../cameras/camera.schema.js";
+import type { Config } from "../config/config.schema.js";
+import type { Logger } from "../log/logger.js";
+import { deviceUrlOf, type OnvifInspector } from "../onvif/onvif-inspector.js";
+import { OnvifError, type OnvifErrorCode } from "../onvif/onvif-error.js";
+import { ProfileChoiceError } from "../onvif/onvif-onboarding.js";
+import { ScanTargetError, scanHosts } from "../onvif/scan-targets.js";
+import { interfaceAddress, type WsDiscovery } from "../onvif/ws-discovery.js";
+import type { User } from "../users/user.js";
+import type { AdminAuth } from "./admin-auth.js";
+import { ApiRouter } from "./api-router.js";
+import { explainedError, forbidden, HttpError } from "./errors.js";
+
+const statusOf: Record<OnvifErrorCode, number> = {
+  onvif_auth_failed: 422,
+  onvif_not_onvif: 422,
+  onvif_not_supported: 422,
+  onvif_no_profiles: 422,
+  onvif_clock_far_off: 422,
+  // The camera, not the request, is at fault: the gateway could not get a usable answer upstream.
+  onvif_unreachable: 502,
+  onvif_bad_reply: 502,
+  stream_unreachable: 502,
+  onvif_timeout: 504,
+};
+
+/** The HTTP answer for a failed exchange with a camera: its code, ID/EN texts and a technical detail. */
+export function onvifHttpError(e: unknown): unknown {
+  if (e instanceof OnvifError)
+    return explainedError(statusOf[e.code], e.code, e.messages, { detail: e.detail });
+  if (e instanceof ProfileChoiceError) return new HttpError(400, "invalid_input", e.message, e.field);
+  return e;
+}
+
+export const scanSchema = z
+  .object({
+    multicast: z.boolean().default(true).describe("Send a WS-Discovery Probe to 239.255.255.250"),
+    interface: z
+      .string()
+      .regex(/^[A-Za-z0-9._:@-]{1,40}$/)
+      .optional()
+      .describe("Interface name or IPv4 address for the multicast probe; default from settings"),
+    cidr: z.string().max(40).optional().describe("Also probe every address of this range by unicast (≤ /22)"),
+    hosts: z
+      .array(z.string().max(40))
+      .max(1024)
+      .optional()
+      .describe("Also probe these IPv4 addresses by unicast"),
+    timeoutMs: z.number().int().min(200).max(30_000).optional().describe("How long to wait for answers"),
+  })
+  .strict();
+
+export const inspectSchema = z
+  .object({
+    host: cameraHost,
+    port: z.number().int().min(1).max(65535).default(80),
+    username: z.string().max(256).optional(),
+    password: z.string().max(256).optional(),
+  })
+  .strict();
+
+/** Discovery scans at once per gateway: each holds a socket for seconds; more is a stuck button. */
+const MAX_SCANS = 2;
+
+const mayOnboard = (user: User) => user.role === "operator" || user.role === "school_admin";
+
+/** `POST /api/discovery/scan` and `POST /api/onvif/inspect`: from "cameras on the LAN" to streams. */
+export function onvifRoutes(
+  discovery: WsDiscovery,
+  inspector: OnvifInspector,
+  cameras: CameraRepository,
+  auth: AdminAuth,
+  settings: Config["onvif"],
+  log: Logger,
+): ApiRouter {
+  const api = new ApiRouter(auth);
+  let scans = 0;
+
+  api.post(
+    "/api/discovery/scan",
+    {
+      summary: "Find ONVIF cameras: multicast WS-Discovery and/or unicast over a range",
+      tag: "onvif",
+      auth: "admin",
+      body: scanSchema,
+    },
+    async (req, res, body) => {
+      const { user } = auth.require(req);
+      if (!mayOnboard(user)) throw forbidden();
+      let hosts: string[];
+      try {
+        hosts = scanHosts({ cidr: body.cidr, hosts: body.hosts });
+      } catch (e) {
+        if (e instanceof ScanTargetError) {
+          throw new HttpError(400, "invalid_input", `${e.field}: ${e.message}`, e.field, {
+            messages: { id: e.id, en: e.message },
+          });
+        }
+        throw e;
+      }
+      if (!body.multicast && hosts.length === 0) {
+        throw new HttpError(
+          400,
+          "invalid_input",
+          "nothing to probe: turn multicast on or give cidr or hosts",
+          "multicast",
+        );
+      }
+      const wanted = body.interface ?? settings.interface;
+      const iface = wanted === undefined ? undefined : interfaceAddress(wanted);
+      if (wanted !== undefined && iface === undefined) {
+        throw new HttpError(
+          400,
+          "invalid_input",
+          `interface: this gateway has no IPv4 interface "${wanted}"`,
+          "interface",
+          {
+            messages: {
+              id: `Gateway ini tidak memiliki antarmuka IPv4 "${wanted}".`,
+              en: `This gateway has no IPv4 interface "${wanted}".`,
+            },
+          },
+        );
+      }
+      if (scans >= MAX_SCANS) {
+        throw explainedError(429, "scan_busy", {
+          id: "Pemindaian lain sedang berjalan. Tunggu beberapa detik lalu coba lagi.",
+          en: "Another scan is running. Wait a few seconds and try again.",
+        });
+      }
+      scans++;
+      let report;
+      try {
+        report = await discovery.probe({
+          multicast: body.multicast,
+          interfaceAddress: iface,
+          hosts,
+          port: settings.discoveryPort,
+          timeoutMs: body.timeoutMs ?? settings.scanSeconds * 1000,
+        });
+      } catch (e) {
+        log.warn({ err: e }, "discovery scan failed");
+        throw explainedError(
+          502,
+          "scan_failed",
+          {
+            id: "Pemindaian jaringan gagal di gateway ini. Periksa antarmuka jaringan yang dipilih.",
+            en: "The network scan failed on this gateway. Check the chosen network interface.",
+          },
+          { detail: (e as Error).message },
+        );
+      } finally {
+        scans--;
+      }
+      const byUuid = cameras.listByOnvifUuid();
+      res.json({
+        devices: report.devices.map((d) => {
+          const known = byUuid.get(d.uuid) ?? [];
+          const mine = known.filter((c) => managesSchool(user, c.schoolId));
+          return {
+            ...d,
+            // Another school's camera is only "registered", never named (a school sees only its own).
+            registered: known.length > 0,
+            cameras: mine.map((c) => ({ id: c.id, name: c.name, schoolId: c.schoolId })),
+          };
+        }),
+        durationMs: report.durationMs,
+        ignored: report.ignored,
+        probed: { multicast: body.multicast, interface: iface ?? null, unicastHosts: hosts.length },
+      });
+    },
+  );
+
+  api.post(
+    "/api/onvif/inspect",
+    {
+      summary: "Ask a camera over ONVIF for its identity, clock, profiles and stream URIs",
+      tag: "onvif",
+      auth: "admin",
+      body: inspectSchema,
+    },
+    async (req, res, body) => {
+      const { user } = auth.require(req);
+      if (!mayOnboard(user)) throw forbidden();
+      try {
+        const inspection = await inspector.inspect(deviceUrlOf(body.host, body.port), {
+          username: body.username ?? "",
+          password: body.password ?? "",
+        });
+        const byUuid = inspection.uuid === null ? [] : (cameras.listByOnvifUuid().get(inspection.uuid) ?? []);
+        res.json({
+          ...inspection,
+          registered: byUuid.length > 0,
+          cameras: byUuid
+            .filter((c) => managesSchool(user, c.schoolId))
+            .map((c) => ({ id: c.id, name: c.name, schoolId: c.schoolId })),
+        });
+      } catch (e) {
+        if (e instanceof OnvifError) log.info({ code: e.code, detail: e.detail }, "ONVIF inspect failed");
+        throw onvifHttpError(e);
+      }
+    },
+  );
+  return api;
+}

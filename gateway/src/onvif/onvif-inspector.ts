@@ -1,0 +1,267 @@
+import { isIPv4 } from "node:net";
+import type { Explanation } from "../http/errors.js";
+import { explain, OnvifError } from "./onvif-error.js";
+import {
+  parseDeviceInformation,
+  parseMediaUri,
+  parseMediaXaddr,
+  parseProfiles,
+  parseSystemDateAndTime,
+  type DeviceInformation,
+  type OnvifProfile,
+} from "./onvif-replies.js";
+import { codecOf, suggestProfiles, type ProfileCodec } from "./profile-choice.js";
+import { NS, safeUrl, type SoapAuth, type SoapClient } from "./soap-client.js";
+import type { WsDiscovery } from "./ws-discovery.js";
+import type { Credentials } from "./ws-security.js";
+import { escapeXml } from "./xml.js";
+
+export interface InspectedProfile extends OnvifProfile {
+  codec: ProfileCodec;
+  /** H.265: browsers cannot play it, so the gateway transcodes (costly on small machines). */
+  needsTranscode: boolean;
+  /** RTSP URI without credentials; null when the camera gave none (see `problem`). */
+  streamUri: string | null;
+  /** The camera named another host in its URI; Pantau uses the camera's own address instead. */
+  uriRewritten: boolean;
+  problem?: string;
+}
+
+export interface Inspection {
+  deviceServiceUrl: string;
+  host: string;
+  /** Endpoint reference from a unicast WS-Discovery probe; null when the camera did not answer one. */
+  uuid: string | null;
+  device: DeviceInformation;
+  clock: { cameraUtc: string | null; skewSeconds: number | null };
+  profiles: InspectedProfile[];
+  suggested: { main: string | null; sub: string | null };
+  snapshotUri: string | null;
+  warnings: { code: string; messages: Explanation; detail?: string }[];
+  durationMs: number;
+}
+
+export interface InspectorOptions {
+  discoveryPort: number;
+  /** How long the unicast probe for the device's UUID may take; it runs beside the SOAP calls. */
+  uuidProbeMs: number;
+}
+
+/** Skew beyond which the admin is told to set the camera's clock (it is corrected for either way). */
+const CLOCK_WARN_MS = 60_000;
+const MAX_PROFILES = 16;
+
+/** The device service URL for a host typed by an admin. */
+export function deviceUrlOf(host: string, port = 80): string {
+  const h = isIPv4(host) || !host.includes(":") ? host : `[${host}]`;
+  return `http://${h}:${port}/onvif/device_service`;
+}
+
+/** Keeps a URL a camera gave on the camera's own host (see chooseDeviceUrl in ws-discovery.ts). */
+export function onHost(url: string, host: string): { url: string; rewritten: boolean } {
+  const u = new URL(url);
+  u.username = "";
+  u.password = "";
+  if (u.hostname === host || u.hostname === `[${host}]`) return { url: u.toString(), rewritten: false };
+  u.hostname = host;
+  return { url: u.toString(), rewritten: true };
+}
+
+/** Asks a camera, over ONVIF, who it is, what its clock says, and which streams it offers. */
+export class OnvifInspector {
+  constructor(
+    private readonly soap: SoapClient,
+    private readonly discovery: WsDiscovery,
+    private readonly opts: InspectorOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async inspect(deviceServiceUrl: string, creds: Credentials): Promise<Inspection> {
+    const started = performance.now();
+    const host = new URL(deviceServiceUrl).hostname.replace(/^\[|\]$/g, "");
+    const uuid = this.uuidOf(host);
+    const warnings: Inspection["warnings"] = [];
+
+    // 1. The clock, without credentials (ONVIF Core §5.9.4 allows it), so the digest can be in the
+    //    camera's time: a camera refuses a UsernameToken whose Created is far from its own clock.
+    let skewMs: number | null = null;
+    let cameraUtc: Date | undefined;
+    try {
+      const t0 = this.now();
+      const body = await this.soap.call(deviceServiceUrl, NS.device, "GetSystemDateAndTime", "");
+      const t1 = this.now();
+      cameraUtc = parseSystemDateAndTime(body);
+      if (cameraUtc) skewMs = cameraUtc.getTime() - (t0 + t1) / 2;
+    } catch (e) {
+      // Some cameras want credentials even for the clock; carry on without a skew.
+      if (!(e instanceof OnvifError && (e.code === "onvif_auth_failed" || e.code === "onvif_not_supported")))
+        throw e;
+    }
+    if (skewMs !== null && Math.abs(skewMs) > CLOCK_WARN_MS) {
+      warnings.push({
+        code: "onvif_clock_far_off",
+        messages: explain("onvif_clock_far_off"),
+        detail: `camera clock is ${Math.round(skewMs / 1000)} s off`,
+      });
+    }
+    const auth: SoapAuth = { ...creds, skewMs: skewMs ?? 0 };
+
+    // 2. Who it is; the first call that proves the credentials.
+    let device: DeviceInformation | undefined;
+    try {
+      device = parseDeviceInformation(
+        await this.soap.call(deviceServiceUrl, NS.device, "GetDeviceInformation", "", auth),
+      );
+    } catch (e) {
+      if (e instanceof OnvifError && e.code === "onvif_auth_failed" && skewMs === null) {
+        throw new OnvifError("onvif_auth_failed", `${e.detail}; the camera's clock could not be read`);
+      }
+      throw e;
+    }
+    if (!device)
+      throw new OnvifError("onvif_bad_reply", "GetDeviceInformation answered without device information");
+
+    // 3. Where its media service is; cameras that do not say serve media on the device URL.
+    let mediaUrl = deviceServiceUrl;
+    try {
+      const announced = parseMediaXaddr(
+        await this.soap.call(
+          deviceServiceUrl,
+          NS.device,
+          "GetCapabilities",
+          "<m:Category>Media</m:Category>",
+          auth,
+        ),
+      );
+      if (announced !== undefined) {
+        const kept = onHost(announced, host);
+        mediaUrl = kept.url;
+        if (kept.rewritten) {
+          warnings.push({
+            code: "onvif_xaddr_rewritten",
+            messages: {
+              id: "Kamera menyebut alamat lain untuk layanan medianya; Pantau memakai alamat kamera ini.",
+              en: "The camera named another address for its media service; Pantau uses this camera's address.",
+            },
+            detail: `announced ${safeUrl(announced)}`,
+          });
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof OnvifError && e.code === "onvif_not_supported")) throw e;
+    }
+
+    // 4. Its profiles and, per profile, the stream URI.
+    const parsed = parseProfiles(await this.soap.call(mediaUrl, NS.media, "GetProfiles", "", auth));
+    if (parsed === undefined)
+      throw new OnvifError("onvif_bad_reply", "GetProfiles answered without profiles");
+    if (parsed.length === 0) throw new OnvifError("onvif_no_profiles", "GetProfiles listed no video profile");
+    const profiles = await Promise.all(
+      parsed.slice(0, MAX_PROFILES).map((p) => this.streamOf(mediaUrl, host, p, auth)),
+    );
+    const suggested = suggestProfiles(profiles.filter((p) => p.streamUri !== null));
+    if (profiles.every((p) => p.codec === "unsupported")) {
+      warnings.push({
+        code: "onvif_no_playable_profile",
+        messages: {
+          id: "Tidak ada profil H.264 atau H.265. Ubah enkode video kamera ke H.264.",
+          en: "No H.264 or H.265 profile. Set the camera's video encoding to H.264.",
+        },
+      });
+    }
+
+    // 5. A snapshot URI for the main profile, if the camera has one (many do not; not an error).
+    let snapshotUri: string | null = null;
+    if (suggested.main !== null) {
+      try {
+        const uri = parseMediaUri(
+          await this.soap.call(
+            mediaUrl,
+            NS.media,
+            "GetSnapshotUri",
+            `<m:ProfileToken>${escapeXml(suggested.main)}</m:ProfileToken>`,
+            auth,
+          ),
+          "GetSnapshotUriResponse",
+        );
+        if (uri !== undefined && /^https?:/i.test(uri)) snapshotUri = onHost(uri, host).url;
+      } catch (e) {
+        if (!(e instanceof OnvifError)) throw e;
+      }
+    }
+
+    return {
+      deviceServiceUrl,
+      host,
+      uuid: await uuid,
+      device,
+      clock: {
+        cameraUtc: cameraUtc?.toISOString() ?? null,
+        skewSeconds: skewMs === null ? null : Math.round(skewMs / 1000),
+      },
+      profiles,
+      suggested,
+      snapshotUri,
+      warnings,
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+
+  private async streamOf(
+    mediaUrl: string,
+    host: string,
+    p: OnvifProfile,
+    auth: SoapAuth,
+  ): Promise<InspectedProfile> {
+    const codec = codecOf(p.encoding);
+    const base = { ...p, codec, needsTranscode: codec === "h265", streamUri: null, uriRewritten: false };
+    if (codec === "unsupported")
+      return { ...base, problem: `encoding ${p.encoding ?? "unknown"} is not H.264 or H.265` };
+    let uri: string | undefined;
+    try {
+      uri = parseMediaUri(
+        await this.soap.call(
+          mediaUrl,
+          NS.media,
+          "GetStreamUri",
+          `<m:StreamSetup><tt:Stream>RTP-Unicast</tt:Stream><tt:Transport><tt:Protocol>RTSP</tt:Protocol></tt:Transport></m:StreamSetup>` +
+            `<m:ProfileToken>${escapeXml(p.token)}</m:ProfileToken>`,
+          auth,
+        ),
+        "GetStreamUriResponse",
+      );
+    } catch (e) {
+      // Credentials, reachability and timeouts concern the whole camera; a per-profile refusal does not.
+      if (e instanceof OnvifError && (e.code === "onvif_not_supported" || e.code === "onvif_bad_reply")) {
+        return { ...base, problem: e.detail };
+      }
+      throw e;
+    }
+    if (uri === undefined || !/^rtsps?:\/\//i.test(uri)) {
+      return { ...base, problem: `stream URI is not RTSP: ${uri === undefined ? "none" : safeUrl(uri)}` };
+    }
+    try {
+      const kept = onHost(uri, host);
+      return { ...base, streamUri: kept.url, uriRewritten: kept.rewritten };
+    } catch {
+      return { ...base, problem: "stream URI is not a valid URL" };
+    }
+  }
+
+  /** The device's endpoint reference, by a unicast Probe to it; null when it does not answer one. */
+  private async uuidOf(host: string): Promise<string | null> {
+    if (!isIPv4(host)) return null;
+    try {
+      const r = await this.discovery.probe({
+        multicast: false,
+        hosts: [host],
+        port: this.opts.discoveryPort,
+        timeoutMs: this.opts.uuidProbeMs,
+        expect: 1,
+      });
+      return r.devices.find((d) => d.address === host)?.uuid ?? null;
+    } catch {
+      return null;
+    }
+  }
+}
