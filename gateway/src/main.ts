@@ -11,6 +11,7 @@ import { AuditRepository, systemActor } from "./audit/audit.repository.js";
 import { Changes } from "./audit/changes.js";
 import { ViewingSessionRepository } from "./audit/viewing-session.repository.js";
 import { CameraRepository } from "./cameras/camera.repository.js";
+import { StreamTester } from "./cameras/stream-tester.js";
 import { systemClock } from "./common/clock.js";
 import type { Config } from "./config/config.schema.js";
 import { ConfigError, loadConfig } from "./config/load-config.js";
@@ -23,6 +24,7 @@ import { createApp } from "./http/app.js";
 import { clientInfo } from "./http/client-info.js";
 import { auditRoutes } from "./http/audit.routes.js";
 import { authRoutes } from "./http/auth.routes.js";
+import { cameraTestRoutes } from "./http/camera-test.routes.js";
 import { cameraRoutes } from "./http/cameras.routes.js";
 import { guardianRoutes } from "./http/guardians.routes.js";
 import { healthRoutes } from "./http/health.routes.js";
@@ -50,6 +52,8 @@ export interface Gateway {
   streams: StreamManager;
   spawner: NodeProcessSpawner;
   cameras: CameraRepository;
+  /** Camera stream tests (ffprobe), capped per gateway; ONVIF onboarding tests its profiles through it. */
+  streamTester: StreamTester;
   tokens: StreamTokens;
   close(): Promise<void>;
 }
@@ -153,6 +157,13 @@ export async function startGateway(
     idleStopSeconds: config.streaming.idleStopSeconds,
   });
   streams.start();
+  // Camera tests before and after adding one: ffprobe through the same spawner, so none outlives the gateway.
+  const streamTester = new StreamTester(spawner, log, {
+    ffprobePath: config.ffmpeg.ffprobePath,
+    timeoutSeconds: config.cameras.testTimeoutSeconds,
+    maxConcurrent: config.cameras.maxConcurrentTests,
+    maxQueued: 4 * config.cameras.maxConcurrentTests,
+  });
 
   // 5. HTTP and WebSockets.
   const secureCookies = config.http.publicUrl?.startsWith("https:") ?? false;
@@ -164,6 +175,7 @@ export async function startGateway(
       authRoutes(users, auth, audit, state, { ...config.access, secureCookies }, now),
       schoolRoutes(schools, classrooms, auth, changes, now),
       cameraRoutes(cameras, schools, classrooms, streams, auth, changes),
+      cameraTestRoutes(cameras, schools, streamTester, auth),
       guardianRoutes(
         schools,
         classrooms,
@@ -227,10 +239,12 @@ export async function startGateway(
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      // Reverse order: stop taking viewers, stop every ffmpeg, record the viewing sessions, close the database.
+      // Reverse order: stop taking viewers, stop camera tests and every ffmpeg, record the viewing sessions,
+      // close the database.
       for (const client of wss.clients) client.close(1001, "gateway stopping");
       wss.close();
       await closeServer(server);
+      streamTester.close();
       await streams.close();
       tracker.close();
       db.close();
@@ -243,6 +257,7 @@ export async function startGateway(
     streams,
     spawner,
     cameras,
+    streamTester,
     tokens,
     close,
   };
