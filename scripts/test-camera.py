@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""Pantau test camera: a GStreamer RTSP server with live H.264/H.265 on /main and /sub.
+"""Pantau test camera: a GStreamer RTSP server with live H.264/H.265 (or MJPEG) on /main and /sub.
 
 Run with /usr/bin/python3 (the Debian python that can load gi). Every frame carries its
 creation wall clock (ms since epoch mod 2^32) as 32 black/white blocks in the bottom
 20 px, so a viewer can measure glass-to-glass latency.
+
+/audio serves a G.711 stream with no video (a stream that a camera test must refuse); --audio adds
+the same audio track to /main and /sub.
 
 stdout: one JSON line when ready: {"ready":true,"port":N,"main":"rtsp://...","sub":"rtsp://..."}
 stdin:  "jump <ms>"  RTP timestamps of live streams jump back by ms from now on
@@ -78,7 +81,13 @@ def parse_args():
     p.add_argument("--height", type=int, default=360)
     p.add_argument("--sub-width", type=int, default=320)
     p.add_argument("--sub-height", type=int, default=180)
-    p.add_argument("--codec", choices=["h264", "h265"], default="h264")
+    p.add_argument(
+        "--codec",
+        choices=["h264", "h265", "mjpeg"],
+        default="h264",
+        help="mjpeg: what old or cheap cameras send, and what Pantau refuses",
+    )
+    p.add_argument("--audio", action="store_true", help="add G.711 A-law audio to /main and /sub")
     p.add_argument("--bitrate", type=int, default=800, help="main stream kbps")
     p.add_argument("--sub-bitrate", type=int, default=300, help="sub stream kbps")
     p.add_argument("--pattern", choices=sorted(PATTERNS), default="smpte")
@@ -99,6 +108,9 @@ def parse_args():
 
 
 def encoder_launch(codec, gop, bitrate):
+    if codec == "mjpeg":
+        # Every frame is a keyframe; gop and bitrate do not apply.
+        return "jpegenc name=enc quality=60 ! rtpjpegpay name=pay0 pt=26"
     # scenecut=0 keeps keyframes exactly every GOP frames, which GOP-cache tests rely on.
     if codec == "h264":
         return (
@@ -114,15 +126,23 @@ def encoder_launch(codec, gop, bitrate):
     )
 
 
+# G.711 A-law at 8 kHz, as most IP cameras send it.
+AUDIO_LAUNCH = (
+    "audiotestsrc is-live=true wave=sine volume=0.2 ! audio/x-raw,rate=8000,channels=1 "
+    "! alawenc ! rtppcmapay name={pay} pt=8"
+)
+
+
 def pipeline_launch(args, width, height, bitrate):
     # Draw in BGRx (what cairooverlay wants), then convert to I420 for the encoder.
+    audio = " " + AUDIO_LAUNCH.format(pay="pay1") if args.audio else ""
     return (
         f"( videotestsrc is-live=true {PATTERNS[args.pattern]} "
         f"! video/x-raw,format=BGRx,width={width},height={height},"
         f"framerate={args.fps}/1,pixel-aspect-ratio=1/1 "
         "! cairooverlay name=clock "
         "! videoconvert ! video/x-raw,format=I420 "
-        f"! {encoder_launch(args.codec, args.gop, bitrate)} )"
+        f"! {encoder_launch(args.codec, args.gop, bitrate)}{audio} )"
     )
 
 
@@ -171,6 +191,7 @@ class Camera:
         mounts = self.server.get_mount_points()
         mounts.add_factory("/main", self.factory(args.width, args.height, args.bitrate))
         mounts.add_factory("/sub", self.factory(args.sub_width, args.sub_height, args.sub_bitrate))
+        mounts.add_factory("/audio", self.audio_factory())
         if args.username is not None:
             self.server.set_auth(self.auth())
 
@@ -180,13 +201,23 @@ class Camera:
         # One pipeline per mount however many clients, like a camera's single encoder.
         f.set_shared(True)
         f.connect("media-configure", self.on_media_configure, (width, height))
+        self.add_role(f)
+        return f
+
+    def audio_factory(self):
+        f = GstRtspServer.RTSPMediaFactory()
+        f.set_launch("( " + AUDIO_LAUNCH.format(pay="pay0") + " )")
+        f.set_shared(True)
+        self.add_role(f)
+        return f
+
+    def add_role(self, f):
         if self.args.username is not None:
             f.add_role_from_structure(
                 Gst.Structure.new_from_string(
                     "user, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
                 )
             )
-        return f
 
     def auth(self):
         auth = GstRtspServer.RTSPAuth()

@@ -11,6 +11,7 @@ import { AuditRepository, systemActor } from "./audit/audit.repository.js";
 import { Changes } from "./audit/changes.js";
 import { ViewingSessionRepository } from "./audit/viewing-session.repository.js";
 import { CameraRepository } from "./cameras/camera.repository.js";
+import { StreamTester } from "./cameras/stream-tester.js";
 import { systemClock } from "./common/clock.js";
 import type { Config } from "./config/config.schema.js";
 import { ConfigError, loadConfig } from "./config/load-config.js";
@@ -23,6 +24,7 @@ import { createApp } from "./http/app.js";
 import { clientInfo } from "./http/client-info.js";
 import { auditRoutes } from "./http/audit.routes.js";
 import { authRoutes } from "./http/auth.routes.js";
+import { cameraTestRoutes } from "./http/camera-test.routes.js";
 import { cameraRoutes } from "./http/cameras.routes.js";
 import { onvifRoutes } from "./http/onvif.routes.js";
 import { OnvifAddressWatcher } from "./onvif/address-watcher.js";
@@ -55,6 +57,8 @@ export interface Gateway {
   streams: StreamManager;
   spawner: NodeProcessSpawner;
   cameras: CameraRepository;
+  /** Camera stream tests (ffprobe), capped per gateway; ONVIF onboarding tests its profiles through it. */
+  streamTester: StreamTester;
   tokens: StreamTokens;
   /** Follows ONVIF cameras across address changes; tests run a round with runOnce(). */
   addressWatcher: OnvifAddressWatcher;
@@ -160,6 +164,13 @@ export async function startGateway(
     idleStopSeconds: config.streaming.idleStopSeconds,
   });
   streams.start();
+  // Camera tests before and after adding one: ffprobe through the same spawner, so none outlives the gateway.
+  const streamTester = new StreamTester(spawner, log, {
+    ffprobePath: config.ffmpeg.ffprobePath,
+    timeoutSeconds: config.cameras.testTimeoutSeconds,
+    maxConcurrent: config.cameras.maxConcurrentTests,
+    maxQueued: 4 * config.cameras.maxConcurrentTests,
+  });
 
   // 5. ONVIF: discovery and inspection for onboarding; a watcher follows cameras whose address changed.
   const discovery = new WsDiscovery(log, config.onvif.maxDatagramBytes);
@@ -198,6 +209,7 @@ export async function startGateway(
       authRoutes(users, auth, audit, state, { ...config.access, secureCookies }, now),
       schoolRoutes(schools, classrooms, auth, changes, now),
       cameraRoutes(cameras, schools, classrooms, streams, auth, changes, inspector),
+      cameraTestRoutes(cameras, schools, streamTester, auth),
       onvifRoutes(discovery, inspector, cameras, auth, config.onvif, log),
       guardianRoutes(
         schools,
@@ -262,11 +274,13 @@ export async function startGateway(
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      // Reverse order: stop taking viewers, stop every ffmpeg, record the viewing sessions, close the database.
+      // Reverse order: stop taking viewers, stop re-probing, camera tests and every ffmpeg, record the viewing sessions,
+      // close the database.
       for (const client of wss.clients) client.close(1001, "gateway stopping");
       wss.close();
       await closeServer(server);
       await addressWatcher.stop();
+      streamTester.close();
       await streams.close();
       tracker.close();
       db.close();
@@ -279,6 +293,7 @@ export async function startGateway(
     streams,
     spawner,
     cameras,
+    streamTester,
     tokens,
     addressWatcher,
     close,

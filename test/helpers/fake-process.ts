@@ -27,6 +27,13 @@ export class FakeChild implements ChildHandle {
     this.exited = true;
     this.cb?.(code, signal);
   }
+
+  /** The process could not start (spawn's `error`, e.g. ENOENT): onExit gets (null, null, error). */
+  fail(error: Error): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.cb?.(null, null, error);
+  }
 }
 
 export class FakeSpawner implements ProcessSpawner {

@@ -24,7 +24,10 @@ export interface TestCameraOptions {
   height?: number;
   subWidth?: number;
   subHeight?: number;
-  codec?: "h264" | "h265";
+  /** mjpeg: a codec Pantau refuses, as old or cheap cameras send it. */
+  codec?: "h264" | "h265" | "mjpeg";
+  /** G.711 audio beside the video on /main and /sub (/audio always serves audio alone). */
+  audio?: boolean;
   username?: string;
   password?: string;
   /** Challenges offered when username/password are set; IP cameras commonly offer both. */
@@ -36,7 +39,7 @@ export interface TestCameraOptions {
 export interface TestCamera {
   /** The bound port; restart() keeps it. */
   readonly port: number;
-  url(mount?: "main" | "sub", creds?: { username: string; password: string }): string;
+  url(mount?: "main" | "sub" | "audio", creds?: { username: string; password: string }): string;
   /** RTP timestamps of the streams being watched step back by ms from now on; frames keep flowing. */
   jumpBack(ms: number): void;
   /** Asks the camera to quit and waits for it to exit (SIGTERM, then SIGKILL, if it hangs). */
@@ -99,6 +102,7 @@ function optionArgs(opts: TestCameraOptions): string[] {
   add("--username", opts.username);
   add("--password", opts.password);
   add("--auth", opts.auth);
+  if (opts.audio === true) args.push("--audio");
   return args;
 }
 

@@ -26,12 +26,12 @@ const list = async () =>
 
 describe("camera API: bad input gets a clear 4xx and changes nothing", () => {
   it.each([
-    ["file:///etc/passwd", "source.url"],
-    ["concat:rtsp://a/x|rtsp://b/y", "source.url"],
-    ["http://127.0.0.1:1/x.mjpg", "source.url"],
-    ["garbage", "source.url"],
-    ["rtsp://host/a b", "source.url"],
-  ])("refuses %s without starting a process", async (url, field) => {
+    ["file:///etc/passwd", "source.url", "not_rtsp"],
+    ["concat:rtsp://a/x|rtsp://b/y", "source.url", "not_rtsp"],
+    ["http://127.0.0.1:1/x.mjpg", "source.url", "not_rtsp"],
+    ["garbage", "source.url", "invalid_input"],
+    ["rtsp://host/a b", "source.url", "invalid_input"],
+  ])("refuses %s without starting a process", async (url, field, code) => {
     const before = await list();
     const res = await post(
       "/api/cameras",
@@ -39,7 +39,7 @@ describe("camera API: bad input gets a clear 4xx and changes nothing", () => {
     );
     expect(res.status).toBe(400);
     const body = res.body as { error: { code: string; field: string; message: string } };
-    expect(body.error).toMatchObject({ code: "invalid_input", field });
+    expect(body.error).toMatchObject({ code, field });
     expect(body.error.message.length).toBeGreaterThan(5);
     expect(await list()).toEqual(before);
     expect(gw.spawner.count).toBe(0);

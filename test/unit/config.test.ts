@@ -12,6 +12,7 @@ describe("config", () => {
     expect(c.streaming.idleStopSeconds).toBe(30);
     expect(c.streaming.stallSeconds).toBe(5);
     expect(c.dev.openStreams).toBe(false);
+    expect(c.cameras).toEqual({ testTimeoutSeconds: 5, maxConcurrentTests: 4 });
     expect(Object.isFrozen(c.http)).toBe(true);
   });
 
@@ -63,5 +64,6 @@ describe("config", () => {
     ) as unknown;
     const c = parseConfig(example);
     expect(c.http.port).toBe(8080);
+    expect(c.cameras.testTimeoutSeconds).toBe(5);
   });
 });

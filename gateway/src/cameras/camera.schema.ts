@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { idSchema, nameSchema } from "../common/ids.js";
+import { explanations } from "./stream-test-result.js";
 
 const maxUrlLength = 2048;
 
 /**
  * Only RTSP reaches ffmpeg: an allow-list of schemes, checked here and again by ffmpeg's
  * -protocol_whitelist, so `file:`, `concat:`, `http:` or a crafted URL can never make ffmpeg read a file
- * or reach an HTTP service.
+ * or reach an HTTP service. Another scheme is refused as `not_rtsp` with a sentence for the admin
+ * (an HTTP snapshot or web-page address is the usual mix-up).
  */
 export const rtspUrl = z
   .string()
@@ -28,6 +30,7 @@ export const rtspUrl = z
       ctx.addIssue({
         code: "custom",
         message: `scheme "${url.protocol}" is not allowed; use rtsp:// or rtsps://`,
+        params: { code: "not_rtsp", messages: explanations.notRtsp },
       });
       return;
     }
@@ -39,7 +42,7 @@ export const rtspUrl = z
 
 // A camera's name is shown on the parents' page and in the admin lists, like every other name.
 const name = nameSchema(100);
-const credential = z.string().max(256);
+export const credential = z.string().max(256);
 
 export const rtspSourceSchema = z
   .object({

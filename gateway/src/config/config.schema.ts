@@ -75,6 +75,25 @@ export const configSchema = z
           .describe("ffmpeg -timeout: socket I/O timeout for RTSP, in seconds"),
       })
       .prefault({}),
+    cameras: z
+      .object({
+        testTimeoutSeconds: z
+          .number()
+          .min(0.5)
+          .max(60)
+          .default(5)
+          .describe(
+            "A camera test (POST /api/cameras/test) reports a timeout after this long without an answer",
+          ),
+        maxConcurrentTests: z
+          .number()
+          .int()
+          .min(1)
+          .max(32)
+          .default(4)
+          .describe("Camera tests (one ffprobe each) run at once; up to 4× more wait, beyond that: busy"),
+      })
+      .prefault({}),
     streaming: z
       .object({
         partTargetSeconds: z

@@ -13,6 +13,15 @@ export interface FfmpegJob {
   probe?: "fast" | "thorough";
 }
 
+/**
+ * The protocols ffmpeg and ffprobe may open for a camera URL (their `-protocol_whitelist`): RTSP and what it
+ * runs on, plus TLS for rtsps. Checked by ffmpeg itself, so a URL that slipped past the scheme check (or a
+ * redirect inside the stream) can never make it read a file or reach an HTTP service.
+ */
+export function rtspProtocolWhitelist(url: string): string {
+  return url.startsWith("rtsps:") ? "rtsp,rtsps,rtp,udp,tcp,tls" : "rtsp,rtp,udp,tcp";
+}
+
 /** Puts credentials into the URL at spawn time only; they are never stored in it. */
 export function urlWithCredentials(url: string, username?: string, password?: string): string {
   if (username === undefined && password === undefined) return url;
@@ -31,14 +40,13 @@ function inputArgs(job: FfmpegJob): string[] {
     return ["-re", "-f", "lavfi", "-i", `testsrc2=size=640x360:rate=25,${clock}`];
   }
   const url = job.rendition === "sub" && source.subUrl !== undefined ? source.subUrl : source.url;
-  const protocols = url.startsWith("rtsps:") ? "rtsp,rtsps,rtp,udp,tcp,tls" : "rtsp,rtp,udp,tcp";
   return [
     "-rtsp_transport",
     "tcp",
     "-timeout",
     String(Math.round(job.rtspTimeoutSeconds * 1_000_000)),
     "-protocol_whitelist",
-    protocols,
+    rtspProtocolWhitelist(url),
     // No -fflags +nobuffer: it discards the packets read while probing, including a keyframe that arrived
     // then, which cost a whole GOP on every cold start (bench:startup). Start fast: when the SDP carries SPS/PPS (sprop-parameter-sets) ffmpeg needs almost no probing, and
     // the default probing cost ~1 s before the first byte (bench:startup). A camera whose SDP lacks them

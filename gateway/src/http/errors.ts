@@ -40,12 +40,22 @@ export function errorBody(code: string, message: string, field?: string): { erro
   return { error: { code, message, ...(field !== undefined && { field }) } };
 }
 
-/** Parses a request part with a zod schema; a failure becomes a 400 that names the first bad field. */
+/**
+ * Parses a request part with a zod schema; a failure becomes a 400 that names the first bad field. A custom
+ * issue whose params carry `{code, messages}` (a non-RTSP camera URL) keeps that code and its explanation.
+ */
 export function parseOr400<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const field = issue?.path.map(String).join(".") || undefined;
+  const explained =
+    issue?.code === "custom"
+      ? (issue.params as { code?: string; messages?: Explanation } | undefined)
+      : undefined;
+  if (explained?.code !== undefined && explained.messages !== undefined) {
+    throw new HttpError(400, explained.code, explained.messages.en, field, { messages: explained.messages });
+  }
   throw new HttpError(
     400,
     "invalid_input",
