@@ -208,7 +208,7 @@ export async function startGateway(
     api: [
       authRoutes(users, auth, audit, state, { ...config.access, secureCookies }, now),
       schoolRoutes(schools, classrooms, auth, changes, now),
-      cameraRoutes(cameras, schools, classrooms, streams, auth, changes, inspector),
+      cameraRoutes(cameras, schools, classrooms, streams, auth, changes, inspector, streamTester),
       cameraTestRoutes(cameras, schools, streamTester, auth),
       onvifRoutes(discovery, inspector, cameras, auth, config.onvif, log),
       guardianRoutes(

@@ -34,6 +34,8 @@ export interface TestCameraOptions {
   auth?: "basic" | "digest" | "both";
   /** 0 or unset picks a free port. */
   port?: number;
+  /** Loopback address to bind (default 127.0.0.1), e.g. the same one an ONVIF simulator answers on. */
+  host?: string;
 }
 
 export interface TestCamera {
@@ -106,9 +108,9 @@ function optionArgs(opts: TestCameraOptions): string[] {
   return args;
 }
 
-function spawnCamera(args: string[], port: number): Promise<Started> {
+function spawnCamera(args: string[], port: number, host: string): Promise<Started> {
   installExitHook();
-  const child = spawn(PYTHON, [SCRIPT, "--host", "127.0.0.1", "--port", String(port), ...args], {
+  const child = spawn(PYTHON, [SCRIPT, "--host", host, "--port", String(port), ...args], {
     cwd: ROOT,
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -166,10 +168,11 @@ async function stopChild(child: CameraProcess): Promise<void> {
   clearTimeout(kill);
 }
 
-/** Starts the test camera on 127.0.0.1 and resolves once it accepts RTSP connections. */
+/** Starts the test camera on loopback and resolves once it accepts RTSP connections. */
 export async function startTestCamera(opts: TestCameraOptions = {}): Promise<TestCamera> {
   const args = optionArgs(opts);
-  let current = await spawnCamera(args, opts.port ?? 0);
+  const host = opts.host ?? "127.0.0.1";
+  let current = await spawnCamera(args, opts.port ?? 0, host);
   const port = current.port;
 
   return {
@@ -178,7 +181,7 @@ export async function startTestCamera(opts: TestCameraOptions = {}): Promise<Tes
       const auth = creds
         ? `${encodeURIComponent(creds.username)}:${encodeURIComponent(creds.password)}@`
         : "";
-      return `rtsp://${auth}127.0.0.1:${port}/${mount}`;
+      return `rtsp://${auth}${host}:${port}/${mount}`;
     },
     jumpBack(ms) {
       if (!isRunning(current.child)) throw new Error("test camera is not running");
@@ -199,7 +202,7 @@ export async function startTestCamera(opts: TestCameraOptions = {}): Promise<Tes
       const deadline = Date.now() + RESTART_BIND_RETRY_MS;
       for (;;) {
         try {
-          current = await spawnCamera(args, port);
+          current = await spawnCamera(args, port, host);
           return;
         } catch (err) {
           const bindFailed = err instanceof CameraStartError && err.exitCode === EXIT_LISTEN_FAILED;

@@ -1,11 +1,6 @@
+import type { Explanation } from "../common/explanation.js";
 import { redact } from "../ffmpeg/redact.js";
 import type { VideoCodec } from "./camera.js";
-
-/** A sentence for the school admin, in Bahasa Indonesia and English (http/errors.ts shows it as is). */
-export interface Explained {
-  id: string;
-  en: string;
-}
 
 export interface StreamTestOk {
   ok: true;
@@ -29,7 +24,7 @@ export type StreamTestCode =
 export interface StreamTestFailure {
   ok: false;
   code: StreamTestCode;
-  messages: Explained;
+  messages: Explanation;
   /** What ffprobe said, one short line without credentials or the URL: for the operator, not the admin. */
   detail?: string;
   /** The video the camera does send, when its codec is the problem. */
@@ -66,11 +61,11 @@ export const explanations = {
     id: "Kamera meminta nama pengguna dan kata sandi. Isi keduanya, seperti yang dipakai untuk masuk ke halaman kamera.",
     en: "The camera asks for a username and password. Fill in both, as used to sign in to the camera's web page.",
   },
-  timeout: (s: number): Explained => ({
+  timeout: (s: number): Explanation => ({
     id: `Kamera tidak menjawab dalam ${String(s)} detik. Periksa alamat dan port, dan pastikan kamera menyala dan berada di jaringan yang sama dengan Pantau.`,
     en: `The camera did not answer within ${String(s)} seconds. Check the address and port, and that the camera is on and on the same network as Pantau.`,
   }),
-  noPicture: (s: number): Explained => ({
+  noPicture: (s: number): Explanation => ({
     id: `Kamera menerima sambungan tetapi tidak mengirim gambar dalam ${String(s)} detik. Nyalakan ulang kamera atau periksa pengaturan videonya.`,
     en: `The camera accepted the connection but sent no picture within ${String(s)} seconds. Restart the camera or check its video settings.`,
   }),
@@ -86,7 +81,7 @@ export const explanations = {
     id: "Nama host kamera tidak ditemukan. Periksa ejaannya, atau pakai alamat IP kamera.",
     en: "The camera's host name could not be found. Check its spelling, or use the camera's IP address.",
   },
-  unsupportedCodec: (codec: string): Explained => ({
+  unsupportedCodec: (codec: string): Explanation => ({
     id: `Kamera mengirim video ${codec}, yang tidak dapat diteruskan Pantau. Ubah pengodean video kamera ke H.264 (atau H.265) di pengaturannya.`,
     en: `The camera sends ${codec} video, which Pantau cannot relay. Set the camera's video encoding to H.264 (or H.265) in its settings.`,
   }),
@@ -106,7 +101,7 @@ export const explanations = {
     id: "Ada yang menjawab di alamat ini, tetapi bukan sebagai kamera RTSP. Periksa nomor port (RTSP biasanya 554, bukan port halaman web).",
     en: "Something answers at this address, but not as an RTSP camera. Check the port number (RTSP is usually 554, not the web page's port).",
   },
-  streamError: (detail: string): Explained => ({
+  streamError: (detail: string): Explanation => ({
     id: `Aliran kamera tidak dapat dibaca (${detail}). Periksa alamat, lalu coba lagi atau nyalakan ulang kamera.`,
     en: `The camera's stream could not be read (${detail}). Check the address, then try again or restart the camera.`,
   }),
@@ -173,7 +168,7 @@ function detailOf(stderr: string): string | undefined {
   return (lines.find((l) => l.component) ?? lines.at(-1))?.text;
 }
 
-function fail(code: StreamTestCode, messages: Explained, detail?: string): StreamTestFailure {
+function fail(code: StreamTestCode, messages: Explanation, detail?: string): StreamTestFailure {
   return { ok: false, code, messages, ...(detail !== undefined && { detail }) };
 }
 

@@ -6,13 +6,15 @@ import type { CameraRepository } from "../cameras/camera.repository.js";
 import { cameraCreateSchema, cameraPatchSchema, type CameraCreate } from "../cameras/camera.schema.js";
 import type { OnvifInspector } from "../onvif/onvif-inspector.js";
 import { resolveOnvifSource } from "../onvif/onvif-onboarding.js";
+import { explain } from "../onvif/onvif-error.js";
+import type { StreamTester } from "../cameras/stream-tester.js";
 import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
 import type { User } from "../users/user.js";
 import { actorOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { HttpError, forbidden, notFound, pathId } from "./errors.js";
+import { explainedError, HttpError, forbidden, notFound, pathId } from "./errors.js";
 import { onvifHttpError } from "./onvif.routes.js";
 
 /** What the audit log keeps of a camera change: never a credential. */
@@ -37,6 +39,7 @@ export function cameraRoutes(
   auth: AdminAuth,
   changes: Changes,
   inspector: OnvifInspector,
+  streamTester: StreamTester,
 ): ApiRouter {
   const api = new ApiRouter(auth);
 
@@ -52,6 +55,22 @@ export function cameraRoutes(
     } catch (e) {
       throw onvifHttpError(e);
     }
+    // ONVIF named the stream; make sure it opens before it is registered (and learn its real codec: some
+    // cameras report H.264 over ONVIF while sending H.265).
+    const tested = await streamTester.test(resolved.source);
+    if (!tested.ok) {
+      if (tested.code === "busy") throw explainedError(503, "busy", tested.messages);
+      throw explainedError(
+        502,
+        "stream_unreachable",
+        {
+          id: `${explain("stream_unreachable").id} ${tested.messages.id}`,
+          en: `${explain("stream_unreachable").en} ${tested.messages.en}`,
+        },
+        { reason: tested.code, ...(tested.detail !== undefined && { detail: tested.detail }) },
+      );
+    }
+    if (tested.video.codec === "h265") resolved.videoCodec = "h265";
     const uuid = resolved.onvif.deviceUuid;
     const twin =
       uuid === null

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from "express";
 import { z } from "zod";
+import type { Explanation } from "../common/explanation.js";
 import { ConflictError, idSchema, NotFoundError } from "../common/ids.js";
 import type { Logger } from "../log/logger.js";
 
@@ -15,12 +16,6 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
-}
-
-/** A sentence for the person at the admin screen, in both of the product's languages. */
-export interface Explanation {
-  id: string;
-  en: string;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Explanation } from "../http/errors.js";
+import type { Explanation } from "../common/explanation.js";
 
 /** Why talking to a camera failed, as a school admin can act on it. */
 export type OnvifErrorCode =

@@ -1,5 +1,5 @@
 import { isIPv4 } from "node:net";
-import type { Explanation } from "../http/errors.js";
+import type { Explanation } from "../common/explanation.js";
 import { explain, OnvifError } from "./onvif-error.js";
 import {
   parseDeviceInformation,
