@@ -349,6 +349,50 @@ const endpoints: Endpoint[] = [
     req: (w, t) => ({ method: "PATCH", path: `/api/cameras/${cameraId(w, t)}`, body: { alwaysOn: false } }),
   },
 
+  // Onboarding: the gate is what these rows test, so the camera on the other end is absent on purpose and an
+  // allowed call gets the answer about that camera (nothing found, unreachable, no such stream).
+  {
+    route: "POST /api/discovery/scan",
+    auth: "admin",
+    on: ["-"],
+    ok: 200,
+    allow: { "-": ["operator", "adminA", "adminB"] },
+    req: () => ({
+      method: "POST",
+      path: "/api/discovery/scan",
+      body: { multicast: false, hosts: ["127.0.0.1"], timeoutMs: 200 },
+    }),
+  },
+  {
+    route: "POST /api/onvif/inspect",
+    auth: "admin",
+    on: ["-"],
+    ok: 502,
+    allow: { "-": ["operator", "adminA", "adminB"] },
+    req: () => ({ method: "POST", path: "/api/onvif/inspect", body: { host: "127.0.0.1", port: 1 } }),
+  },
+  {
+    route: "POST /api/cameras/test",
+    auth: "admin",
+    on: AB,
+    ok: 422,
+    allow: admin,
+    req: (w, t) => ({
+      method: "POST",
+      path: "/api/cameras/test",
+      body: { schoolId: fixture(w, t).schoolId, url: "rtsp://127.0.0.1:1/x" },
+    }),
+  },
+  {
+    route: "POST /api/cameras/:id/test",
+    auth: "admin",
+    on: rooms,
+    // The matrix's cameras are test patterns: an allowed admin hears that there is no RTSP stream to test.
+    ok: 422,
+    allow: adminRooms,
+    req: (w, t) => ({ method: "POST", path: `/api/cameras/${cameraId(w, t)}/test`, body: {} }),
+  },
+
   // Guardians, links, devices
   {
     route: "GET /api/schools/:id/guardians",
