@@ -2,7 +2,7 @@ import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import type { CameraModel } from "./camera-model.js";
 import { NS } from "./vendor-style.js";
-import { child, parseXml, resolveQName, XmlError } from "./xml.js";
+import { child, parseXml, resolveQName, XmlError, type XmlElement } from "./xml.js";
 
 // WS-Discovery 2005/04 target service, SOAP-over-UDP: answers Probes for an ONVIF video transmitter
 // with one unicast ProbeMatches, after a random delay of up to APP_MAX_DELAY (WS-Discovery §2.4,
@@ -31,7 +31,7 @@ export interface Probe {
 
 /** A Probe from a datagram, or undefined for anything else (Hello, Bye, garbage). */
 export function parseProbe(datagram: Buffer): Probe | undefined {
-  let envelope;
+  let envelope: XmlElement;
   try {
     envelope = parseXml(datagram.toString("utf8"));
   } catch (err) {

@@ -1,7 +1,7 @@
 import type { CameraModel } from "./camera-model.js";
 import { NS, type Reply } from "./vendor-style.js";
 import { checkUsernameToken } from "./wsse.js";
-import { child, parseXml, XmlError, type XmlElement } from "./xml.js";
+import { child, parseXml, XmlError, type XmlElement, type XmlNode } from "./xml.js";
 
 // One SOAP request in, one reply out: the device and media services of ONVIF Profile S, answered the
 // way the chosen vendor answers them. Pure apart from the camera clock, so it is easy to reason about;
@@ -16,7 +16,7 @@ export interface SoapOutcome extends Reply {
 
 type Handler = (camera: CameraModel, request: XmlElement) => Reply;
 
-const ok = (camera: CameraModel, body: Parameters<CameraModel["style"]["envelope"]>[0]): Reply => ({
+const ok = (camera: CameraModel, body: XmlNode): Reply => ({
   status: 200,
   body: camera.style.envelope(body),
 });

@@ -300,7 +300,11 @@ function videoEncoderConfiguration(profile: ProfileModel, fps: number, look: Enc
   );
 }
 
-function faultNode(soap: string, kind: FaultKind, notAuthorizedReason: string): Reply & { node: XmlNode } {
+function faultNode(
+  soap: string,
+  kind: FaultKind,
+  notAuthorizedReason: string,
+): { status: number; node: XmlNode } {
   const [code, subcodes, reason, status] = ((): [string, string[], string, number] => {
     switch (kind) {
       case "NotAuthorized":
@@ -325,7 +329,7 @@ function faultNode(soap: string, kind: FaultKind, notAuthorizedReason: string): 
     el(`${soap}:Code`, [el(`${soap}:Value`, `${soap}:${code}`), ...(subcode ? [subcode] : [])]),
     el(`${soap}:Reason`, [el(`${soap}:Text`, reason, { "xml:lang": "en" })]),
   ]);
-  return { status, body: "", node };
+  return { status, node };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ function toElement(node: OrderedNode, parentScope: ReadonlyMap<string, string>):
       (scope as Map<string, string>).set(name === "xmlns" ? "" : name.slice(6), value);
     }
   }
-  const resolved = resolveQName(qname, scope, true);
+  const resolved = resolveQName(qname, scope);
   if (resolved === undefined) throw new XmlError(`undeclared namespace prefix in <${qname}>`);
   const children: XmlElement[] = [];
   let text = "";
@@ -86,10 +86,9 @@ function toElement(node: OrderedNode, parentScope: ReadonlyMap<string, string>):
 export function resolveQName(
   qname: string,
   scope: ReadonlyMap<string, string>,
-  useDefault = true,
 ): { ns: string; local: string } | undefined {
   const colon = qname.indexOf(":");
-  if (colon < 0) return { ns: useDefault ? (scope.get("") ?? "") : "", local: qname };
+  if (colon < 0) return { ns: scope.get("") ?? "", local: qname };
   const ns = scope.get(qname.slice(0, colon));
   return ns === undefined ? undefined : { ns, local: qname.slice(colon + 1) };
 }
