@@ -1,7 +1,11 @@
-import type { CameraOptions, Identity, StreamOptions } from "./options.js";
-import { VENDOR_STYLES, type VendorStyle } from "./vendor-style.js";
+import { dahua } from "./dahua-style.js";
+import { hikvision } from "./hikvision-style.js";
+import type { CameraOptions, Identity, StreamOptions, Style } from "./options.js";
+import type { VendorStyle } from "./vendor-style.js";
 
 // Everything a reply needs to know about the simulated camera, resolved once the HTTP port is bound.
+
+const VENDOR_STYLES: Readonly<Record<Style, VendorStyle>> = { hikvision, dahua };
 
 export interface ProfileModel {
   readonly token: string;

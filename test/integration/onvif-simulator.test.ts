@@ -225,3 +225,37 @@ describe("SOAP device and media services", () => {
     expect(uri.doc.Envelope.Body.GetStreamUriResponse.MediaUri.Uri).toBe(MAIN_URI);
   });
 });
+
+describe("Dahua style", () => {
+  it("speaks Dahua's dialect: bare uuid: endpoint, s: prefix, MediaProfile tokens", async () => {
+    const dahuaHost = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(2, 255)}`;
+    const dahua = await startOnvifCamera({ host: dahuaHost, style: "dahua", maxDelayMs: 0 });
+    const socket = createSocket("udp4");
+    try {
+      await new Promise<void>((resolve) => socket.bind(0, dahuaHost, resolve));
+      const messageId = `urn:uuid:${randomUUID()}`;
+      const reply = new Promise<string>((resolve) =>
+        socket.once("message", (msg) => resolve(msg.toString())),
+      );
+      socket.send(probe(messageId, "nvt:NetworkVideoTransmitter"), dahua.discoveryPort, dahuaHost);
+      const text = await reply;
+      expect(text).toMatch(/^<\?xml version="1.0" encoding="utf-8" standalone="yes" \?><s:Envelope /);
+      expect(xml.parse(text).Envelope.Body.ProbeMatches.ProbeMatch.EndpointReference.Address).toBe(
+        dahua.uuid.replace(/^urn:/, ""),
+      );
+
+      const profiles = await soap(
+        dahua.xaddr.replace("/onvif/device_service", "/onvif/media_service"),
+        '<GetProfiles xmlns="http://www.onvif.org/ver10/media/wsdl"/>',
+        usernameToken("admin123", new Date()),
+      );
+      const tokens = profiles.doc.Envelope.Body.GetProfilesResponse.Profiles.map(
+        (p: Record<string, unknown>) => p["@_token"],
+      );
+      expect(tokens).toEqual(["MediaProfile00000", "MediaProfile00001"]);
+    } finally {
+      socket.close();
+      await dahua.stop();
+    }
+  });
+});
