@@ -1,8 +1,9 @@
-import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { SaxesParser } from "saxes";
 
-// Reading: fast-xml-parser keeps prefixes as written, so elements are resolved here to (namespace URI,
-// local name) with the xmlns declarations in scope — clients pick their own prefixes, cameras must not
-// care. Writing: a tiny element tree serialised the way each vendor's firmware lays out its XML.
+// Reading: saxes (the gateway's XML parser too) checks well-formedness; prefixes are kept as written and
+// elements resolved here to (namespace URI, local name) with the xmlns declarations in scope — clients pick
+// their own prefixes, cameras must not care. Writing: a tiny element tree serialised the way each vendor's
+// firmware lays out its XML.
 
 /** An element of a parsed document, its name resolved against the namespaces in scope. */
 export interface XmlElement {
@@ -24,59 +25,57 @@ export class XmlError extends Error {
   }
 }
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: "",
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // DTDs are refused before parsing; only the five predefined entities remain.
-  processEntities: true,
-});
-
-type OrderedNode = Record<string, unknown>;
+interface Open {
+  ns: string;
+  local: string;
+  attrs: Map<string, string>;
+  children: XmlElement[];
+  text: string;
+  scope: ReadonlyMap<string, string>;
+}
 
 /** Parses a whole document. Refuses DTDs (gSOAP firmware does too) and anything not well-formed. */
 export function parseXml(text: string): XmlElement {
   if (/<!DOCTYPE/i.test(text)) throw new XmlError("DTDs are not accepted");
-  // The parser itself accepts mismatched and unclosed tags; its bundled validator does not. (Its successor,
-  // the separate fast-xml-validator package, is not a dependency.)
-  // eslint-disable-next-line @typescript-eslint/no-deprecated
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new XmlError(`not well-formed: ${valid.err.msg} (line ${valid.err.line})`);
-  const nodes = parser.parse(text) as OrderedNode[];
-  const roots = nodes.map((node) => toElement(node, new Map())).filter((e) => e !== undefined);
-  const root = roots[0];
-  if (root === undefined || roots.length !== 1) throw new XmlError("expected exactly one root element");
+  const stack: Open[] = [];
+  let root: XmlElement | undefined;
+  const parser = new SaxesParser();
+  parser.on("opentag", (tag) => {
+    const parentScope = stack.at(-1)?.scope ?? new Map<string, string>();
+    const attrs = new Map<string, string>(Object.entries(tag.attributes).map(([k, v]) => [k, v]));
+    let scope = parentScope;
+    for (const [name, value] of attrs) {
+      if (name === "xmlns" || name.startsWith("xmlns:")) {
+        if (scope === parentScope) scope = new Map(parentScope);
+        (scope as Map<string, string>).set(name === "xmlns" ? "" : name.slice(6), value);
+      }
+    }
+    const resolved = resolveQName(tag.name, scope);
+    if (resolved === undefined) throw new XmlError(`undeclared namespace prefix in <${tag.name}>`);
+    stack.push({ ...resolved, attrs, children: [], text: "", scope });
+  });
+  const addText = (t: string) => {
+    const top = stack.at(-1);
+    if (top) top.text += t;
+  };
+  parser.on("text", addText);
+  parser.on("cdata", addText);
+  parser.on("closetag", () => {
+    const open = stack.pop();
+    if (!open) return;
+    const element: XmlElement = { ...open, text: open.text.trim() };
+    const parent = stack.at(-1);
+    if (parent) parent.children.push(element);
+    else root = element;
+  });
+  try {
+    parser.write(text).close();
+  } catch (e) {
+    if (e instanceof XmlError) throw e;
+    throw new XmlError(`not well-formed: ${(e as Error).message}`);
+  }
+  if (root === undefined) throw new XmlError("expected exactly one root element");
   return root;
-}
-
-function toElement(node: OrderedNode, parentScope: ReadonlyMap<string, string>): XmlElement | undefined {
-  const qname = Object.keys(node).find((key) => key !== ":@" && key !== "#text");
-  if (qname === undefined) return undefined;
-  const attrs = new Map<string, string>(Object.entries((node[":@"] ?? {}) as Record<string, string>));
-  let scope = parentScope;
-  for (const [name, value] of attrs) {
-    if (name === "xmlns" || name.startsWith("xmlns:")) {
-      if (scope === parentScope) scope = new Map(parentScope);
-      (scope as Map<string, string>).set(name === "xmlns" ? "" : name.slice(6), value);
-    }
-  }
-  const resolved = resolveQName(qname, scope);
-  if (resolved === undefined) throw new XmlError(`undeclared namespace prefix in <${qname}>`);
-  const children: XmlElement[] = [];
-  let text = "";
-  for (const child of node[qname] as OrderedNode[]) {
-    if ("#text" in child) text += String(child["#text"]);
-    else {
-      const element = toElement(child, scope);
-      if (element !== undefined) children.push(element);
-    }
-  }
-  return { ...resolved, attrs, children, text: text.trim(), scope };
 }
 
 /**
