@@ -1,8 +1,8 @@
 import { createHash, randomBytes, randomInt, randomUUID } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
-import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOnvifCamera, type OnvifCamera } from "../helpers/onvif-camera.js";
+import { parseXml } from "../../gateway/src/onvif/xml.js";
 
 // The ONVIF camera simulator on loopback, through the wire formats a real client uses: what the
 // gateway's discovery and onboarding tests rely on it for. The digest is computed here by hand, not
@@ -15,8 +15,9 @@ const WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-
 const PASSWORD_DIGEST =
   "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest";
 
-// Prefixes dropped: these assertions are about values; namespace handling is checked where it matters.
-const xml = new XMLParser({ removeNSPrefix: true, ignoreAttributes: false, parseTagValue: false });
+// Prefixes dropped (the gateway's own reader): these assertions are about values; namespace handling is
+// checked where it matters.
+const xml = { parse: (text: string): any => parseXml(text, 1 << 20) };
 
 // A random 127.x.y.z per run, so parallel test files each own port 3702 on their own address.
 const host = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(2, 255)}`;
@@ -213,7 +214,7 @@ describe("SOAP device and media services", () => {
       usernameToken("kelas-1A", clock),
     );
     const tokens = profiles.doc.Envelope.Body.GetProfilesResponse.Profiles.map(
-      (p: Record<string, unknown>) => p["@_token"],
+      (p: Record<string, unknown>) => p["@token"],
     );
     expect(tokens).toEqual(["Profile_1", "Profile_2"]);
 
@@ -250,7 +251,7 @@ describe("Dahua style", () => {
         usernameToken("admin123", new Date()),
       );
       const tokens = profiles.doc.Envelope.Body.GetProfilesResponse.Profiles.map(
-        (p: Record<string, unknown>) => p["@_token"],
+        (p: Record<string, unknown>) => p["@token"],
       );
       expect(tokens).toEqual(["MediaProfile00000", "MediaProfile00001"]);
     } finally {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { suggestProfiles } from "../../gateway/src/onvif/profile-choice.js";
 import type { OnvifProfile } from "../../gateway/src/onvif/onvif-replies.js";
 import { MAX_SCAN_HOSTS, ScanTargetError, scanHosts } from "../../gateway/src/onvif/scan-targets.js";
-import { chooseDeviceUrl } from "../../gateway/src/onvif/ws-discovery.js";
+import { chooseDeviceUrl, normalizeEndpoint } from "../../gateway/src/onvif/ws-discovery.js";
 import { onHost } from "../../gateway/src/onvif/onvif-inspector.js";
 import { usernameToken } from "../../gateway/src/onvif/ws-security.js";
 
@@ -174,5 +174,19 @@ describe("usernameToken", () => {
     expect(usernameToken({ username: "a<b&c", password: "x" }, new Date(0)).xml).toContain(
       "<wsse:Username>a&#60;b&#38;c</wsse:Username>",
     );
+  });
+});
+
+describe("normalizeEndpoint", () => {
+  it.each([
+    ["urn:uuid:18ec6401-3aa0-11b5-83f6-b4a382000001", "urn:uuid:18ec6401-3aa0-11b5-83f6-b4a382000001"],
+    // Dahua's spelling of the same kind of identity.
+    ["uuid:2a46daf1-86f6-91ad-5458-3d184eb186f6", "urn:uuid:2a46daf1-86f6-91ad-5458-3d184eb186f6"],
+    ["URN:UUID:2A46DAF1-86F6-91AD-5458-3D184EB186F6", "urn:uuid:2a46daf1-86f6-91ad-5458-3d184eb186f6"],
+    [" urn:uuid:2a46daf1-86f6-91ad-5458-3d184eb186f6\n", "urn:uuid:2a46daf1-86f6-91ad-5458-3d184eb186f6"],
+    ["http://192.168.1.64/device", "http://192.168.1.64/device"],
+    ["uuid:not-a-uuid", "uuid:not-a-uuid"],
+  ])("%j → %s", (input, output) => {
+    expect(normalizeEndpoint(input)).toBe(output);
   });
 });

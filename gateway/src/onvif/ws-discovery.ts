@@ -88,6 +88,17 @@ export function chooseDeviceUrl(
   return { url: first.toString(), rewritten: true };
 }
 
+/**
+ * One spelling per device: Dahua firmware names itself `uuid:…` where others say `urn:uuid:…` (RFC 4122
+ * URN), and UUIDs are case-insensitive. Other endpoint forms (URLs) are kept as sent.
+ */
+export function normalizeEndpoint(endpoint: string): string {
+  const m = /^(?:urn:)?uuid:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(
+    endpoint.trim(),
+  );
+  return m?.[1] ? `urn:uuid:${m[1].toLowerCase()}` : endpoint.trim();
+}
+
 /** Resolves an interface name (`eth0`) or address to its IPv4 address; undefined when there is none. */
 export function interfaceAddress(nameOrAddress: string): string | undefined {
   for (const [name, addrs] of Object.entries(networkInterfaces())) {
@@ -162,10 +173,11 @@ export class WsDiscovery {
           return;
         }
         for (const m of parsed.matches) {
-          if (devices.has(m.endpoint)) continue;
+          const uuid = normalizeEndpoint(m.endpoint);
+          if (devices.has(uuid)) continue;
           const chosen = chooseDeviceUrl(m.xaddrs, rinfo.address);
-          devices.set(m.endpoint, {
-            uuid: m.endpoint,
+          devices.set(uuid, {
+            uuid,
             address: rinfo.address,
             xaddrs: m.xaddrs,
             deviceServiceUrl: chosen.url,
