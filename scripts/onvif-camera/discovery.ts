@@ -5,8 +5,9 @@ import { NS } from "./vendor-style.js";
 import { child, parseXml, resolveQName, XmlError, type XmlElement } from "./xml.js";
 
 // WS-Discovery 2005/04 target service, SOAP-over-UDP: answers Probes for an ONVIF video transmitter
-// with one unicast ProbeMatches, after a random delay of up to APP_MAX_DELAY (WS-Discovery §2.4,
-// default 500 ms) so that a whole school of cameras does not answer in the same millisecond.
+// with one unicast ProbeMatches; a multicast Probe after a random delay of up to APP_MAX_DELAY
+// (WS-Discovery §2.4, default 500 ms) so that a whole school of cameras does not answer in the same
+// millisecond.
 
 export const MULTICAST_GROUP = "239.255.255.250";
 /** Datagrams larger than this are dropped unread; a Probe is a few hundred bytes. */
@@ -139,17 +140,19 @@ export class DiscoveryResponder {
         socket.off("error", reject);
         // A bad datagram or a failed send must never take the camera down.
         socket.on("error", (err) => this.log(`discovery socket ${address}:${port}: ${err.message}`));
-        socket.on("message", (msg, rinfo) => this.onDatagram(msg, rinfo));
+        socket.on("message", (msg, rinfo) => this.onDatagram(msg, rinfo, address === "0.0.0.0"));
         resolve(socket);
       });
     });
   }
 
-  private onDatagram(datagram: Buffer, from: RemoteInfo): void {
+  private onDatagram(datagram: Buffer, from: RemoteInfo, viaGroup: boolean): void {
     if (datagram.length > MAX_DATAGRAM_BYTES) return;
     const probe = parseProbe(datagram);
     if (probe === undefined || !probeMatches(probe, this.camera.scopes)) return;
-    const delay = this.options.maxDelayMs > 0 ? randomInt(this.options.maxDelayMs + 1) : 0;
+    // APP_MAX_DELAY spreads the answers of many devices to one multicast Probe (WS-Discovery §3.1.1); a
+    // unicast Probe is answered at once.
+    const delay = viaGroup && this.options.maxDelayMs > 0 ? randomInt(this.options.maxDelayMs + 1) : 0;
     const timer = setTimeout(() => {
       this.pending.delete(timer);
       this.answer(probe, from);
