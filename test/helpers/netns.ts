@@ -35,7 +35,7 @@ export interface ExecResult {
 }
 
 export interface TestNetwork {
-  /** Per-run random prefix every namespace name starts with (`pt3f2a`). */
+  /** Per-run random prefix every namespace and interface name starts with (`pt3f2a9c`). */
   readonly prefix: string;
   /** The test subnet, e.g. "10.213.57.0/24". */
   readonly subnet: string;
@@ -220,7 +220,8 @@ function preflight(): void {
 function freshPrefix(): string {
   const existing = listNamespaces();
   for (;;) {
-    const prefix = `pt${randomBytes(2).toString("hex")}`;
+    // 24 random bits: two test files creating networks at the same moment will not pick the same one.
+    const prefix = `pt${randomBytes(3).toString("hex")}`;
     if (!existing.some((ns) => ns.startsWith(`${prefix}-`))) return prefix;
   }
 }
@@ -246,7 +247,8 @@ export async function createTestNetwork(opts: TestNetworkOptions): Promise<TestN
 
   const prefix = freshPrefix();
   const nsName = (role: string) => `${prefix}${opts.name ? `-${opts.name}` : ""}-${role}`;
-  // Interface names are per namespace but still carry the prefix, so a stray one says whose it is (≤ 15).
+  // Interface names are per namespace but still carry the prefix, so a stray one says whose it is; the
+  // longest, a switch port like "pt3f2a9c-c244p", is 14 characters (Linux allows 15).
   const ifName = (role: string) => `${prefix}-${role}`;
   const net24 = `10.213.${randomInt(256)}`;
   const subnet = `${net24}.0/24`;
@@ -358,8 +360,9 @@ export async function createTestNetwork(opts: TestNetworkOptions): Promise<TestN
     async moveCamera(index, newIp) {
       const camera = network.cameras[index];
       if (!camera) throw new Error(`moveCamera: no camera ${index} (have ${network.cameras.length})`);
-      const hostPart = Number(newIp.slice(net24.length + 1));
-      if (!newIp.startsWith(`${net24}.`) || !Number.isInteger(hostPart) || hostPart < 2 || hostPart > 254)
+      const last = newIp.startsWith(`${net24}.`) ? newIp.slice(net24.length + 1) : "";
+      const hostPart = /^[1-9]\d{0,2}$/.test(last) ? Number(last) : 0;
+      if (hostPart < 2 || hostPart > 254)
         throw new Error(`moveCamera: ${newIp} is not a host address in ${subnet}`);
       if (endpoints.some((h) => h.ip === newIp) || network.cameras.some((c) => c.ip === newIp))
         throw new Error(`moveCamera: ${newIp} is already taken`);
