@@ -18,10 +18,19 @@ export interface GatewayProcess {
   cleanup(): Promise<void>;
 }
 
-/** The gateway as `npm start` runs it (node --import tsx gateway/src/main.ts), in its own process, on a free port. */
-export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
+/**
+ * The gateway as `npm start` runs it (node --import tsx gateway/src/main.ts), in its own process, on a free
+ * port; with `netns`, inside that network namespace (`ip netns exec`, which execs: the child is the gateway).
+ */
+export async function startGatewayProcess(
+  env: Record<string, string> = {},
+  opts: { netns?: string } = {},
+): Promise<GatewayProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "pantau-proc-"));
-  const child = spawn(process.execPath, ["--import", "tsx", "gateway/src/main.ts"], {
+  const node = [process.execPath, "--import", "tsx", "gateway/src/main.ts"];
+  const [command = "", ...args] =
+    opts.netns === undefined ? node : ["ip", "netns", "exec", opts.netns, ...node];
+  const child = spawn(command, args, {
     cwd: root,
     env: {
       ...process.env,

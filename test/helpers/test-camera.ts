@@ -34,8 +34,10 @@ export interface TestCameraOptions {
   auth?: "basic" | "digest" | "both";
   /** 0 or unset picks a free port. */
   port?: number;
-  /** Loopback address to bind (default 127.0.0.1), e.g. the same one an ONVIF simulator answers on. */
+  /** Address to bind (default 127.0.0.1), e.g. the same one an ONVIF simulator answers on. */
   host?: string;
+  /** Run inside this network namespace (`ip netns exec`, which execs: the child is the camera). */
+  netns?: string;
 }
 
 export interface TestCamera {
@@ -108,9 +110,12 @@ function optionArgs(opts: TestCameraOptions): string[] {
   return args;
 }
 
-function spawnCamera(args: string[], port: number, host: string): Promise<Started> {
+function spawnCamera(args: string[], port: number, host: string, netns?: string): Promise<Started> {
   installExitHook();
-  const child = spawn(PYTHON, [SCRIPT, "--host", host, "--port", String(port), ...args], {
+  const camera = [PYTHON, SCRIPT, "--host", host, "--port", String(port), ...args];
+  const [command = PYTHON, ...rest] =
+    netns === undefined ? camera : ["ip", "netns", "exec", netns, ...camera];
+  const child = spawn(command, rest, {
     cwd: ROOT,
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -172,7 +177,7 @@ async function stopChild(child: CameraProcess): Promise<void> {
 export async function startTestCamera(opts: TestCameraOptions = {}): Promise<TestCamera> {
   const args = optionArgs(opts);
   const host = opts.host ?? "127.0.0.1";
-  let current = await spawnCamera(args, opts.port ?? 0, host);
+  let current = await spawnCamera(args, opts.port ?? 0, host, opts.netns);
   const port = current.port;
 
   return {
@@ -202,7 +207,7 @@ export async function startTestCamera(opts: TestCameraOptions = {}): Promise<Tes
       const deadline = Date.now() + RESTART_BIND_RETRY_MS;
       for (;;) {
         try {
-          current = await spawnCamera(args, port, host);
+          current = await spawnCamera(args, port, host, opts.netns);
           return;
         } catch (err) {
           const bindFailed = err instanceof CameraStartError && err.exitCode === EXIT_LISTEN_FAILED;
