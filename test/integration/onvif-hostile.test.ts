@@ -160,6 +160,14 @@ describe("hostile and broken SOAP replies", () => {
           );
           return;
         }
+        case "clock-needs-auth":
+          // Some firmware wants credentials even for the clock, then refuses a digest dated in our time.
+          return soap(
+            400,
+            envelope(
+              '<env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value xmlns:ter="http://www.onvif.org/ver10/error">ter:NotAuthorized</env:Value></env:Subcode></env:Code><env:Reason><env:Text>Sender not Authorized</env:Text></env:Reason></env:Fault>',
+            ),
+          );
         case "no-profiles":
           if (/GetSystemDateAndTime/.test(req.headers["content-type"] ?? "")) {
             soap(200, clock);
@@ -245,6 +253,21 @@ describe("hostile and broken SOAP replies", () => {
     // The soapTimeoutSeconds (1.5 s) bounds every call, so even a trickling camera ends the request.
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(dbSnapshot(gw.dataDir)).toBe(before);
+  });
+
+  it("a camera whose clock cannot be read and which refuses the login: wrong password or clock far off", async () => {
+    mode = "clock-needs-auth";
+    const r = await gw.admin.request("POST", "/api/onvif/inspect", {
+      host,
+      port,
+      username: "admin",
+      password: "x",
+    });
+    expect(r.status).toBe(422);
+    expect(r.body.error.code).toBe("onvif_auth_failed");
+    expect(r.body.error.messages.en).toMatch(/password is wrong, or the camera's clock is far off/);
+    expect(r.body.error.messages.id).toMatch(/jam kamera/);
+    expect(r.body.error.detail).toMatch(/clock could not be read/);
   });
 
   it("a camera that accepts and never answers times out", async () => {

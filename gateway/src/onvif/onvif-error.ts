@@ -62,12 +62,10 @@ export class OnvifError extends Error {
     readonly code: OnvifErrorCode,
     /** What exactly happened (never a password), e.g. `HTTP 404 from /onvif/device_service`. */
     readonly detail: string,
+    /** A more exact sentence than the code's usual one, when the cause is known to be narrower or wider. */
+    readonly messages: Explanation = texts[code],
   ) {
-    super(`${texts[code].en} (${detail})`);
+    super(`${messages.en} (${detail})`);
     this.name = "OnvifError";
-  }
-
-  get messages(): Explanation {
-    return texts[this.code];
   }
 }

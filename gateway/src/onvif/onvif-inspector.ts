@@ -114,7 +114,12 @@ export class OnvifInspector {
       );
     } catch (e) {
       if (e instanceof OnvifError && e.code === "onvif_auth_failed" && skewMs === null) {
-        throw new OnvifError("onvif_auth_failed", `${e.detail}; the camera's clock could not be read`);
+        // Without the camera's time the digest is in ours; a camera far off refuses it as if the password
+        // were wrong, so the admin is told both.
+        throw new OnvifError("onvif_auth_failed", `${e.detail}; the camera's clock could not be read`, {
+          id: "Kamera menolak login. Kata sandi salah, atau jam kamera sangat berbeda dari jam server (jam kamera tidak dapat dibaca). Periksa akun ONVIF dan atur jam kamera (NTP).",
+          en: "The camera refused the login. Either the password is wrong, or the camera's clock is far off the server's (it could not be read). Check the ONVIF account and set the camera's clock (NTP).",
+        });
       }
       throw e;
     }
