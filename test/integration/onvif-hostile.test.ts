@@ -160,14 +160,16 @@ describe("hostile and broken SOAP replies", () => {
           );
           return;
         }
-        case "clock-needs-auth":
-          // Some firmware wants credentials even for the clock, then refuses a digest dated in our time.
-          return soap(
+        case "clock-needs-auth": // Some firmware wants credentials even for the clock, then refuses a digest dated in our time.
+        {
+          soap(
             400,
             envelope(
               '<env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value xmlns:ter="http://www.onvif.org/ver10/error">ter:NotAuthorized</env:Value></env:Subcode></env:Code><env:Reason><env:Text>Sender not Authorized</env:Text></env:Reason></env:Fault>',
             ),
           );
+          return;
+        }
         case "no-profiles":
           if (/GetSystemDateAndTime/.test(req.headers["content-type"] ?? "")) {
             soap(200, clock);
