@@ -160,8 +160,8 @@ describe("hostile and broken SOAP replies", () => {
           );
           return;
         }
-        case "clock-needs-auth": // Some firmware wants credentials even for the clock, then refuses a digest dated in our time.
-        {
+        case "clock-needs-auth": {
+          // Some firmware wants credentials even for the clock, then refuses a digest dated in our time.
           soap(
             400,
             envelope(
