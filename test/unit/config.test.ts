@@ -58,6 +58,15 @@ describe("config", () => {
     expect(() => parseConfig({}, { PANTAU_DEMO: "maybe" })).toThrow(/PANTAU_DEMO/);
   });
 
+  it("takes a list from one variable, comma or space separated, and checks every item", () => {
+    const c = parseConfig({}, { PANTAU_ONVIF_REPROBE_RANGES: "10.0.1.0/24, 192.168.5.0/28 172.16.0.0/22" });
+    expect(c.onvif.reprobeRanges).toEqual(["10.0.1.0/24", "192.168.5.0/28", "172.16.0.0/22"]);
+    expect(() => parseConfig({}, { PANTAU_ONVIF_REPROBE_RANGES: "10.0.1.0/24,8.8.8.0/24" })).toThrow(
+      /onvif\.reprobeRanges\.1 \(PANTAU_ONVIF_REPROBE_RANGES\): 8\.8\.8\.0 is not on a local network/,
+    );
+    expect(() => parseConfig({ onvif: { reprobeRanges: ["10.0.0.0/16"] } })).toThrow(/too large/);
+  });
+
   it("accepts the shipped example config", () => {
     const example = parse(
       readFileSync(new URL("../../config/pantau.example.yml", import.meta.url), "utf8"),

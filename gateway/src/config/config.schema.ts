@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { scanHosts } from "../onvif/scan-targets.js";
 
 /**
  * The one description of every setting: type, default, validation and meaning sit together.
@@ -206,7 +207,18 @@ export const configSchema = z
             "Re-probes also send a multicast Probe (off where multicast would leave by the wrong interface)",
           ),
         reprobeRanges: z
-          .array(z.string().min(1))
+          .array(
+            z
+              .string()
+              .min(1)
+              .superRefine((cidr, ctx) => {
+                try {
+                  scanHosts({ cidr });
+                } catch (e) {
+                  ctx.addIssue({ code: "custom", message: (e as Error).message });
+                }
+              }),
+          )
           .default([])
           .describe("CIDR ranges also probed by unicast on each re-probe, for networks without multicast"),
       })

@@ -103,7 +103,9 @@ export function parseConfig(fileValues: unknown, env: NodeJS.ProcessEnv = {}, so
   if (!result.success) {
     const lines = result.error.issues.map((i) => {
       const path = i.path.map(String);
-      return `  ${path.join(".") || "(root)"}${path.length ? ` (${envName(path)})` : ""}: ${i.message}`;
+      // A list item's variable is the list's own (PANTAU_ONVIF_REPROBE_RANGES, not …_1).
+      const setting = path.filter((p) => !/^\d+$/.test(p));
+      return `  ${path.join(".") || "(root)"}${setting.length ? ` (${envName(setting)})` : ""}: ${i.message}`;
     });
     throw new ConfigError(`invalid settings in ${source}:\n${lines.join("\n")}`);
   }
