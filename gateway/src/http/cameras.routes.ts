@@ -70,7 +70,7 @@ export function cameraRoutes(
         { reason: tested.code, ...(tested.detail !== undefined && { detail: tested.detail }) },
       );
     }
-    if (tested.video.codec === "h265") resolved.videoCodec = "h265";
+    resolved.videoCodec = tested.video.codec;
     const uuid = resolved.onvif.deviceUuid;
     const twin =
       uuid === null

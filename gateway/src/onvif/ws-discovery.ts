@@ -123,6 +123,7 @@ export class WsDiscovery {
     const port = req.port ?? WS_DISCOVERY_PORT;
     const started = performance.now();
     const devices = new Map<string, DiscoveredDevice>();
+    const answered = new Set<string>();
     const ignored: Record<string, number> = {};
     const ignore = (reason: string) => {
       ignored[reason] = (ignored[reason] ?? 0) + 1;
@@ -187,7 +188,10 @@ export class WsDiscovery {
             answeredAfterMs: Math.round(performance.now() - started),
           });
         }
+        answered.add(rinfo.address);
+        // Done early when the count asked for is reached, or when a unicast-only scan heard every host.
         if (req.expect !== undefined && devices.size >= req.expect) finish();
+        else if (!req.multicast && req.hosts.length > 0 && req.hosts.every((h) => answered.has(h))) finish();
       });
       const send = (host: string) =>
         socket.send(message, port, host, (e) => {
