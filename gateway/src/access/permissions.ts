@@ -26,6 +26,18 @@ export function seesClassroom(user: User, classroom: { id: string; schoolId: str
   );
 }
 
+/** A camera is seen by whoever manages its school, and by a teacher of its classroom. */
+export function seesCamera(
+  user: User,
+  camera: { schoolId: string | null; classroomId: string | null },
+): boolean {
+  return (
+    managesSchool(user, camera.schoolId) ||
+    (camera.classroomId !== null &&
+      seesClassroom(user, { id: camera.classroomId, schoolId: camera.schoolId ?? "" }))
+  );
+}
+
 /** Pausing is a teacher's right in their own classrooms, and the school's. */
 export const pausesClassroom = seesClassroom;
 

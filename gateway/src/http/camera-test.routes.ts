@@ -1,13 +1,11 @@
 import { z } from "zod";
-import { managesSchool, seesClassroom } from "../access/permissions.js";
-import type { Camera } from "../cameras/camera.js";
+import { managesSchool, seesCamera } from "../access/permissions.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import { credential, rtspUrl } from "../cameras/camera.schema.js";
 import type { StreamTestFailure, StreamTestResult } from "../cameras/stream-test-result.js";
 import type { StreamTester } from "../cameras/stream-tester.js";
 import { idSchema } from "../common/ids.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
-import type { User } from "../users/user.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { HttpError, explainedError, forbidden, notFound, pathId } from "./errors.js";
@@ -61,10 +59,6 @@ export function cameraTestRoutes(
 ): ApiRouter {
   const api = new ApiRouter(auth);
 
-  const sees = (user: User, c: Camera) =>
-    managesSchool(user, c.schoolId) ||
-    (c.classroomId !== null && seesClassroom(user, { id: c.classroomId, schoolId: c.schoolId ?? "" }));
-
   api.post(
     "/api/cameras/test",
     {
@@ -102,7 +96,7 @@ export function cameraTestRoutes(
     async (req, res) => {
       const { user } = auth.require(req);
       const camera = cameras.get(pathId(req.params.id, "camera"));
-      if (!camera || !sees(user, camera)) throw notFound("camera");
+      if (!camera || !seesCamera(user, camera)) throw notFound("camera");
       if (!managesSchool(user, camera.schoolId)) throw forbidden();
       const { source } = camera;
       if (source.kind !== "rtsp") throw explainedError(422, "not_rtsp", testPattern);

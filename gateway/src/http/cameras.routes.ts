@@ -1,5 +1,5 @@
 import type { Request } from "express";
-import { managesSchool, seesClassroom } from "../access/permissions.js";
+import { managesSchool, seesCamera } from "../access/permissions.js";
 import type { Changes } from "../audit/changes.js";
 import { publicCamera, shownSource, type Camera } from "../cameras/camera.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
@@ -91,14 +91,10 @@ export function cameraRoutes(
     return resolved;
   };
 
-  const sees = (user: User, c: Camera) =>
-    managesSchool(user, c.schoolId) ||
-    (c.classroomId !== null && seesClassroom(user, { id: c.classroomId, schoolId: c.schoolId ?? "" }));
-
   const visible = (req: Request) => {
     const s = auth.require(req);
     const camera = cameras.get(pathId(req.params.id, "camera"));
-    if (!camera || !sees(s.user, camera)) throw notFound("camera");
+    if (!camera || !seesCamera(s.user, camera)) throw notFound("camera");
     return { s, camera };
   };
 
@@ -127,7 +123,7 @@ export function cameraRoutes(
     res.json({
       cameras: cameras
         .list()
-        .filter((c) => sees(user, c))
+        .filter((c) => seesCamera(user, c))
         .map((c) => shown(user, c)),
     });
   });
