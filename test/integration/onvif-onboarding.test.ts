@@ -117,6 +117,26 @@ describe("discover → inspect → register → watch", () => {
     }
   });
 
+  it("an H.265 profile is marked as needing transcoding, and an H.264 one is suggested as main", async () => {
+    const h265Host = loopbackHost();
+    const cam = await startOnvifCamera({ host: h265Host, mainEncoding: "H265", ...creds });
+    try {
+      const i = await gw.admin.request("POST", "/api/onvif/inspect", {
+        host: h265Host,
+        port: cam.httpPort,
+        ...creds,
+      });
+      expect(i.status, i.text).toBe(200);
+      const [main, sub] = i.body.profiles;
+      expect(main).toMatchObject({ encoding: "H265", codec: "h265", needsTranscode: true });
+      expect(sub).toMatchObject({ encoding: "H264", codec: "h264", needsTranscode: false });
+      // Browsers play H.264 as it comes; the larger H.265 stream would cost a transcode.
+      expect(i.body.suggested).toEqual({ main: sub.token, sub: null });
+    } finally {
+      await cam.stop();
+    }
+  });
+
   it("inspect reads identity, clock skew, profiles and stream URIs, and suggests main and sub", async () => {
     const r = await gw.admin.request("POST", "/api/onvif/inspect", { host, port: onvif.httpPort, ...creds });
     expect(r.status, r.text).toBe(200);
