@@ -109,6 +109,17 @@ describe("discover → inspect → register → watch", () => {
       expect(i.status, i.text).toBe(200);
       expect(i.body.uuid).toBe(`urn:uuid:${dahuaUuid}`);
       expect(i.body.suggested).toEqual({ main: "MediaProfile00000", sub: "MediaProfile00001" });
+      // A device service elsewhere than /onvif/device_service is reached by its path (as a scan reports it).
+      const other = await gw.admin.request("POST", "/api/onvif/inspect", {
+        host: dahuaHost,
+        port: dahua.httpPort,
+        path: "/onvif/media_service",
+        ...creds,
+      });
+      expect(other.status, other.text).toBe(200);
+      expect(other.body.deviceServiceUrl).toBe(
+        `http://${dahuaHost}:${String(dahua.httpPort)}/onvif/media_service`,
+      );
       expect(i.body.profiles[0].streamUri).toMatch(
         new RegExp(`^rtsp://${dahuaHost.replace(/\./g, "\\.")}(:554)?/cam/realmonitor\\?channel=1&subtype=0`),
       );

@@ -61,11 +61,19 @@ export const cameraHost = z
   .max(253)
   .regex(/^[A-Za-z0-9.:-]+$/, "expected an IP address or host name, like 192.168.1.64");
 
+/** The device service's path, for the few cameras that serve it elsewhere (a scan's deviceServiceUrl says). */
+export const onvifPath = z
+  .string()
+  .regex(/^(?!.*\/\.\.?(?:\/|$))\/[A-Za-z0-9._~/-]{0,200}$/, "expected a path like /onvif/device_service")
+  .optional()
+  .describe("Path of the ONVIF device service; default /onvif/device_service");
+
 export const onvifSourceSchema = z
   .object({
     kind: z.literal("onvif"),
     host: cameraHost,
     port: z.number().int().min(1).max(65535).default(80).describe("HTTP port of the camera's ONVIF service"),
+    path: onvifPath,
     username: credential.optional(),
     password: credential.optional(),
     profile: z

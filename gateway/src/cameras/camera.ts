@@ -58,6 +58,7 @@ export function shownSource(camera: Camera): Record<string, unknown> {
     kind: "onvif",
     host: at.hostname,
     port: at.port === "" ? 80 : Number(at.port),
+    path: at.pathname,
     profile: onvif.profile,
     subProfile: onvif.subProfile,
     deviceUuid: onvif.deviceUuid,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { managesSchool } from "../access/permissions.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
-import { cameraHost } from "../cameras/camera.schema.js";
+import { cameraHost, onvifPath } from "../cameras/camera.schema.js";
 import type { Config } from "../config/config.schema.js";
 import type { Logger } from "../log/logger.js";
 import { deviceUrlOf, type OnvifInspector } from "../onvif/onvif-inspector.js";
@@ -57,6 +57,7 @@ export const inspectSchema = z
   .object({
     host: cameraHost,
     port: z.number().int().min(1).max(65535).default(80),
+    path: onvifPath,
     username: z.string().max(256).optional(),
     password: z.string().max(256).optional(),
   })
@@ -186,7 +187,7 @@ export function onvifRoutes(
       const { user } = auth.require(req);
       if (!mayOnboard(user)) throw forbidden();
       try {
-        const inspection = await inspector.inspect(deviceUrlOf(body.host, body.port), {
+        const inspection = await inspector.inspect(deviceUrlOf(body.host, body.port, body.path), {
           username: body.username ?? "",
           password: body.password ?? "",
         });

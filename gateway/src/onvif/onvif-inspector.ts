@@ -52,9 +52,9 @@ const CLOCK_WARN_MS = 60_000;
 const MAX_PROFILES = 16;
 
 /** The device service URL for a host typed by an admin. */
-export function deviceUrlOf(host: string, port = 80): string {
+export function deviceUrlOf(host: string, port = 80, path = "/onvif/device_service"): string {
   const h = isIPv4(host) || !host.includes(":") ? host : `[${host}]`;
-  return `http://${h}:${port}/onvif/device_service`;
+  return `http://${h}:${port}${path}`;
 }
 
 /** Keeps a URL a camera gave on the camera's own host (see chooseDeviceUrl in ws-discovery.ts). */

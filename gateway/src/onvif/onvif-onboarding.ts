@@ -36,7 +36,7 @@ export async function resolveOnvifSource(
   inspector: OnvifInspector,
   input: OnvifSourceInput,
 ): Promise<ResolvedOnvifSource> {
-  const inspection = await inspector.inspect(deviceUrlOf(input.host, input.port), {
+  const inspection = await inspector.inspect(deviceUrlOf(input.host, input.port, input.path), {
     username: input.username ?? "",
     password: input.password ?? "",
   });
