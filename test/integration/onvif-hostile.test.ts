@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import dgram from "node:dgram";
 import http from "node:http";
 import net from "node:net";
@@ -170,6 +171,51 @@ describe("hostile and broken SOAP replies", () => {
           );
           return;
         }
+        case "http-digest": {
+          // Firmware that guards ONVIF with HTTP Digest (RFC 2617, qop=auth) rather than WS-Security.
+          const h = (t: string) => createHash("md5").update(t).digest("hex");
+          const a = req.headers.authorization ?? "";
+          const p = Object.fromEntries([...a.matchAll(/(\w+)="?([^",]*)"?/g)].map((m) => [m[1], m[2]]));
+          const expected = h(
+            `${h("admin:IP Camera:rahasia")}:n0nce:${p.nc ?? ""}:${p.cnonce ?? ""}:auth:${h(`POST:${p.uri ?? ""}`)}`,
+          );
+          if (!a.startsWith("Digest ") || p.response !== expected || p.uri !== req.url) {
+            res.writeHead(401, { "www-authenticate": 'Digest realm="IP Camera", qop="auth", nonce="n0nce"' });
+            res.end();
+            return;
+          }
+          const action = req.headers["content-type"] ?? "";
+          if (/GetSystemDateAndTime/.test(action)) soap(200, clock);
+          else if (/GetDeviceInformation/.test(action))
+            soap(
+              200,
+              envelope(
+                "<tds:GetDeviceInformationResponse><tds:Manufacturer>Digest Cam</tds:Manufacturer></tds:GetDeviceInformationResponse>",
+              ),
+            );
+          else if (/GetProfiles/.test(action))
+            soap(
+              200,
+              envelope(
+                '<trt:GetProfilesResponse xmlns:trt="http://www.onvif.org/ver10/media/wsdl"><trt:Profiles token="P1"><tt:Name>main</tt:Name><tt:VideoEncoderConfiguration><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>1280</tt:Width><tt:Height>720</tt:Height></tt:Resolution></tt:VideoEncoderConfiguration></trt:Profiles></trt:GetProfilesResponse>',
+              ),
+            );
+          else if (/GetStreamUri/.test(action))
+            soap(
+              200,
+              envelope(
+                `<trt:GetStreamUriResponse xmlns:trt="http://www.onvif.org/ver10/media/wsdl"><trt:MediaUri><tt:Uri>rtsp://${host}:554/live</tt:Uri></trt:MediaUri></trt:GetStreamUriResponse>`,
+              ),
+            );
+          else
+            soap(
+              400,
+              envelope(
+                "<env:Fault><env:Code><env:Value>env:Receiver</env:Value><env:Subcode><env:Value>ter:ActionNotSupported</env:Value></env:Subcode></env:Code><env:Reason><env:Text>no</env:Text></env:Reason></env:Fault>",
+              ),
+            );
+          return;
+        }
         case "no-profiles":
           if (/GetSystemDateAndTime/.test(req.headers["content-type"] ?? "")) {
             soap(200, clock);
@@ -270,6 +316,31 @@ describe("hostile and broken SOAP replies", () => {
     expect(r.body.error.messages.en).toMatch(/password is wrong, or the camera's clock is far off/);
     expect(r.body.error.messages.id).toMatch(/jam kamera/);
     expect(r.body.error.detail).toMatch(/clock could not be read/);
+  });
+
+  it("a camera that wants HTTP Digest instead of WS-Security is answered with it", async () => {
+    mode = "http-digest";
+    const r = await gw.admin.request("POST", "/api/onvif/inspect", {
+      host,
+      port,
+      username: "admin",
+      password: "rahasia",
+    });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.device.manufacturer).toBe("Digest Cam");
+    expect(r.body.profiles).toMatchObject([
+      { token: "P1", codec: "h264", streamUri: `rtsp://${host}:554/live` },
+    ]);
+    // Its clock needed credentials too: inspect carried on without a skew.
+    expect(r.body.clock.skewSeconds).toBeNull();
+    const wrong = await gw.admin.request("POST", "/api/onvif/inspect", {
+      host,
+      port,
+      username: "admin",
+      password: "salah",
+    });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.error.code).toBe("onvif_auth_failed");
   });
 
   it("a camera that accepts and never answers times out", async () => {

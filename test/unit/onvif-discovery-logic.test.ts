@@ -5,6 +5,7 @@ import { MAX_SCAN_HOSTS, ScanTargetError, scanHosts } from "../../gateway/src/on
 import { chooseDeviceUrl, normalizeEndpoint } from "../../gateway/src/onvif/ws-discovery.js";
 import { onHost } from "../../gateway/src/onvif/onvif-inspector.js";
 import { usernameToken } from "../../gateway/src/onvif/ws-security.js";
+import { digestAuthorization, parseDigestChallenge } from "../../gateway/src/onvif/http-digest.js";
 
 const p = (token: string, encoding: string, width: number, height: number, fps = 25): OnvifProfile => ({
   token,
@@ -188,5 +189,52 @@ describe("normalizeEndpoint", () => {
     ["uuid:not-a-uuid", "uuid:not-a-uuid"],
   ])("%j → %s", (input, output) => {
     expect(normalizeEndpoint(input)).toBe(output);
+  });
+});
+
+describe("HTTP Digest for cameras that want it", () => {
+  const challenge = parseDigestChallenge(
+    'Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"',
+  );
+  it("reads a challenge", () => {
+    expect(challenge).toEqual({
+      realm: "testrealm@host.com",
+      qop: "auth,auth-int",
+      nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+      opaque: "5ccc069c403ebaf9f0171e9517f40e41",
+    });
+    expect(parseDigestChallenge('Basic realm="x"')).toBeUndefined();
+    expect(parseDigestChallenge("Digest garbage")).toBeUndefined();
+    expect(parseDigestChallenge(undefined)).toBeUndefined();
+  });
+  it("answers it as RFC 2617's example does", () => {
+    const header = digestAuthorization(
+      challenge ?? {},
+      { username: "Mufasa", password: "Circle Of Life" },
+      "GET",
+      "/dir/index.html",
+      "0a4f113b",
+    );
+    expect(header).toContain('response="6629fae49393a05397450978507c4ef1"');
+    expect(header).toContain('qop=auth, nc=00000001, cnonce="0a4f113b"');
+    expect(header).toContain('opaque="5ccc069c403ebaf9f0171e9517f40e41"');
+  });
+  it("declines what it cannot answer", () => {
+    expect(
+      digestAuthorization(
+        { realm: "r", nonce: "n", algorithm: "SHA-256" },
+        { username: "a", password: "b" },
+        "POST",
+        "/",
+      ),
+    ).toBeUndefined();
+    expect(
+      digestAuthorization(
+        { realm: "r", nonce: "n", qop: "auth-int" },
+        { username: "a", password: "b" },
+        "POST",
+        "/",
+      ),
+    ).toBeUndefined();
   });
 });

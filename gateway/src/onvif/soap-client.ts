@@ -1,4 +1,5 @@
 import http from "node:http";
+import { digestAuthorization, parseDigestChallenge } from "./http-digest.js";
 import { OnvifError } from "./onvif-error.js";
 import { soapBody, soapFault } from "./onvif-replies.js";
 import { usernameToken, type Credentials } from "./ws-security.js";
@@ -41,7 +42,19 @@ export class SoapClient {
       `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tt="${NS.schema}">${header}` +
       `<s:Body><m:${operation} xmlns:m="${ns}">${content}</m:${operation}></s:Body></s:Envelope>`;
     const where = `${operation} at ${safeUrl(url)}`;
-    const { status, contentType, body } = await this.post(url, `${ns}/${operation}`, envelope, where);
+    let reply = await this.post(url, `${ns}/${operation}`, envelope, where);
+    // Some firmware guards its ONVIF service with HTTP Digest instead of (or beside) WS-Security: answer
+    // the challenge once with the same credentials.
+    const challenge = reply.status === 401 && auth ? parseDigestChallenge(reply.wwwAuthenticate) : undefined;
+    const target = new URL(url);
+    const authorization =
+      challenge && auth
+        ? digestAuthorization(challenge, auth, "POST", target.pathname + target.search)
+        : undefined;
+    if (authorization !== undefined) {
+      reply = await this.post(url, `${ns}/${operation}`, envelope, where, authorization);
+    }
+    const { status, contentType, body } = reply;
 
     const looksXml = /xml/i.test(contentType) || /^\s*(<\?xml|<[\w:-]*Envelope)/.test(body);
     if (!looksXml) {
@@ -90,7 +103,8 @@ export class SoapClient {
     action: string,
     envelope: string,
     where: string,
-  ): Promise<{ status: number; contentType: string; body: string }> {
+    authorization?: string,
+  ): Promise<{ status: number; contentType: string; body: string; wwwAuthenticate: string | undefined }> {
     let target: URL;
     try {
       target = new URL(url);
@@ -108,6 +122,7 @@ export class SoapClient {
         headers: {
           "Content-Type": `application/soap+xml; charset=utf-8; action="${action}"`,
           "Content-Length": payload.length,
+          ...(authorization !== undefined && { Authorization: authorization }),
         },
       });
       const deadline = setTimeout(() => {
@@ -142,6 +157,7 @@ export class SoapClient {
           clearTimeout(deadline);
           resolve({
             status: res.statusCode ?? 0,
+            wwwAuthenticate: res.headers["www-authenticate"],
             contentType: res.headers["content-type"] ?? "",
             body: Buffer.concat(chunks).toString("utf8"),
           });
