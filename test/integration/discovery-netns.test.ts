@@ -133,7 +133,6 @@ describe("the gateway in the school's network", () => {
         PANTAU_DEMO: "0",
         PANTAU_ADMIN_USER: admin.username,
         PANTAU_ADMIN_PASSWORD: admin.password,
-        PANTAU_ONVIF_INTERFACE: net.gateway.ip,
         PANTAU_ONVIF_SCAN_SECONDS: "1.5",
         PANTAU_ONVIF_REPROBE_SECONDS: "1",
       },
@@ -142,7 +141,10 @@ describe("the gateway in the school's network", () => {
   }, 60_000);
 
   it("POST /api/discovery/scan by multicast lists all 20, none registered", async () => {
-    const [scan] = await api([{ method: "POST", path: "/api/discovery/scan", body: {} }]);
+    // The interface by name, as an admin picks it; the gateway resolves it to its address.
+    const [scan] = await api([
+      { method: "POST", path: "/api/discovery/scan", body: { interface: net.gateway.ifname } },
+    ]);
     expect(scan?.status).toBe(200);
     expect(scan?.body.probed).toMatchObject({ multicast: true, interface: net.gateway.ip });
     expectEveryCamera(scan?.body.devices);
@@ -248,4 +250,47 @@ describe("the gateway in the school's network", () => {
     expect(stream?.codec_name).toBe("h264");
     expect([320, 640]).toContain(stream?.width);
   }
+});
+
+describe("a network without a multicast route", () => {
+  // The `onvif` package's probe returns an empty list and no error here; an admin would read "no cameras".
+  beforeAll(async () => {
+    const r = await net.exec(net.gateway.ns, "ip", ["route", "del", "239.0.0.0/8"]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it("the prober says the multicast Probe could not be sent", async () => {
+    const r = await net.exec(
+      net.gateway.ns,
+      process.execPath,
+      [...TSX, "scripts/onvif-discover.ts", "--json", "--timeout-ms", "1000"],
+      { timeoutMs: 30_000 },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/multicast Probe could not be sent \(ENETUNREACH\)/);
+  });
+
+  it("the scan API answers 502 multicast_unavailable, explained, and the gateway carries on", async () => {
+    const [scan, cameras] = await api([
+      { method: "POST", path: "/api/discovery/scan", body: { timeoutMs: 1000 } },
+      { method: "GET", path: "/api/cameras" },
+    ]);
+    expect(scan?.status).toBe(502);
+    expect(scan?.body.error).toMatchObject({
+      code: "multicast_unavailable",
+      messages: {
+        id: expect.stringMatching(/multicast/),
+        en: expect.stringMatching(/cannot send multicast/),
+      },
+    });
+    expect(cameras?.status).toBe(200);
+    // A range scan still works without multicast. Regression: it missed camera 1, now at .200, because the
+    // probes to a /24's empty addresses (each held ~3 s for ARP) filled the one socket's send buffer, and the
+    // probe to .200 left only after the 1.5 s scan had ended.
+    const [range] = await api([
+      { method: "POST", path: "/api/discovery/scan", body: { multicast: false, cidr: net.subnet } },
+    ]);
+    expect(range?.status).toBe(200);
+    expect(range?.body.devices).toHaveLength(CAMERAS);
+  });
 });

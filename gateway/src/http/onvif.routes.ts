@@ -8,7 +8,7 @@ import { deviceUrlOf, type OnvifInspector } from "../onvif/onvif-inspector.js";
 import { OnvifError, type OnvifErrorCode } from "../onvif/onvif-error.js";
 import { ProfileChoiceError } from "../onvif/onvif-onboarding.js";
 import { ScanTargetError, scanHosts } from "../onvif/scan-targets.js";
-import { interfaceAddress, type WsDiscovery } from "../onvif/ws-discovery.js";
+import { interfaceAddress, MulticastError, type WsDiscovery } from "../onvif/ws-discovery.js";
 import type { User } from "../users/user.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
@@ -144,6 +144,17 @@ export function onvifRoutes(
         });
       } catch (e) {
         log.warn({ err: e }, "discovery scan failed");
+        if (e instanceof MulticastError) {
+          throw explainedError(
+            502,
+            "multicast_unavailable",
+            {
+              id: "Gateway tidak dapat mengirim multicast di antarmuka ini. Pilih antarmuka jaringan sekolah, atau pindai rentang alamat (cidr).",
+              en: "The gateway cannot send multicast on this interface. Choose the school network's interface, or scan an address range (cidr).",
+            },
+            { detail: e.message },
+          );
+        }
         throw explainedError(
           502,
           "scan_failed",
