@@ -1,16 +1,11 @@
-import { spawn, type ChildProcessByStdio } from "node:child_process";
-import { createInterface } from "node:readline";
-import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Encoding, Misbehaviour, Style } from "../../scripts/onvif-camera/options.js";
 
+import { killReadyProcess, startReadyProcess, stopReadyProcess } from "./ready-process.js";
+
 // The ONVIF camera simulator (scripts/onvif-camera.ts) as a child process the test owns.
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SCRIPT = fileURLToPath(new URL("../../scripts/onvif-camera.ts", import.meta.url));
-const READY_TIMEOUT_MS = 15_000;
-const STOP_GRACE_MS = 3_000;
-const STDERR_TAIL_CHARS = 8_000;
 
 export type { Encoding, Misbehaviour, Style };
 
@@ -68,28 +63,6 @@ export interface OnvifCamera {
   stop(): Promise<void>;
   /** SIGKILL, as a camera losing power; waits for the exit. */
   kill(): Promise<void>;
-}
-
-type SimulatorProcess = ChildProcessByStdio<Writable, Readable, Readable>;
-
-const running = new Set<SimulatorProcess>();
-let exitHookInstalled = false;
-
-// The simulator also exits when its stdin closes, so even a SIGKILLed test process leaves none behind;
-// this hook covers a normal exit that forgot stop() without waiting for the pipe to close.
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const child of running) child.kill("SIGKILL");
-  });
-}
-
-const isRunning = (child: SimulatorProcess): boolean => child.exitCode === null && child.signalCode === null;
-
-function exited(child: SimulatorProcess): Promise<void> {
-  if (!isRunning(child)) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
 const FLAGS: Record<Exclude<keyof OnvifCameraOptions, "netns" | "multicast">, string> = {
@@ -152,79 +125,29 @@ function isReadyLine(value: unknown): value is ReadyLine {
   );
 }
 
+/**
+ * A loopback address of a test's own, so parallel test files never meet on UDP 3702. Never the first or last
+ * address of its /29, which a range scan skips as network and broadcast address.
+ */
+export function randomLoopbackHost(): string {
+  const rand = (n: number) => Math.floor(Math.random() * n);
+  return `127.${String(1 + rand(250))}.${String(rand(256))}.${String(8 * rand(30) + 2 + rand(5))}`;
+}
+
 /** Starts the simulator and resolves once HTTP and WS-Discovery are bound. */
 export async function startOnvifCamera(opts: OnvifCameraOptions = {}): Promise<OnvifCamera> {
-  installExitHook();
-  const nodeArgs = ["--import", "tsx", SCRIPT, ...onvifCameraArgs(opts)];
-  const child =
-    opts.netns === undefined
-      ? spawn(process.execPath, nodeArgs, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] })
-      : spawn("ip", ["netns", "exec", opts.netns, process.execPath, ...nodeArgs], {
-          cwd: ROOT,
-          stdio: ["pipe", "pipe", "pipe"],
-        });
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-  // Writing to a simulator that just died must not crash the test process with EPIPE.
-  child.stdin.on("error", () => undefined);
-
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (text: string) => {
-    stderr = (stderr + text).slice(-STDERR_TAIL_CHARS);
-  });
-
-  const ready = await new Promise<ReadyLine>((resolve, reject) => {
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.kill("SIGKILL");
-      reject(new Error(`ONVIF camera simulator ${why}; stderr:\n${stderr}`));
-    };
-    const timer = setTimeout(() => fail(`not ready after ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      fail(`exited before ready (code ${String(code)}, signal ${String(signal)})`);
-    child.once("exit", onExit);
-
-    const lines = createInterface({ input: child.stdout });
-    lines.once("line", (line) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        fail(`printed ${JSON.stringify(line)} instead of the ready line`);
-        return;
-      }
-      if (!isReadyLine(parsed)) {
-        fail(`printed an unexpected ready line ${line}`);
-        return;
-      }
-      clearTimeout(timer);
-      child.off("exit", onExit);
-      // Keep draining stdout so the simulator never blocks on a full pipe.
-      lines.on("line", () => undefined);
-      resolve(parsed);
-    });
-  });
-
+  const { child, ready } = await startReadyProcess(
+    "ONVIF camera simulator",
+    [process.execPath, "--import", "tsx", SCRIPT, ...onvifCameraArgs(opts)],
+    { netns: opts.netns, isReady: isReadyLine },
+  );
   return {
     uuid: ready.uuid,
     xaddr: ready.xaddr,
     host: new URL(ready.xaddr).hostname,
     httpPort: ready.httpPort,
     discoveryPort: ready.discoveryPort,
-    async stop() {
-      if (!isRunning(child)) return;
-      const done = exited(child);
-      child.stdin.end("quit\n");
-      const term = setTimeout(() => child.kill("SIGTERM"), STOP_GRACE_MS);
-      const kill = setTimeout(() => child.kill("SIGKILL"), 2 * STOP_GRACE_MS);
-      await done;
-      clearTimeout(term);
-      clearTimeout(kill);
-    },
-    async kill() {
-      const done = exited(child);
-      child.kill("SIGKILL");
-      await done;
-    },
+    stop: () => stopReadyProcess(child),
+    kill: () => killReadyProcess(child),
   };
 }

@@ -1,20 +1,21 @@
-import { spawn, type ChildProcessByStdio } from "node:child_process";
-import { createInterface } from "node:readline";
-import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import {
+  isRunning,
+  killReadyProcess,
+  StartError,
+  startReadyProcess,
+  stopReadyProcess,
+  type ReadyChild,
+} from "./ready-process.js";
 
 // The GStreamer RTSP test camera (scripts/test-camera.py) as a child process the test owns.
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SCRIPT = fileURLToPath(new URL("../../scripts/test-camera.py", import.meta.url));
 // Only the Debian python can load the GStreamer bindings (design.md, "Real parts").
 const PYTHON = "/usr/bin/python3";
-const READY_TIMEOUT_MS = 15_000;
-const STOP_GRACE_MS = 3_000;
 // Exit status of the script when it cannot bind its port (EXIT_LISTEN_FAILED there).
 const EXIT_LISTEN_FAILED = 3;
 const RESTART_BIND_RETRY_MS = 10_000;
-const STDERR_TAIL_CHARS = 8_000;
 
 export interface TestCameraOptions {
   fps?: number;
@@ -54,40 +55,8 @@ export interface TestCamera {
   restart(): Promise<void>;
 }
 
-type CameraProcess = ChildProcessByStdio<Writable, Readable, Readable>;
-
-const running = new Set<CameraProcess>();
-let exitHookInstalled = false;
-
-// The script also exits when its stdin closes, so even a SIGKILLed test process leaves no camera;
-// this hook covers a normal exit that forgot stop() without waiting for the pipe to close.
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const child of running) child.kill("SIGKILL");
-  });
-}
-
-const isRunning = (child: CameraProcess): boolean => child.exitCode === null && child.signalCode === null;
-
-function exited(child: CameraProcess): Promise<void> {
-  if (!isRunning(child)) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
-}
-
-class CameraStartError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number | null,
-  ) {
-    super(message);
-    this.name = "CameraStartError";
-  }
-}
-
 interface Started {
-  child: CameraProcess;
+  child: ReadyChild;
   port: number;
 }
 
@@ -110,67 +79,20 @@ function optionArgs(opts: TestCameraOptions): string[] {
   return args;
 }
 
-function spawnCamera(args: string[], port: number, host: string, netns?: string): Promise<Started> {
-  installExitHook();
-  const camera = [PYTHON, SCRIPT, "--host", host, "--port", String(port), ...args];
-  const [command = PYTHON, ...rest] =
-    netns === undefined ? camera : ["ip", "netns", "exec", netns, ...camera];
-  const child = spawn(command, rest, {
-    cwd: ROOT,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-  // Writing to a camera that just died must not crash the test process with EPIPE.
-  child.stdin.on("error", () => undefined);
-
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (text: string) => {
-    stderr = (stderr + text).slice(-STDERR_TAIL_CHARS);
-  });
-
-  return new Promise<Started>((resolve, reject) => {
-    const fail = (why: string, code: number | null) => {
-      clearTimeout(timer);
-      child.kill("SIGKILL");
-      reject(new CameraStartError(`test camera ${why}; stderr:\n${stderr}`, code));
-    };
-    const timer = setTimeout(() => fail(`not ready after ${READY_TIMEOUT_MS} ms`, null), READY_TIMEOUT_MS);
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      fail(`exited before ready (code ${String(code)}, signal ${String(signal)})`, code);
-    child.once("exit", onExit);
-
-    const lines = createInterface({ input: child.stdout });
-    lines.once("line", (line) => {
-      let ready: { ready?: unknown; port?: unknown };
-      try {
-        ready = JSON.parse(line) as typeof ready;
-      } catch {
-        fail(`printed ${JSON.stringify(line)} instead of the ready line`, null);
-        return;
-      }
-      if (ready.ready !== true || typeof ready.port !== "number") {
-        fail(`printed an unexpected ready line ${line}`, null);
-        return;
-      }
-      clearTimeout(timer);
-      child.off("exit", onExit);
-      // Keep draining stdout so the camera never blocks on a full pipe.
-      lines.on("line", () => undefined);
-      resolve({ child, port: ready.port });
-    });
-  });
-}
-
-async function stopChild(child: CameraProcess): Promise<void> {
-  if (!isRunning(child)) return;
-  const done = exited(child);
-  child.stdin.end("quit\n");
-  const term = setTimeout(() => child.kill("SIGTERM"), STOP_GRACE_MS);
-  const kill = setTimeout(() => child.kill("SIGKILL"), 2 * STOP_GRACE_MS);
-  await done;
-  clearTimeout(term);
-  clearTimeout(kill);
+async function spawnCamera(args: string[], port: number, host: string, netns?: string): Promise<Started> {
+  const { child, ready } = await startReadyProcess(
+    "test camera",
+    [PYTHON, SCRIPT, "--host", host, "--port", String(port), ...args],
+    {
+      netns,
+      isReady: (v): v is { ready: true; port: number } =>
+        typeof v === "object" &&
+        v !== null &&
+        (v as { ready?: unknown }).ready === true &&
+        typeof (v as { port?: unknown }).port === "number",
+    },
+  );
+  return { child, port: ready.port };
 }
 
 /** Starts the test camera on loopback and resolves once it accepts RTSP connections. */
@@ -193,15 +115,13 @@ export async function startTestCamera(opts: TestCameraOptions = {}): Promise<Tes
       current.child.stdin.write(`jump ${Math.round(ms)}\n`);
     },
     stop() {
-      return stopChild(current.child);
+      return stopReadyProcess(current.child);
     },
-    async kill() {
-      const done = exited(current.child);
-      current.child.kill("SIGKILL");
-      await done;
+    kill() {
+      return killReadyProcess(current.child);
     },
     async restart() {
-      await stopChild(current.child);
+      await stopReadyProcess(current.child);
       // The RTSP server binds with SO_REUSEADDR, but a port just released can still be taken
       // briefly (or grabbed by another test's port 0), so retry for a while before giving up.
       const deadline = Date.now() + RESTART_BIND_RETRY_MS;
@@ -210,7 +130,7 @@ export async function startTestCamera(opts: TestCameraOptions = {}): Promise<Tes
           current = await spawnCamera(args, port, host, opts.netns);
           return;
         } catch (err) {
-          const bindFailed = err instanceof CameraStartError && err.exitCode === EXIT_LISTEN_FAILED;
+          const bindFailed = err instanceof StartError && err.exitCode === EXIT_LISTEN_FAILED;
           if (!bindFailed || Date.now() > deadline) throw err;
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
