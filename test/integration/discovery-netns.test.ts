@@ -14,6 +14,14 @@ import { startTestCamera, type TestCamera } from "../helpers/test-camera.js";
 
 const CAMERAS = 20;
 const creds = { username: "admin", password: "Kamera-123" };
+/** The GStreamer camera's two streams, and the simulator's two profiles that name them. */
+const streams = { width: 640, height: 360, subWidth: 320, subHeight: 180, ...creds };
+const profilesOf = (camera: TestCamera) => ({
+  mainUri: camera.url("main"),
+  subUri: camera.url("sub"),
+  mainSize: "640x360",
+  subSize: "320x180",
+});
 const admin = { username: "operator", password: "operator-netns-password" };
 const TSX = ["--import", "tsx"];
 
@@ -82,23 +90,9 @@ beforeAll(async () => {
     netns: first.ns,
     host: first.ip,
     port: 8554,
-    width: 640,
-    height: 360,
-    subWidth: 320,
-    subHeight: 180,
-    ...creds,
+    ...streams,
   });
-  sims = await Promise.all(
-    net.cameras.map((c, i) =>
-      simulator(
-        i,
-        c.ip,
-        i === 0
-          ? { mainUri: rtsp.url("main"), subUri: rtsp.url("sub"), mainSize: "640x360", subSize: "320x180" }
-          : {},
-      ),
-    ),
-  );
+  sims = await Promise.all(net.cameras.map((c, i) => simulator(i, c.ip, i === 0 ? profilesOf(rtsp) : {})));
 }, 120_000);
 
 afterAll(async () => {
@@ -188,17 +182,10 @@ describe("the gateway in the school's network", () => {
       netns: cam.ns,
       host: newIp,
       port: 8554,
-      width: 640,
-      height: 360,
-      subWidth: 320,
-      subHeight: 180,
-      ...creds,
+      ...streams,
     });
     sims[0] = await simulator(0, newIp, {
-      mainUri: rtsp.url("main"),
-      subUri: rtsp.url("sub"),
-      mainSize: "640x360",
-      subSize: "320x180",
+      ...profilesOf(rtsp),
     });
 
     // The gateway re-probes every second (PANTAU_ONVIF_REPROBE_SECONDS=1) by multicast on its interface.

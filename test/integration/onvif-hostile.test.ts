@@ -5,13 +5,11 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dbSnapshot } from "../helpers/db-snapshot.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
+import { randomLoopbackHost } from "../helpers/onvif-camera.js";
 
 // A camera network is not to be trusted: whatever a datagram or a SOAP reply holds, the scan or inspect
 // ends with a reason and the gateway stays up. Hostile peers here are small servers of the test's own on
 // loopback addresses of its own.
-
-const rand = (n: number) => Math.floor(Math.random() * n);
-const loopbackHost = () => `127.${1 + rand(250)}.${rand(256)}.${2 + rand(250)}`;
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -30,7 +28,7 @@ describe("hostile WS-Discovery answers", () => {
   const good = `urn:uuid:${crypto.randomUUID()}`;
 
   beforeAll(async () => {
-    host = loopbackHost();
+    host = randomLoopbackHost();
     responder = dgram.createSocket("udp4");
     responder.on("message", (msg, from) => {
       const id = /MessageID>([^<]+)</.exec(msg.toString())?.[1] ?? "";
@@ -107,7 +105,7 @@ describe("hostile and broken SOAP replies", () => {
   );
 
   beforeAll(async () => {
-    host = loopbackHost();
+    host = randomLoopbackHost();
     server = http.createServer((req, res) => {
       req.resume();
       const soap = (status: number, body: string) => {

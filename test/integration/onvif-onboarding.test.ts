@@ -4,18 +4,22 @@ import type { ApiClient } from "../helpers/api-client.js";
 import { dbSnapshot } from "../helpers/db-snapshot.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { ffprobe } from "../helpers/media.js";
-import { startOnvifCamera, type OnvifCamera } from "../helpers/onvif-camera.js";
+import { randomLoopbackHost, startOnvifCamera, type OnvifCamera } from "../helpers/onvif-camera.js";
 import { startTestCamera, type TestCamera } from "../helpers/test-camera.js";
 
 // ONVIF onboarding with the real parts: the ONVIF simulator (scripts/onvif-camera.ts) in front of the
 // GStreamer RTSP test camera, both on one loopback address as a real camera's services share one IP, and
 // the gateway's discovery, inspection and registration through its HTTP API.
 
-const rand = (n: number) => Math.floor(Math.random() * n);
-/** A loopback address of this file's own, so parallel test files never meet on UDP 3702. */
-// Never the first or last address of its /29, which a range scan skips as network and broadcast address.
-const loopbackHost = () => `127.${1 + rand(250)}.${rand(256)}.${8 * rand(30) + 2 + rand(5)}`;
 const creds = { username: "admin", password: "Kamera-123" };
+/** The GStreamer camera's two streams, and the simulator's two profiles that name them. */
+const streams = { width: 640, height: 360, subWidth: 320, subHeight: 180, ...creds };
+const profilesOf = (camera: TestCamera) => ({
+  mainUri: camera.url("main"),
+  subUri: camera.url("sub"),
+  mainSize: "640x360",
+  subSize: "320x180",
+});
 
 let gw: TestGateway;
 let host: string;
@@ -27,25 +31,22 @@ let schoolId: string;
 const uuid = `urn:uuid:${randomUUID()}`;
 
 beforeAll(async () => {
-  host = loopbackHost();
-  newHost = loopbackHost();
+  host = randomLoopbackHost();
+  newHost = randomLoopbackHost();
   gw = await startTestGateway({
     onvif: { scanSeconds: 1.5, soapTimeoutSeconds: 2, reprobeRanges: [`${newHost}/32`] },
   });
   schoolId = (
     (await gw.admin.expect(201, "POST", "/api/schools", { name: "SD Negeri 1 Onvif" })) as { id: string }
   ).id;
-  rtsp = await startTestCamera({ host, width: 640, height: 360, subWidth: 320, subHeight: 180, ...creds });
+  rtsp = await startTestCamera({ host, ...streams });
   onvif = await startOnvifCamera({
     host,
     uuid,
     ...creds,
     // The camera's clock is an hour behind: the gateway must correct its WS-Security time for it.
     skewSeconds: -3600,
-    mainUri: rtsp.url("main"),
-    subUri: rtsp.url("sub"),
-    mainSize: "640x360",
-    subSize: "320x180",
+    ...profilesOf(rtsp),
     name: "Kelas 1A depan",
     hardware: "DS-2CD2143G0-I",
     location: "SDN 1/ruang 1A",
@@ -90,7 +91,7 @@ describe("discover → inspect → register → watch", () => {
   });
 
   it("a Dahua-style camera, which names itself uuid:…, is listed and inspected the same way", async () => {
-    const dahuaHost = loopbackHost();
+    const dahuaHost = randomLoopbackHost();
     const dahuaUuid = randomUUID();
     const dahua = await startOnvifCamera({
       host: dahuaHost,
@@ -129,7 +130,7 @@ describe("discover → inspect → register → watch", () => {
   });
 
   it("an H.265 profile is marked as needing transcoding, and an H.264 one is suggested as main", async () => {
-    const h265Host = loopbackHost();
+    const h265Host = randomLoopbackHost();
     const cam = await startOnvifCamera({ host: h265Host, mainEncoding: "H265", ...creds });
     try {
       const i = await gw.admin.request("POST", "/api/onvif/inspect", {
@@ -264,20 +265,13 @@ describe("discover → inspect → register → watch", () => {
     rtsp = await startTestCamera({
       host: newHost,
       port: rtsp.port,
-      width: 640,
-      height: 360,
-      subWidth: 320,
-      subHeight: 180,
-      ...creds,
+      ...streams,
     });
     onvif = await startOnvifCamera({
       host: newHost,
       uuid,
       ...creds,
-      mainUri: rtsp.url("main"),
-      subUri: rtsp.url("sub"),
-      mainSize: "640x360",
-      subSize: "320x180",
+      ...profilesOf(rtsp),
     });
 
     const moves = await gw.addressWatcher.runOnce();

@@ -1,7 +1,7 @@
-import { createHash, randomBytes, randomInt, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startOnvifCamera, type OnvifCamera } from "../helpers/onvif-camera.js";
+import { randomLoopbackHost, startOnvifCamera, type OnvifCamera } from "../helpers/onvif-camera.js";
 import { parseXml } from "../../gateway/src/onvif/xml.js";
 
 // The ONVIF camera simulator on loopback, through the wire formats a real client uses: what the
@@ -20,7 +20,7 @@ const PASSWORD_DIGEST =
 const xml = { parse: (text: string): any => parseXml(text, 1 << 20) };
 
 // A random 127.x.y.z per run, so parallel test files each own port 3702 on their own address.
-const host = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(2, 255)}`;
+const host = randomLoopbackHost();
 let camera: OnvifCamera;
 let udp: Socket;
 
@@ -229,7 +229,7 @@ describe("SOAP device and media services", () => {
 
 describe("Dahua style", () => {
   it("speaks Dahua's dialect: bare uuid: endpoint, s: prefix, MediaProfile tokens", async () => {
-    const dahuaHost = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(2, 255)}`;
+    const dahuaHost = randomLoopbackHost();
     const dahua = await startOnvifCamera({ host: dahuaHost, style: "dahua", maxDelayMs: 0 });
     const socket = createSocket("udp4");
     try {
