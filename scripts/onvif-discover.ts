@@ -4,10 +4,12 @@
  *
  *   node --import tsx scripts/onvif-discover.ts [--interface eth0] [--cidr 192.168.1.0/24] [--hosts a,b]
  *        [--no-multicast] [--timeout-ms 3000] [--expect N] [--port 3702] [--json]
+ * Defaults (timeouts, caps, port, interface) are the gateway's own settings: config/pantau.yml, PANTAU_ONVIF_*.
  *   node --import tsx scripts/onvif-discover.ts --inspect http://192.168.1.64/onvif/device_service
  *        --username admin --password … [--json]
  */
 import { parseArgs } from "node:util";
+import { loadConfig } from "../gateway/src/config/load-config.js";
 import { createLogger } from "../gateway/src/log/logger.js";
 import { OnvifError } from "../gateway/src/onvif/onvif-error.js";
 import { OnvifInspector } from "../gateway/src/onvif/onvif-inspector.js";
@@ -21,9 +23,9 @@ const { values: a } = parseArgs({
     cidr: { type: "string" },
     hosts: { type: "string" },
     "no-multicast": { type: "boolean", default: false },
-    "timeout-ms": { type: "string", default: "3000" },
+    "timeout-ms": { type: "string" },
     expect: { type: "string" },
-    port: { type: "string", default: "3702" },
+    port: { type: "string" },
     inspect: { type: "string" },
     username: { type: "string", default: "" },
     password: { type: "string", default: "" },
@@ -31,21 +33,20 @@ const { values: a } = parseArgs({
   },
 });
 
+// The gateway's own settings (config/pantau.yml, PANTAU_ONVIF_*): the same caps and timeouts as its API.
+const settings = loadConfig().onvif;
 const log = createLogger("warn");
-const discovery = new WsDiscovery(log, 16 * 1024);
-const port = Number(a.port);
+const discovery = new WsDiscovery(log, settings.maxDatagramBytes);
+const port = a.port === undefined ? settings.discoveryPort : Number(a.port);
 const out = (v: unknown, text: () => string) => console.log(a.json ? JSON.stringify(v) : text());
 
 try {
   if (a.inspect !== undefined) {
-    const inspector = new OnvifInspector(
-      new SoapClient({ timeoutMs: 5000, maxReplyBytes: 512 * 1024 }),
-      discovery,
-      {
-        discoveryPort: port,
-        uuidProbeMs: 1500,
-      },
-    );
+    const soap = new SoapClient({
+      timeoutMs: settings.soapTimeoutSeconds * 1000,
+      maxReplyBytes: settings.maxReplyBytes,
+    });
+    const inspector = new OnvifInspector(soap, discovery, { discoveryPort: port });
     const r = await inspector.inspect(a.inspect, { username: a.username, password: a.password });
     out(r, () =>
       [
@@ -60,15 +61,15 @@ try {
       ].join("\n"),
     );
   } else {
-    const iface = a.interface === undefined ? undefined : interfaceAddress(a.interface);
-    if (a.interface !== undefined && iface === undefined)
-      throw new Error(`no IPv4 interface "${a.interface}"`);
+    const wanted = a.interface ?? settings.interface;
+    const iface = wanted === undefined ? undefined : interfaceAddress(wanted);
+    if (wanted !== undefined && iface === undefined) throw new Error(`no IPv4 interface "${wanted}"`);
     const r = await discovery.probe({
       multicast: !a["no-multicast"],
       interfaceAddress: iface,
       hosts: scanHosts({ cidr: a.cidr, hosts: a.hosts?.split(",") }),
       port,
-      timeoutMs: Number(a["timeout-ms"]),
+      timeoutMs: a["timeout-ms"] === undefined ? settings.scanSeconds * 1000 : Number(a["timeout-ms"]),
       expect: a.expect === undefined ? undefined : Number(a.expect),
     });
     out(r, () =>

@@ -178,10 +178,7 @@ export async function startGateway(
     timeoutMs: config.onvif.soapTimeoutSeconds * 1000,
     maxReplyBytes: config.onvif.maxReplyBytes,
   });
-  const inspector = new OnvifInspector(soap, discovery, {
-    discoveryPort: config.onvif.discoveryPort,
-    uuidProbeMs: 1500,
-  });
+  const inspector = new OnvifInspector(soap, discovery, { discoveryPort: config.onvif.discoveryPort });
   const onvifInterface =
     config.onvif.interface === undefined ? undefined : interfaceAddress(config.onvif.interface);
   if (config.onvif.interface !== undefined && onvifInterface === undefined) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BusyError, ConcurrencyLimit } from "../common/concurrency-limit.js";
 import { managesSchool } from "../access/permissions.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import { cameraHost, onvifPath } from "../cameras/camera.schema.js";
@@ -63,7 +64,7 @@ export const inspectSchema = z
   })
   .strict();
 
-/** Discovery scans at once per gateway: each holds a socket for seconds; more is a stuck button. */
+/** Discovery scans at once per gateway. */
 const MAX_SCANS = 2;
 
 const mayOnboard = (user: User) => user.role === "operator" || user.role === "school_admin";
@@ -78,7 +79,8 @@ export function onvifRoutes(
   log: Logger,
 ): ApiRouter {
   const api = new ApiRouter(auth);
-  let scans = 0;
+  // Each scan holds sockets for seconds; more than two at once is a stuck button, refused rather than queued.
+  const scans = new ConcurrencyLimit(MAX_SCANS, 0);
 
   api.post(
     "/api/discovery/scan",
@@ -126,23 +128,24 @@ export function onvifRoutes(
           },
         );
       }
-      if (scans >= MAX_SCANS) {
-        throw explainedError(429, "scan_busy", {
-          id: "Pemindaian lain sedang berjalan. Tunggu beberapa detik lalu coba lagi.",
-          en: "Another scan is running. Wait a few seconds and try again.",
-        });
-      }
-      scans++;
       let report;
       try {
-        report = await discovery.probe({
-          multicast: body.multicast,
-          interfaceAddress: iface,
-          hosts,
-          port: settings.discoveryPort,
-          timeoutMs: body.timeoutMs ?? settings.scanSeconds * 1000,
-        });
+        report = await scans.run(() =>
+          discovery.probe({
+            multicast: body.multicast,
+            interfaceAddress: iface,
+            hosts,
+            port: settings.discoveryPort,
+            timeoutMs: body.timeoutMs ?? settings.scanSeconds * 1000,
+          }),
+        );
       } catch (e) {
+        if (e instanceof BusyError) {
+          throw explainedError(429, "scan_busy", {
+            id: "Pemindaian lain sedang berjalan. Tunggu beberapa detik lalu coba lagi.",
+            en: "Another scan is running. Wait a few seconds and try again.",
+          });
+        }
         log.warn({ err: e }, "discovery scan failed");
         if (e instanceof MulticastError) {
           throw explainedError(
@@ -164,8 +167,6 @@ export function onvifRoutes(
           },
           { detail: (e as Error).message },
         );
-      } finally {
-        scans--;
       }
       const byUuid = cameras.listByOnvifUuid();
       res.json({

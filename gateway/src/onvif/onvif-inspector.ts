@@ -44,12 +44,14 @@ export interface Inspection {
 export interface InspectorOptions {
   discoveryPort: number;
   /** How long the unicast probe for the device's UUID may take; it runs beside the SOAP calls. */
-  uuidProbeMs: number;
+  uuidProbeMs?: number;
 }
 
 /** Skew beyond which the admin is told to set the camera's clock (it is corrected for either way). */
 const CLOCK_WARN_MS = 60_000;
 const MAX_PROFILES = 16;
+/** A camera answers a unicast Probe at once (no APP_MAX_DELAY); this is for a slow or busy one. */
+const UUID_PROBE_MS = 1500;
 
 /** The device service URL for a host typed by an admin. */
 export function deviceUrlOf(host: string, port = 80, path = "/onvif/device_service"): string {
@@ -261,7 +263,7 @@ export class OnvifInspector {
         multicast: false,
         hosts: [host],
         port: this.opts.discoveryPort,
-        timeoutMs: this.opts.uuidProbeMs,
+        timeoutMs: this.opts.uuidProbeMs ?? UUID_PROBE_MS,
         expect: 1,
       });
       return r.devices.find((d) => d.address === host)?.uuid ?? null;
