@@ -56,7 +56,9 @@ export class CameraRepository {
     const out = new Map<string, Camera[]>();
     for (const r of rows) {
       const uuid = r.onvif_uuid ?? "";
-      out.set(uuid, [...(out.get(uuid) ?? []), this.toCamera(r)]);
+      const list = out.get(uuid);
+      if (list) list.push(this.toCamera(r));
+      else out.set(uuid, [this.toCamera(r)]);
     }
     return out;
   }
