@@ -244,13 +244,22 @@ export const configSchema = z
           .max(24 * 30)
           .default(12)
           .describe("An admin sign-in lasts this long"),
-        loginMaxFailures: z
+        loginFailuresBeforeDelay: z
           .number()
           .int()
           .min(1)
           .default(5)
-          .describe("Failed passwords in a row before the account is locked"),
-        lockoutMinutes: z.number().min(1).default(15).describe("How long a locked account stays locked"),
+          .describe(
+            "Wrong passwords for one account from one address before each further try from there must wait " +
+              "(1 s, then doubling); other addresses are not affected (was loginMaxFailures)",
+          ),
+        loginMaxDelayMinutes: z
+          .number()
+          .min(1)
+          .default(15)
+          .describe(
+            "The longest wait between two sign-in tries on one account from one address (was lockoutMinutes)",
+          ),
         loginAttemptsPerIpPer15Min: z
           .number()
           .int()

@@ -84,6 +84,42 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * Settings that were renamed, old path → new path: a config file or variable written for an older gateway
+ * keeps working (the new name wins where both are given).
+ */
+export const renamedSettings: readonly (readonly [readonly string[], readonly string[]])[] = [
+  // Sign-in no longer locks an account; it slows one address (issue 9, item 7).
+  [
+    ["access", "loginMaxFailures"],
+    ["access", "loginFailuresBeforeDelay"],
+  ],
+  [
+    ["access", "lockoutMinutes"],
+    ["access", "loginMaxDelayMinutes"],
+  ],
+];
+
+function getPath(target: Record<string, unknown>, path: readonly string[]): unknown {
+  let node: unknown = target;
+  for (const key of path) {
+    if (typeof node !== "object" || node === null) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+function moveRenamed(values: Record<string, unknown>): void {
+  for (const [from, to] of renamedSettings) {
+    const parent = getPath(values, from.slice(0, -1));
+    const key = from[from.length - 1] as string;
+    if (typeof parent !== "object" || parent === null || !(key in parent)) continue;
+    const old = (parent as Record<string, unknown>)[key];
+    Reflect.deleteProperty(parent, key);
+    if (getPath(values, to) === undefined) setPath(values, to, old);
+  }
+}
+
 /** Parses settings from a plain object (file contents) plus environment overrides into a frozen Config. */
 export function parseConfig(fileValues: unknown, env: NodeJS.ProcessEnv = {}, source = "config"): Config {
   if (
@@ -94,8 +130,11 @@ export function parseConfig(fileValues: unknown, env: NodeJS.ProcessEnv = {}, so
     throw new ConfigError(`${source}: expected a mapping of settings at the top level`);
   }
   const merged = structuredClone((fileValues ?? {}) as Record<string, unknown>);
+  moveRenamed(merged);
+  const oldNames = new Map(renamedSettings.map(([from, to]) => [envName(to), envName(from)]));
   for (const leaf of settingLeaves()) {
-    const name = envName(leaf.path);
+    const current = envName(leaf.path);
+    const name = env[current] ? current : (oldNames.get(current) ?? current);
     const raw = env[name];
     if (raw !== undefined && raw !== "") setPath(merged, leaf.path, coerce(raw, leaf.kind, name));
   }

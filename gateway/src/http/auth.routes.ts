@@ -1,20 +1,32 @@
-import { rateLimit } from "express-rate-limit";
+import { ipKeyGenerator, rateLimit } from "express-rate-limit";
+import type { AccessState } from "../access/access-state.js";
+import { LoginThrottle } from "../access/login-throttle.js";
 import type { AuditRepository } from "../audit/audit.repository.js";
 import { decoyHash, verifyPassword } from "../users/passwords.js";
 import { loginSchema, type User } from "../users/user.js";
 import type { UserRepository } from "../users/user.repository.js";
-import type { AccessState } from "../access/access-state.js";
 import { actorOf, AdminAuth, clearCookie, sessionCookie, setBearerCookie } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { errorBody, HttpError } from "./errors.js";
+import { errorBody, explainedError } from "./errors.js";
 
 export interface AuthOptions {
   sessionHours: number;
-  loginMaxFailures: number;
-  lockoutMinutes: number;
+  loginFailuresBeforeDelay: number;
+  loginMaxDelayMinutes: number;
   loginAttemptsPerIpPer15Min: number;
   secureCookies: boolean;
 }
+
+/**
+ * The one answer to a sign-in that did not work, whatever the reason: a wrong password, an unknown or
+ * disabled account, or a try from an address that must still wait. It names no reason, so it cannot tell a
+ * stranger which accounts exist; the text covers the wait, so the real user is not misled into doubting a
+ * right password.
+ */
+const notSignedIn = {
+  id: "Nama pengguna atau kata sandi salah. Setelah beberapa kali salah, tunggu sebentar sebelum mencoba lagi.",
+  en: "Wrong username or password. After several wrong tries, wait a moment before trying again.",
+};
 
 export function publicUser(u: User): Record<string, unknown> {
   return {
@@ -30,7 +42,8 @@ export function publicUser(u: User): Record<string, unknown> {
 
 /**
  * `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/auth/me`. Guessing is slowed three ways: argon2id,
- * a per-IP attempt limit, and a lockout of the account after repeated wrong passwords.
+ * a per-IP attempt limit, and growing waits per account and address (LoginThrottle), which never lock the
+ * account itself.
  */
 export function authRoutes(
   users: UserRepository,
@@ -41,6 +54,10 @@ export function authRoutes(
   now: () => number = Date.now,
 ): ApiRouter {
   const api = new ApiRouter(auth);
+  const throttle = new LoginThrottle(
+    { freeFailures: o.loginFailuresBeforeDelay, maxDelayMs: o.loginMaxDelayMinutes * 60_000 },
+    now,
+  );
   api.router.use(
     "/api/auth/login",
     rateLimit({
@@ -58,25 +75,34 @@ export function authRoutes(
 
   api.post(
     "/api/auth/login",
-    { summary: "Sign in; sets the session cookie", tag: "auth", auth: "public", body: loginSchema },
+    {
+      summary:
+        "Sign in; sets the session cookie. Any failure is 401 invalid_credentials, with Retry-After once " +
+        "this address must wait before its next try on this account",
+      tag: "auth",
+      auth: "public",
+      body: loginSchema,
+    },
     async (req, res, body) => {
-      const creds = users.credentials(body.username.trim());
-      const wrong = () => new HttpError(401, "invalid_credentials", "wrong username or password");
+      const username = body.username.trim();
+      // Retry-After counts only this address's own tries on this name, kept the same for names no account
+      // has: it tells the caller what they did, never whether the account exists or the password was right.
+      const address = ipKeyGenerator(req.ip ?? "");
+      const attempt = throttle.attempt(username, address);
+      const refuse = () => {
+        if (attempt.waitMs > 0) res.set("Retry-After", String(Math.ceil(attempt.waitMs / 1000)));
+        return explainedError(401, "invalid_credentials", notSignedIn);
+      };
+      // Still waiting: answered without a password check, so a guess made now is never tested.
+      if (!attempt.allowed) throw refuse();
+      const creds = users.credentials(username);
       if (!creds || creds.user.disabled) {
+        // As slow as a wrong password for a real account (argon2 against a decoy hash).
         await verifyPassword(await decoyHash, body.password);
-        throw wrong();
-      }
-      if (creds.lockedUntil !== null && Date.parse(creds.lockedUntil) > now()) {
-        res.set("Retry-After", String(Math.ceil((Date.parse(creds.lockedUntil) - now()) / 1000)));
-        throw new HttpError(
-          429,
-          "account_locked",
-          "too many wrong passwords; the account is locked for a while",
-        );
+        throw refuse();
       }
       const actor = { kind: "user" as const, id: creds.user.id, name: creds.user.username, ip: req.ip };
       if (!(await verifyPassword(creds.passwordHash, body.password))) {
-        users.recordFailure(creds.user.id, o.loginMaxFailures, o.lockoutMinutes * 60_000);
         audit.record({
           actor,
           schoolId: creds.user.schoolId,
@@ -84,9 +110,9 @@ export function authRoutes(
           targetKind: "user",
           targetId: creds.user.id,
         });
-        throw wrong();
+        throw refuse();
       }
-      users.recordSuccess(creds.user.id);
+      throttle.succeeded(username, address);
       const { session, token } = users.createSession(creds.user.id, o.sessionHours * 3_600_000, req.ip);
       audit.record({
         actor,

@@ -10,8 +10,8 @@ interface UserRow {
   role: Role;
   school_id: string | null;
   disabled: number;
-  failed_logins: number;
-  locked_until: string | null;
+  // failed_logins and locked_until (migration 002) are no longer read or written: sign-in tries are
+  // counted per address in memory (access/login-throttle.ts), and an account is never locked.
   created_at: string;
   updated_at: string;
 }
@@ -19,8 +19,6 @@ interface UserRow {
 export interface Credentials {
   user: User;
   passwordHash: string;
-  failedLogins: number;
-  lockedUntil: string | null;
 }
 
 export interface AdminSession {
@@ -65,14 +63,7 @@ export class UserRepository {
   credentials(username: string): Credentials | undefined {
     const row = this.db.prepare("SELECT * FROM users WHERE username = ?").get(username) as
       UserRow | undefined;
-    return (
-      row && {
-        user: this.toUser(row),
-        passwordHash: row.password_hash,
-        failedLogins: row.failed_logins,
-        lockedUntil: row.locked_until,
-      }
-    );
+    return row && { user: this.toUser(row), passwordHash: row.password_hash };
   }
 
   create(
@@ -114,14 +105,11 @@ export class UserRepository {
     this.db
       .prepare(
         `UPDATE users SET display_name = ?, disabled = ?, password_hash = coalesce(?, password_hash),
-           failed_logins = CASE WHEN ? IS NULL THEN failed_logins ELSE 0 END,
-           locked_until = CASE WHEN ? IS NULL THEN locked_until ELSE NULL END, updated_at = ? WHERE id = ?`,
+           updated_at = ? WHERE id = ?`,
       )
       .run(
         patch.displayName ?? current.displayName,
         Number(patch.disabled ?? current.disabled),
-        passwordHash ?? null,
-        passwordHash ?? null,
         passwordHash ?? null,
         this.stamp(),
         id,
@@ -133,20 +121,6 @@ export class UserRepository {
   delete(id: string): void {
     const r = this.db.prepare("DELETE FROM users WHERE id = ?").run(id);
     if (r.changes === 0) throw new NotFoundError(`user ${id} does not exist`);
-  }
-
-  /** Counts a wrong password; the account locks for `lockMs` once `maxFailures` are reached in a row. */
-  recordFailure(id: string, maxFailures: number, lockMs: number): void {
-    this.db
-      .prepare(
-        `UPDATE users SET failed_logins = failed_logins + 1,
-           locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END WHERE id = ?`,
-      )
-      .run(maxFailures, new Date(this.now().getTime() + lockMs).toISOString(), id);
-  }
-
-  recordSuccess(id: string): void {
-    this.db.prepare("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?").run(id);
   }
 
   createSession(
