@@ -21,6 +21,7 @@ import { NodeProcessSpawner } from "./ffmpeg/process-spawner.js";
 import { GuardianRepository } from "./guardians/guardian.repository.js";
 import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
+import { liveBearerKey } from "./http/rate-limit-key.js";
 import { clientInfo } from "./http/client-info.js";
 import { auditRoutes } from "./http/audit.routes.js";
 import { authRoutes } from "./http/auth.routes.js";
@@ -240,6 +241,7 @@ export async function startGateway(
     viewer,
     bodyLimitBytes: config.http.bodyLimitBytes,
     rateLimitPerMinute: config.http.rateLimitPerMinute,
+    rateLimitKey: liveBearerKey(auth, guardians),
     trustProxy: config.http.trustProxy,
     https: secureCookies,
     version,

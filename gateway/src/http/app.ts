@@ -3,7 +3,6 @@ import express, { type Express, type RequestHandler } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import helmet from "helmet";
 import type { Logger } from "../log/logger.js";
-import { cookieOf, deviceCookie, sessionCookie } from "./admin-auth.js";
 import type { ApiRouter } from "./api-router.js";
 import { errorBody, errorHandler } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
@@ -18,6 +17,8 @@ export interface AppDeps {
   viewer: ViewerAssets;
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
+  /** The live phone or admin sign-in a request is counted against (rate-limit-key.ts); else its address. */
+  rateLimitKey: (req: express.Request) => string | undefined;
   trustProxy: boolean;
   /** Served over TLS (publicUrl https): only then may the CSP ask browsers to upgrade requests to https. */
   https: boolean;
@@ -87,12 +88,10 @@ export function createApp(d: AppDeps): Express {
       limit: d.rateLimitPerMinute,
       standardHeaders: "draft-7",
       legacyHeaders: false,
-      // Per phone or admin sign-in where there is one: Indonesian mobile carriers put hundreds of parents
-      // behind one address (CGNAT), and their pages poll /api/viewer/me. Per address otherwise.
-      keyGenerator: (req) => {
-        const bearer = cookieOf(req, deviceCookie) ?? cookieOf(req, sessionCookie);
-        return bearer === undefined ? ipKeyGenerator(req.ip ?? "") : `c:${bearer}`;
-      },
+      // Per phone or admin sign-in where there is a live one: Indonesian mobile carriers put hundreds of
+      // parents behind one address (CGNAT), and their pages poll /api/viewer/me. Per address otherwise,
+      // made-up cookies included.
+      keyGenerator: (req) => d.rateLimitKey(req) ?? ipKeyGenerator(req.ip ?? ""),
       handler: (_req, res) => {
         res.status(429).json(errorBody("rate_limited", "too many requests; wait a minute"));
       },

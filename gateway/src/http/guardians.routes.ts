@@ -121,8 +121,14 @@ export function guardianRoutes(
     },
   );
 
+  // Who is sending, and whether they manage the school, is settled before a byte of the CSV (up to
+  // csvLimitBytes) is read: a stranger's upload is answered 401 from its headers alone.
   api.router.post(
     "/api/schools/:id/guardians/import",
+    (req, _res, next) => {
+      managedSchool(req);
+      next();
+    },
     express.raw({ type: () => true, limit: o.csvLimitBytes }),
   );
   api.post(
