@@ -180,6 +180,7 @@ export function hlsRoutes(
     const startable = () => stream.hasCompleteSegment();
     if (!startable()) {
       const ok = await coldStart(r, startable, o.coldStartWaitSeconds * 1000);
+      if (!authorize(req, res, token)) return;
       if (!ok) {
         deny(req, res, 503, "stream_starting", "the camera stream is not available yet", {
           "Retry-After": "2",
@@ -217,12 +218,13 @@ export function hlsRoutes(
       const reached = () =>
         part === undefined ? stream.hasReached(msn + 1, 0) : stream.hasReached(msn, part);
       const waitMs = Math.min(o.blockingReloadMaxSeconds, 3 * targetDuration(stream)) * 1000;
-      if (!(await stream.waitUntil(reached, waitMs))) {
+      const advanced = await stream.waitUntil(reached, waitMs);
+      // A blocking reload may have waited seconds: a revocation, pause or window end in between is answered now.
+      if (!authorize(req, res, token)) return;
+      if (!advanced) {
         deny(req, res, 503, "stream_stalled", "the camera stream did not advance in time");
         return;
       }
-      // A blocking reload may have waited seconds: a revocation, pause or window end in between is answered now.
-      if (!authorize(req, res, token)) return;
     }
     const reports = streams
       .renditionsOf(r.cameraId)
@@ -270,6 +272,8 @@ export function hlsRoutes(
     if (stream.part(seq) === undefined && seq >= stream.nextPartSeq && seq <= stream.nextPartSeq + 1) {
       r.acquire();
       await stream.waitUntil(() => stream.part(seq) !== undefined, o.blockingReloadMaxSeconds * 1000);
+      // Authorized again after the wait, as a blocking playlist reload is: no bytes after a revocation.
+      if (!authorize(req, res, token)) return;
     }
     const found = stream.part(seq);
     if (!found) {
