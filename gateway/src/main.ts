@@ -35,7 +35,7 @@ import { interfaceAddress, WsDiscovery } from "./onvif/ws-discovery.js";
 import { guardianRoutes } from "./http/guardians.routes.js";
 import { healthRoutes } from "./http/health.routes.js";
 import { schoolRoutes } from "./http/schools.routes.js";
-import { closeServer, listen } from "./http/server.js";
+import { closeServer, listen, routeUpgrades } from "./http/server.js";
 import { userRoutes } from "./http/users.routes.js";
 import { buildViewerAssets } from "./http/viewer-assets.js";
 import { viewerRoutes } from "./http/viewer.routes.js";
@@ -45,7 +45,7 @@ import { ClassroomRepository } from "./schools/classroom.repository.js";
 import { SchoolRepository } from "./schools/school.repository.js";
 import { StreamManager } from "./streaming/stream-manager.js";
 import { hlsRoutes } from "./streaming/hls/hls-routes.js";
-import { attachWsFmp4 } from "./streaming/ws/ws-fmp4.js";
+import { wsFmp4 } from "./streaming/ws/ws-fmp4.js";
 import { hashPassword } from "./users/passwords.js";
 import { UserRepository } from "./users/user.repository.js";
 
@@ -146,7 +146,12 @@ export async function startGateway(
     tokens,
     state,
     tracker,
-    { openStreams: config.dev.openStreams, maxViewersPerCamera: config.access.maxViewersPerCamera },
+    {
+      openStreams: config.dev.openStreams,
+      maxViewersPerCamera: config.access.maxViewersPerCamera,
+      wsMaxPerSession: config.streaming.wsMaxPerSession,
+      wsMaxPerAddress: config.streaming.wsMaxPerAddress,
+    },
     now,
   );
   const auth = new AdminAuth(users, now);
@@ -261,10 +266,18 @@ export async function startGateway(
     log,
   );
   const { server, address } = await listen(app, config.http.host, config.http.port, media);
-  const wss = attachWsFmp4(server, streams, access, log, (req) => clientInfo(req, config.http.trustProxy), {
-    maxBufferedBytes: config.streaming.wsMaxBufferedBytes,
-    dropAfterSkips: config.streaming.wsDropAfterSkips,
-  });
+  const { wss, upgrade: liveUpgrade } = wsFmp4(
+    streams,
+    access,
+    log,
+    (req) => clientInfo(req, config.http.trustProxy),
+    {
+      maxBufferedBytes: config.streaming.wsMaxBufferedBytes,
+      dropAfterSkips: config.streaming.wsDropAfterSkips,
+    },
+  );
+  // Every WebSocket path the gateway serves; any other upgrade is answered 404 and closed.
+  routeUpgrades(server, [{ prefix: "/live/", handle: liveUpgrade }], log);
   const host = config.http.host === "0.0.0.0" || config.http.host === "::" ? "localhost" : config.http.host;
   const url = (
     config.http.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${String(address.port)}`

@@ -55,6 +55,14 @@ const text = {
     id: "Penonton kamera ini sedang penuh. Coba lagi sebentar lagi.",
     en: "Too many people are watching this camera. Try again in a moment.",
   },
+  socket_limit: {
+    id: "Video ini sudah terbuka di jendela atau tab lain di perangkat ini. Tutup salah satunya, lalu coba lagi.",
+    en: "This video is already open in other windows or tabs on this device. Close one, then try again.",
+  },
+  address_limit: {
+    id: "Terlalu banyak sambungan video dari jaringan Anda saat ini. Coba lagi sebentar lagi.",
+    en: "Too many video connections from your network right now. Try again in a moment.",
+  },
   session_ended: {
     id: "Sesi Anda sudah berakhir. Silakan masuk lagi.",
     en: "Your session has ended. Please sign in again.",

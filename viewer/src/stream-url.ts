@@ -69,6 +69,8 @@ export function refusalAction(code: string | undefined): RefusalAction {
     case "camera_offline":
     case "not_authorized":
     case "viewer_limit":
+    case "socket_limit":
+    case "address_limit":
       return "wait";
     case "revoked":
     case "no_device":

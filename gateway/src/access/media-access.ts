@@ -1,5 +1,6 @@
 import type { Camera } from "../cameras/camera.js";
 import { decideCamera, type AccessState, type CameraDecision, type Viewer } from "./access-state.js";
+import { SocketLimits, type SocketRefusal } from "./socket-limits.js";
 import type { StreamTokens } from "./stream-token.js";
 import { ViewingTracker, type ClientInfo } from "./viewing-tracker.js";
 
@@ -42,11 +43,19 @@ export interface MediaAccess {
   ): CameraDecision | { ok: false; status: 403; code: "viewer_limit"; message: string };
   /** Counts bytes served to a viewing session. */
   served(key: string, bytes: number): void;
-  socketOpened(key: string): void;
-  socketClosed(key: string): void;
+  /**
+   * `admit` for a WebSocket, held first to the sockets-per-session (viewer session and camera) and
+   * per-address caps. On success the socket counts, and holds its viewing session open, until `close()`.
+   */
+  openSocket(d: Allowed, client: ClientInfo): { ok: true; close: () => void } | ({ ok: false } & MediaDenial);
   /** Changes when anything that decides access changed (an open WebSocket re-decides then). */
   readonly generation: number;
 }
+
+const socketRefusals: Record<SocketRefusal, string> = {
+  socket_limit: "this video is already open in other windows or tabs of this device; close one and try again",
+  address_limit: "too many video connections from your network right now; try again in a moment",
+};
 
 const viewerLimit = {
   ok: false,
@@ -64,9 +73,20 @@ export class TokenMediaAccess implements MediaAccess {
     private readonly tokens: StreamTokens,
     private readonly state: AccessState,
     private readonly tracker: ViewingTracker,
-    private readonly o: { openStreams: boolean; maxViewersPerCamera: number },
+    private readonly o: {
+      openStreams: boolean;
+      maxViewersPerCamera: number;
+      /** Open WebSockets per viewing session (viewer session and camera). */
+      wsMaxPerSession: number;
+      /** Open WebSockets per client address, all viewers and cameras together. */
+      wsMaxPerAddress: number;
+    },
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.sockets = new SocketLimits({ perSession: o.wsMaxPerSession, perAddress: o.wsMaxPerAddress });
+  }
+
+  private readonly sockets: SocketLimits;
 
   get generation(): number {
     return this.state.generation;
@@ -110,11 +130,26 @@ export class TokenMediaAccess implements MediaAccess {
     this.tracker.addBytes(key, bytes);
   }
 
-  socketOpened(key: string): void {
-    this.tracker.socketOpened(key);
-  }
-
-  socketClosed(key: string): void {
-    this.tracker.socketClosed(key);
+  openSocket(d: Allowed, client: ClientInfo): ReturnType<MediaAccess["openSocket"]> {
+    const release = this.sockets.take(d.key, client.ip);
+    if (typeof release === "string") {
+      return { ok: false, status: 403, code: release, message: socketRefusals[release] };
+    }
+    const admitted = this.admit(d, client);
+    if (!admitted.ok) {
+      release();
+      return admitted;
+    }
+    this.tracker.socketOpened(d.key);
+    let open = true;
+    return {
+      ok: true,
+      close: () => {
+        if (!open) return;
+        open = false;
+        release();
+        this.tracker.socketClosed(d.key);
+      },
+    };
   }
 }

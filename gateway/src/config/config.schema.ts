@@ -150,6 +150,23 @@ export const configSchema = z
           .min(1)
           .default(5)
           .describe("A WebSocket viewer that had to skip this many times in a row is disconnected"),
+        wsMaxPerSession: z
+          .number()
+          .int()
+          .min(1)
+          .max(20)
+          .default(2)
+          .describe(
+            "Open WebSockets one viewer session (a phone or sign-in) may hold on one camera; more are refused with socket_limit",
+          ),
+        wsMaxPerAddress: z
+          .number()
+          .int()
+          .min(1)
+          .default(40)
+          .describe(
+            "Open WebSockets from one client address, all viewers together (generous: parents share carrier CGNAT addresses); more are refused with address_limit",
+          ),
       })
       .prefault({}),
     onvif: z

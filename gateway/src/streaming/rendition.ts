@@ -3,6 +3,7 @@ import type { Clock } from "../common/clock.js";
 import { buildFfmpegArgs, type H264Encoder } from "../ffmpeg/ffmpeg-args.js";
 import type { ProcessSpawner } from "../ffmpeg/process-spawner.js";
 import { contextLogger, type Logger } from "../log/logger.js";
+import type { RenditionFacts } from "./hls/hls-view.js";
 import { LiveStream } from "./live-stream.js";
 import { RenditionSupervisor, type SupervisorHealth } from "./rendition-supervisor.js";
 
@@ -46,6 +47,7 @@ export class Rendition {
   private transcode: boolean;
   private gotInit = false;
   private thoroughProbe = false;
+  private facts: RenditionFacts | undefined;
 
   constructor(
     private camera: Camera,
@@ -93,6 +95,12 @@ export class Rendition {
           return;
         }
         if (!this.transcode) this.onCodec(this.camera.id, "h264");
+        this.facts = {
+          codecs: init.codecs,
+          width: init.width,
+          height: init.height,
+          bitrate: this.facts?.bitrate,
+        };
         this.stream.pushInit(init);
       },
       onFragment: (f) => {
@@ -102,6 +110,8 @@ export class Rendition {
         // A run that never produced an init may have been cut short by the fast probe: probe thoroughly.
         if (!this.gotInit && this.camera.source.kind === "rtsp") this.thoroughProbe = true;
         this.gotInit = false;
+        const recent = this.stream.recent(5000);
+        if (this.facts && recent.bytes > 0) this.facts.bitrate = (recent.bytes * 8) / recent.seconds;
         this.stream.end();
       },
     });
@@ -113,6 +123,11 @@ export class Rendition {
 
   get alwaysOn(): boolean {
     return this.camera.alwaysOn;
+  }
+
+  /** What the last run showed (codec string, size, rate), kept while the rendition is stopped. */
+  get lastSeen(): RenditionFacts | undefined {
+    return this.facts;
   }
 
   /** A viewer wants this rendition: start it if needed (on demand). */
@@ -159,6 +174,8 @@ export class Rendition {
       camera.audio !== this.camera.audio;
     this.camera = camera;
     if (sourceChanged) {
+      // Another source may have another codec and size: a master playlist waits for it rather than guess.
+      this.facts = undefined;
       this.transcode = camera.source.kind === "test-pattern" || camera.videoCodec === "h265";
       this.supervisor.restart("camera settings changed");
     }

@@ -147,19 +147,35 @@ export function hlsRoutes(
     access.served(d.key, data.length);
   };
 
-  const master = (req: IncomingMessage, res: ServerResponse, token: string, query: URLSearchParams) => {
+  const master = async (req: IncomingMessage, res: ServerResponse, token: string, query: URLSearchParams) => {
     const d = authorize(req, res, token);
     if (!d || !admit(req, res, d)) return;
-    const variants = renditionsOf(d.camera).flatMap((name) => {
-      const r = streams.get(d.camera.id, name);
-      if (!r) return [];
-      const h = r.health();
-      return [
-        variantView(`${name}/index.m3u8`, r.stream, fallbackBandwidth[name], h.fps > 0 ? h.fps : undefined),
-      ];
-    });
+    const renditions = renditionsOf(d.camera).flatMap((name) => streams.get(d.camera.id, name) ?? []);
     // The player asks for one variant next: start it now (a round trip less on a cold start).
     streams.warm(d.camera, d.sid, query.get("prefer") ?? undefined);
+    // A variant needs CODECS and RESOLUTION (Apple's HLS authoring rules): a rendition that never ran since the
+    // gateway started is started and its init segment awaited, within the cold-start wait.
+    const unknown = renditions.filter((r) => r.stream.current === undefined && r.lastSeen === undefined);
+    if (unknown.length > 0) {
+      await Promise.all(
+        unknown.map((r) => {
+          r.acquire();
+          return coldStart(r, () => r.stream.current !== undefined, o.coldStartWaitSeconds * 1000);
+        }),
+      );
+      // The wait may have taken seconds: a revocation, pause or window end in between is answered now.
+      if (!authorize(req, res, token)) return;
+    }
+    const variants = renditions.map((r) => {
+      const fps = r.health().fps;
+      return variantView(
+        `${r.name}/index.m3u8`,
+        r.stream,
+        r.lastSeen,
+        fallbackBandwidth[r.name],
+        fps > 0 ? fps : undefined,
+      );
+    });
     send(req, res, 200, playlistType, Buffer.from(writeMasterPlaylist(variants)), "no-cache");
   };
 
@@ -180,6 +196,7 @@ export function hlsRoutes(
     const startable = () => stream.hasCompleteSegment();
     if (!startable()) {
       const ok = await coldStart(r, startable, o.coldStartWaitSeconds * 1000);
+      if (!authorize(req, res, token)) return;
       if (!ok) {
         deny(req, res, 503, "stream_starting", "the camera stream is not available yet", {
           "Retry-After": "2",
@@ -217,12 +234,13 @@ export function hlsRoutes(
       const reached = () =>
         part === undefined ? stream.hasReached(msn + 1, 0) : stream.hasReached(msn, part);
       const waitMs = Math.min(o.blockingReloadMaxSeconds, 3 * targetDuration(stream)) * 1000;
-      if (!(await stream.waitUntil(reached, waitMs))) {
+      const advanced = await stream.waitUntil(reached, waitMs);
+      // A blocking reload may have waited seconds: a revocation, pause or window end in between is answered now.
+      if (!authorize(req, res, token)) return;
+      if (!advanced) {
         deny(req, res, 503, "stream_stalled", "the camera stream did not advance in time");
         return;
       }
-      // A blocking reload may have waited seconds: a revocation, pause or window end in between is answered now.
-      if (!authorize(req, res, token)) return;
     }
     const reports = streams
       .renditionsOf(r.cameraId)
@@ -270,6 +288,8 @@ export function hlsRoutes(
     if (stream.part(seq) === undefined && seq >= stream.nextPartSeq && seq <= stream.nextPartSeq + 1) {
       r.acquire();
       await stream.waitUntil(() => stream.part(seq) !== undefined, o.blockingReloadMaxSeconds * 1000);
+      // Authorized again after the wait, as a blocking playlist reload is: no bytes after a revocation.
+      if (!authorize(req, res, token)) return;
     }
     const found = stream.part(seq);
     if (!found) {
@@ -304,9 +324,8 @@ export function hlsRoutes(
     if (p.length === 3 && b === "index.m3u8" && a !== undefined) return media(req, res, token, a, query);
     if (p.length === 4 && b === "part" && a !== undefined && c !== undefined)
       return part(req, res, token, a, c);
-    if (p.length === 2 && a === "index.m3u8") master(req, res, token, query);
-    else if (p.length === 4 && b === "init" && a !== undefined && c !== undefined)
-      init(req, res, token, a, c);
+    if (p.length === 2 && a === "index.m3u8") return master(req, res, token, query);
+    if (p.length === 4 && b === "init" && a !== undefined && c !== undefined) init(req, res, token, a, c);
     else if (p.length === 4 && b === "seg" && a !== undefined && c !== undefined)
       segment(req, res, token, a, c);
     else deny(req, res, 404, "not_found", "no such resource");

@@ -59,20 +59,35 @@ export function mediaView(
   };
 }
 
-/** What the master playlist says of one rendition, from what its stream has shown so far. */
+/** What a rendition's last run showed: kept across on-demand stops, for a master playlist asked for cold. */
+export interface RenditionFacts {
+  codecs: string;
+  width: number;
+  height: number;
+  /** Bits per second measured near the end of the run; undefined if it ended before any was measured. */
+  bitrate: number | undefined;
+}
+
+/**
+ * What the master playlist says of one rendition: what its stream shows now, else what its last run showed
+ * (`last`), else only a guessed bandwidth. Apple's HLS authoring rules want CODECS and RESOLUTION on every
+ * video variant, so a cold master waits for the init segment when nothing is known (hls-routes.ts).
+ */
 export function variantView(
   uri: string,
   stream: LiveStream,
+  last: RenditionFacts | undefined,
   fallbackBandwidth: number,
   fps: number | undefined,
 ): VariantView {
-  const init = stream.current;
+  const init = stream.current ?? last;
   const recent = stream.recent(5000);
   const measured = (recent.bytes * 8) / recent.seconds;
+  const rate = measured > 0 ? measured : last?.bitrate;
   return {
     uri,
     // Peak-ish: measured rate with headroom, so players do not pick a variant the link cannot carry.
-    bandwidth: measured > 0 ? Math.round(measured * 1.3) : fallbackBandwidth,
+    bandwidth: rate !== undefined && rate > 0 ? Math.round(rate * 1.3) : fallbackBandwidth,
     codecs: init?.codecs,
     resolution: init ? { width: init.width, height: init.height } : undefined,
     frameRate: fps !== undefined && fps > 0 ? fps : undefined,

@@ -1,12 +1,14 @@
-import type { IncomingMessage, Server } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import type { MediaAccess } from "../../access/media-access.js";
+import type { Allowed, MediaAccess } from "../../access/media-access.js";
 import type { ClientInfo } from "../../access/viewing-tracker.js";
+import { rejectUpgrade, type UpgradeHandler } from "../../http/server.js";
 import type { Logger } from "../../log/logger.js";
 import type { LiveEvent } from "../live-stream.js";
+import type { Rendition } from "../rendition.js";
 import type { StreamManager } from "../stream-manager.js";
-import { SlowViewerPolicy } from "./slow-viewer-policy.js";
+import { tooSlowClose, ViewerFeed, type FeedSocket } from "./viewer-feed.js";
 
 export interface WsOptions {
   /** A viewer with more than this queued skips ahead to the next keyframe. */
@@ -16,38 +18,33 @@ export interface WsOptions {
 }
 
 /** Close codes the page understands (4000–4999 are for applications, RFC 6455 §7.4.2). */
-export const wsClose = { denied: 4403, notFound: 4404, tooSlow: 4408, ended: 4410 } as const;
+export const wsClose = { denied: 4403, notFound: 4404, tooSlow: tooSlowClose.code, ended: 4410 } as const;
 
 const pathPattern = /^\/live\/([A-Za-z0-9_.-]{1,512})(?:\/(main|sub))?\/ws$/;
 
 /**
  * WebSocket fMP4 for MSE (`/live/<token>/ws`, or `/live/<token>/<rendition>/ws`): a JSON header
  * `{type:"init", codecs, width, height}`, the init segment, the GOP cache from the last keyframe, then every
- * frame's fragment the moment ffmpeg writes it (not per HLS part: that is what makes it sub-second). A slow viewer is never buffered without bound: it skips to the next keyframe, and is dropped
- * after repeated skips.
+ * frame's fragment the moment ffmpeg writes it (not per HLS part: that is what makes it sub-second). A slow
+ * viewer is never buffered without bound (ViewerFeed). `upgrade` answers every upgrade under `/live/`.
  */
-export function attachWsFmp4(
-  server: Server,
+export function wsFmp4(
   streams: StreamManager,
   access: MediaAccess,
   log: Logger,
   clientOf: (req: IncomingMessage) => ClientInfo,
   o: WsOptions,
-): WebSocketServer {
+): { wss: WebSocketServer; upgrade: UpgradeHandler } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
   wss.on("error", (err) => {
     log.warn({ err }, "websocket server error");
   });
 
-  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on("error", (err) => {
-      log.debug({ err }, "upgrade socket error");
-    });
+  const upgrade: UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? "").split("?")[0] ?? "";
     const m = pathPattern.exec(path);
     if (!m) {
-      // Other upgrade paths (e.g. /api/events later) are handled by their own listeners.
-      if (path.startsWith("/live/")) notFound(socket);
+      rejectUpgrade(socket, 404, "not_found", "no such stream");
       return;
     }
     const token = m[1] as string;
@@ -67,92 +64,67 @@ export function attachWsFmp4(
     const name = m[2] ?? query.get("rendition") ?? "main";
     const rendition = name === "main" || name === "sub" ? streams.get(authorized.camera.id, name) : undefined;
     if (!rendition) {
-      notFound(socket);
+      rejectUpgrade(socket, 404, "not_found", "no such rendition");
       return;
     }
-    const decision = access.admit(authorized, clientOf(req));
-    if (!decision.ok) {
-      refuse(decision.code);
-      return;
-    }
+    const client = clientOf(req);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      serve(ws, token, rendition, decision.camera.id, decision.key);
+      // Counted once the handshake is done (a socket that never completes it holds no place): the socket
+      // caps, then the viewer cap and viewing session.
+      const opened = access.openSocket(authorized, client);
+      if (!opened.ok) {
+        ws.close(wsClose.denied, opened.code);
+        return;
+      }
+      serve(ws, token, rendition, authorized, opened.close);
     });
-  });
+  };
 
-  const serve = (
-    ws: WebSocket,
-    token: string,
-    rendition: NonNullable<ReturnType<StreamManager["get"]>>,
-    cameraId: string,
-    key: string,
-  ) => {
+  const serve = (ws: WebSocket, token: string, rendition: Rendition, d: Allowed, closed: () => void) => {
     ws.on("error", (err) => {
       log.debug({ err }, "viewer websocket error");
     });
     ws.on("message", () => {
       // Viewers have nothing to say yet; ignore (maxPayload bounds what they could send).
     });
-    const policy = new SlowViewerPolicy(o.maxBufferedBytes, o.dropAfterSkips);
-    const send = (data: Buffer | string) => {
-      if (ws.readyState !== ws.OPEN) return;
-      ws.send(data);
-      access.served(key, data.length);
+    const socket: FeedSocket = {
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+      get open() {
+        return ws.readyState === ws.OPEN;
+      },
+      send: (data) => {
+        ws.send(data);
+      },
+      close: (code, reason) => {
+        ws.close(code, reason);
+      },
     };
-    const sendInit = (init: { codecs: string; width: number; height: number; data: Buffer }) => {
-      send(
-        JSON.stringify({
-          type: "init",
-          codecs: init.codecs,
-          width: init.width,
-          height: init.height,
-          rendition: rendition.name,
-        }),
-      );
-      send(init.data);
-      policy.reset();
-    };
-    const sendFragment = (data: Buffer, keyframe: boolean) => {
-      switch (policy.decide(ws.bufferedAmount, keyframe)) {
-        case "send":
-          send(data);
-          return;
-        case "skip":
-          return;
-        case "drop":
-          ws.close(wsClose.tooSlow, "too_slow");
-          return;
-      }
-    };
+    const feed = new ViewerFeed(socket, rendition.name, o, (bytes) => {
+      access.served(d.key, bytes);
+    });
     const onEvent = (e: LiveEvent) => {
-      if (e.type === "init") sendInit(e.init);
-      else if (e.type === "fragment") sendFragment(e.data, e.keyframe);
+      if (e.type === "init") feed.init(e.init);
+      else if (e.type === "fragment") feed.fragment(e.data, e.keyframe);
     };
     rendition.wsOpened();
-    access.socketOpened(key);
     const unsubscribe = rendition.stream.subscribe(onEvent);
     const gop = rendition.stream.gop();
-    if (gop) {
-      sendInit(gop.init);
-      for (const d of gop.data) send(d);
-    }
+    if (gop) feed.gop(gop);
     // Re-authorize every second: a revoked session, a paused classroom or a removed camera cuts the viewer.
     const recheck = setInterval(() => {
-      const d = access.authorize(token, { allowExpired: true });
-      if (!d.ok || d.camera.id !== cameraId) ws.close(wsClose.denied, d.ok ? "denied" : d.code);
+      const again = access.authorize(token, { allowExpired: true });
+      if (!again.ok || again.camera.id !== d.camera.id)
+        ws.close(wsClose.denied, again.ok ? "denied" : again.code);
     }, 1000);
     ws.on("close", () => {
       clearInterval(recheck);
       unsubscribe();
       rendition.wsClosed();
-      access.socketClosed(key);
+      closed();
     });
   };
 
-  return wss;
-}
-
-/** A path that names no stream: a plain HTTP 404 on the upgrade (nothing to explain to a viewer). */
-function notFound(socket: Duplex): void {
-  socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  return { wss, upgrade };
 }
