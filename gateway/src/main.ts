@@ -130,7 +130,7 @@ export async function startGateway(
   );
 
   // 3. Access: the in-memory state every media request is decided on, viewing sessions, stream tokens.
-  const state = new AccessState({ schools, classrooms, cameras, guardians, users });
+  const state = new AccessState({ schools, classrooms, cameras, guardians, users }, demo !== undefined);
   const changes = new Changes(db, audit, state);
   const tracker = new ViewingTracker(
     viewingSessions,
@@ -225,6 +225,7 @@ export async function startGateway(
       auditRoutes(audit, auth),
       viewerRoutes(
         guardians,
+        schools,
         state,
         streams,
         audit,
@@ -232,6 +233,7 @@ export async function startGateway(
           maxDevicesPerGuardian: config.access.maxDevicesPerGuardian,
           secureCookies,
           openStreams: config.dev.openStreams,
+          demo: demo !== undefined,
         },
         now,
       ),
@@ -244,7 +246,7 @@ export async function startGateway(
     https: secureCookies,
     version,
     devPlayer: config.dev.openStreams,
-    demoPath: demo ? `/a/${demo.linkToken}` : undefined,
+    demo: demo !== undefined,
   });
   const media = hlsRoutes(
     streams,
