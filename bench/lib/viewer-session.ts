@@ -20,8 +20,8 @@ export const authorizedGatewayEnv: Record<string, string> = {
 };
 
 /**
- * One parent device, as the demo parent link registers it: opens the link (keeping the device cookie it
- * sets), finds the watchable camera and asks for stream URLs, as the viewer page does.
+ * One parent device, as the demo parent link registers it: opens the link, taps its button (keeping the
+ * device cookie it sets), finds the watchable camera and asks for stream URLs, as the viewer page does.
  */
 export class ViewerSession {
   private constructor(
@@ -33,9 +33,17 @@ export class ViewerSession {
   static async open(gw: GatewayProcess): Promise<ViewerSession> {
     if (gw.demoLink === undefined)
       throw new Error("the gateway printed no demo parent link (PANTAU_DEMO=1?)");
-    const res = await fetch(gw.demoLink, { redirect: "manual" });
+    // The link's page registers nothing; its button (a same-origin form post) registers the phone.
+    const page = await fetch(gw.demoLink, { redirect: "manual" });
+    await page.arrayBuffer();
+    if (page.status >= 400) throw new Error(`GET ${gw.demoLink}: ${String(page.status)}`);
+    const res = await fetch(gw.demoLink, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(gw.demoLink).origin },
+    });
     await res.arrayBuffer();
-    if (res.status >= 400) throw new Error(`GET ${gw.demoLink}: ${String(res.status)}`);
+    if (res.status >= 400) throw new Error(`POST ${gw.demoLink}: ${String(res.status)}`);
     // `name=value` of each Set-Cookie (the device cookie pantau_device=…), sent back as one Cookie header.
     const cookie = res.headers
       .getSetCookie()

@@ -131,7 +131,7 @@ export async function startGateway(
   );
 
   // 3. Access: the in-memory state every media request is decided on, viewing sessions, stream tokens.
-  const state = new AccessState({ schools, classrooms, cameras, guardians, users });
+  const state = new AccessState({ schools, classrooms, cameras, guardians, users }, demo !== undefined);
   const changes = new Changes(db, audit, state);
   const tracker = new ViewingTracker(
     viewingSessions,
@@ -231,6 +231,7 @@ export async function startGateway(
       auditRoutes(audit, auth),
       viewerRoutes(
         guardians,
+        schools,
         state,
         streams,
         audit,
@@ -238,6 +239,7 @@ export async function startGateway(
           maxDevicesPerGuardian: config.access.maxDevicesPerGuardian,
           secureCookies,
           openStreams: config.dev.openStreams,
+          demo: demo !== undefined,
         },
         now,
       ),
@@ -251,7 +253,7 @@ export async function startGateway(
     https: secureCookies,
     version,
     devPlayer: config.dev.openStreams,
-    demoPath: demo ? `/a/${demo.linkToken}` : undefined,
+    demo: demo !== undefined,
   });
   const media = hlsRoutes(
     streams,

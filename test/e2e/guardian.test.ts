@@ -80,15 +80,24 @@ async function playing(page: Page, frames = 50): Promise<Seen> {
 }
 
 describe("the guardian page through the demo parent link", () => {
-  it("registers the device, lists the demo camera, plays it on a tap with the watermark, and is cut by a pause", async (ctx) => {
+  it("shows the link's page, registers the device on the button, lists the demo camera, plays it on a tap with the watermark, and is cut by a pause", async (ctx) => {
     // The demo parent link (`/a/<token>`) arrives with the access issue; before it, demoUrl is /demo.
     const demoUrl = gw!.demoUrl;
     if (demoUrl === undefined || !demoUrl.includes("/a/")) ctx.skip();
     const page = await parentPhone();
     const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
+    // The link opens a page that registers nothing (a chat app's preview fetches it too)...
     await page.goto(demoUrl!);
-    expect(new URL(page.url()).pathname).toBe("/watch");
+    expect(new URL(page.url()).pathname).toBe(new URL(demoUrl!).pathname);
+    expect(await page.textContent("main")).toContain("Sekolah Demo");
+    expect(await phone!.cookies()).toEqual([]);
+    // ...and the parent taps its button: a same-origin form post that registers the phone, then /watch.
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === "/watch"),
+      page.click("text=Tonton di HP ini / Watch on this phone"),
+    ]);
+    expect((await phone!.cookies()).map((c) => c.name)).toEqual(["pantau_device"]);
     const listed = await waitFor("the camera list", async () => {
       const s = await seen(page);
       return s.rows.length > 0 ? s : undefined;

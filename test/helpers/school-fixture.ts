@@ -73,12 +73,31 @@ export async function makeSchool(
   };
 }
 
-/** A parent's phone that opened the link: it holds the device cookie. Throws unless the link worked. */
-export async function openLink(gw: TestGateway, linkPath: string): Promise<ApiClient> {
-  const phone = new ApiClient(gw.url);
-  const r = await phone.get(linkPath);
-  if (r.status !== 303) throw new Error(`open link: ${String(r.status)} ${r.text}`);
+/**
+ * A parent's phone that opened the link and tapped its button: GET shows the page (and registers nothing),
+ * the button posts it back. Throws unless the phone ends up registered. A phone already registered for this
+ * guardian is sent straight to /watch by the GET.
+ */
+export async function openLink(
+  gw: { url: string },
+  linkPath: string,
+  phone: ApiClient = new ApiClient(gw.url),
+): Promise<ApiClient> {
+  const page = await phone.get(linkPath);
+  if (page.status === 303) return phone;
+  if (page.status !== 200 || !page.text.includes(`action="${linkPath}"`))
+    throw new Error(`open link: ${String(page.status)} ${page.text}`);
+  const r = await postLink(phone, linkPath);
+  if (r.status !== 303) throw new Error(`open link, the button: ${String(r.status)} ${r.text}`);
   return phone;
+}
+
+/** The link page's button: a same-origin form post of the link (`replace=1` confirms moving the phone). */
+export function postLink(phone: ApiClient, linkPath: string, form = "", origin: string = phone.base) {
+  return phone.post(linkPath, form, {
+    "content-type": "application/x-www-form-urlencoded",
+    origin,
+  });
 }
 
 /** Stream URLs for a client (phone or admin); throws with the refusal's code otherwise. */

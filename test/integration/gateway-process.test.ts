@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ApiClient } from "../helpers/api-client.js";
 import { startGatewayProcess, type GatewayProcess } from "../helpers/gateway-process.js";
 import { pidsMatching, waitFor } from "../helpers/media.js";
+import { openLink } from "../helpers/school-fixture.js";
 
 let gp: GatewayProcess | undefined;
 
@@ -34,10 +35,7 @@ const parentOf = (pid: number): number => {
 
 /** Starts the demo stream as a parent would (the printed link) and returns the gateway's ffmpeg pids. */
 async function watchDemo(g: GatewayProcess): Promise<number[]> {
-  const phone = new ApiClient(g.url);
-  const opened = await phone.get(new URL(g.demoUrl ?? "").pathname);
-  expect(opened.status).toBe(303);
-  expect(opened.headers.get("location")).toBe("/watch");
+  const phone = await openLink(g, new URL(g.demoUrl ?? "").pathname);
   const me = (await phone.get("/api/viewer/me")).body as {
     cameras: { id: string; demo: boolean; status: string }[];
   };

@@ -134,7 +134,16 @@ describe("sign-in", () => {
 describe("cookies and headers a phone on the school LAN needs", () => {
   it("the device cookie is Lax (re-opening the link from a chat app is the same phone) and the CSP does not upgrade http", async () => {
     const f = await makeSchool(gw, "SD Kuki");
-    const res = await fetch(gw.url + f.linkPath, { redirect: "manual" });
+    const page = await fetch(gw.url + f.linkPath, { redirect: "manual" });
+    expect(page.headers.get("set-cookie")).toBeNull();
+    expect(page.headers.get("content-security-policy")).not.toContain("upgrade-insecure-requests");
+    // The page's button.
+    const res = await fetch(gw.url + f.linkPath, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: gw.url },
+    });
+    expect(res.status).toBe(303);
     const cookie = res.headers.get("set-cookie") ?? "";
     expect(cookie).toMatch(/^pantau_device=[A-Za-z0-9_-]{43};/);
     expect(cookie).toMatch(/HttpOnly/);
@@ -346,6 +355,7 @@ describe("OpenAPI", () => {
       ["/api/audit", "get"],
       ["/api/users", "post"],
       ["/a/{linkToken}", "get"],
+      ["/a/{linkToken}", "post"],
       ["/api/viewer/me", "get"],
       ["/api/watch/{cameraId}", "post"],
     ] as const) {

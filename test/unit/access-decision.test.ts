@@ -81,6 +81,7 @@ function snapshot(): AccessSnapshot {
       ["as_expired", { userId: "op", expiresAt: Date.parse("2026-11-01") }],
       ["as_disabled", { userId: "gone", expiresAt: Date.parse("2027-01-01") }],
     ]),
+    demo: true,
   };
 }
 
@@ -135,11 +136,36 @@ describe("decideCamera", () => {
     );
   });
 
-  it("dev viewers get every camera only with openStreams, and the demo camera always", () => {
+  it("dev viewers get every camera only with openStreams, and the demo test pattern only while the demo is on", () => {
     const s = snapshot();
     expect(code(decideCamera(s, "xs_1", "camA1", schoolHours, true))).toBe("ok");
+    expect(code(decideCamera(s, "xs_1", "camA1", schoolHours, false))).toBe("not_authorized");
     s.cameras.set("demo", camera("demo", "A", "A1", { demo: true }));
-    expect(code(decideCamera(s, "xs_1", "demo", schoolHours, false))).toBe("ok");
+    const d = decideCamera(s, "xs_1", "demo", schoolHours, false);
+    expect(d.ok && d.viewer.kind).toBe("demo");
+    // A demo camera on a real source is a real camera; with the demo off the test pattern is closed too.
+    s.cameras.set(
+      "real",
+      camera("real", "A", "A1", { demo: true, source: { kind: "rtsp", url: "rtsp://x/" } }),
+    );
+    expect(code(decideCamera(s, "xs_1", "real", schoolHours, false))).toBe("not_authorized");
+    expect(code(decideCamera({ ...s, demo: false }, "xs_1", "demo", schoolHours, false))).toBe(
+      "not_authorized",
+    );
+  });
+
+  it("the demo guardian's phones watch nothing while the demo is off", () => {
+    const s = snapshot();
+    s.guardians.set("gd", {
+      schoolId: "A",
+      name: "Wali Demo",
+      revoked: false,
+      demo: true,
+      classroomIds: new Set(["A1"]),
+    });
+    s.devices.set("dv_demo", { guardianId: "gd", revoked: false });
+    expect(code(decideCamera(s, "dv_demo", "camA1", schoolHours, false))).toBe("ok");
+    expect(code(decideCamera({ ...s, demo: false }, "dv_demo", "camA1", schoolHours, false))).toBe("revoked");
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Camera } from "../cameras/camera.js";
+import { isDemoCamera, type Camera } from "../cameras/camera.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import type { GuardianRepository } from "../guardians/guardian.repository.js";
 import type { ClassroomRepository } from "../schools/classroom.repository.js";
@@ -26,6 +26,11 @@ export interface AccessSnapshot {
   >;
   sessions: Map<string, { userId: string; expiresAt: number }>;
   /**
+   * The demo setting is on: anyone may watch the demo test pattern, and the demo guardian's phones may watch.
+   * Off (PANTAU_DEMO=0 on a database that has a demo), neither.
+   */
+  demo: boolean;
+  /**
    * Viewing states already worked out, by classroom, each with the instant it stops being true (the window's
    * end, the next opening, the pause's end): a media request then costs a map lookup, not a time-zone
    * calculation (bench:auth). Dropped with the snapshot on every change.
@@ -33,11 +38,15 @@ export interface AccessSnapshot {
   viewingMemo?: Map<string, { from: number; until: number; state: ViewingState }>;
 }
 
-/** Who a stream token's session id names: a guardian's device, an admin's sign-in, or an open dev/demo viewer. */
+/**
+ * Who a stream token's session id names: a guardian's device, an admin's sign-in, an open dev viewer
+ * (dev.openStreams), or anyone watching the demo test pattern.
+ */
 export type Viewer =
   | { kind: "guardian"; id: string; name: string; schoolId: string; deviceId: string }
   | { kind: "user"; id: string; name: string; schoolId: string | null; role: Role; sessionId: string }
-  | { kind: "dev"; id: null; name: string; schoolId: null };
+  | { kind: "dev"; id: null; name: string; schoolId: null }
+  | { kind: "demo"; id: null; name: string; schoolId: null };
 
 export type DenialCode =
   | "camera_unavailable"
@@ -82,6 +91,7 @@ export function decideCamera(
     if (!device || !guardian || device.revoked || guardian.revoked) {
       return deny(403, "revoked", "access for this device was revoked by the school");
     }
+    if (guardian.demo && !s.demo) return deny(403, "revoked", "the demo is switched off");
     if (camera.classroomId === null || !guardian.classroomIds.has(camera.classroomId)) {
       return deny(403, "not_authorized", "this camera is not in your child's classroom");
     }
@@ -111,8 +121,10 @@ export function decideCamera(
       role: user.role,
       sessionId: sid,
     };
-  } else if (sid.startsWith(devSidPrefix) && (openStreams || camera.demo)) {
-    viewer = { kind: "dev", id: null, name: camera.demo ? "demo" : "dev", schoolId: null };
+  } else if (sid.startsWith(devSidPrefix) && s.demo && isDemoCamera(camera)) {
+    viewer = { kind: "demo", id: null, name: "demo", schoolId: null };
+  } else if (sid.startsWith(devSidPrefix) && openStreams) {
+    viewer = { kind: "dev", id: null, name: "dev", schoolId: null };
   } else {
     return deny(403, "not_authorized", "you may not watch this camera");
   }
@@ -166,7 +178,11 @@ export class AccessState {
   /** Bumped on every change; an open WebSocket re-decides only when it moved, or once a second for time. */
   generation = 0;
 
-  constructor(private readonly src: AccessSources) {}
+  constructor(
+    private readonly src: AccessSources,
+    /** The demo setting (ensureDemo made or kept a demo): see AccessSnapshot.demo. */
+    private readonly demo: boolean,
+  ) {}
 
   snapshot(): AccessSnapshot {
     return (this.current ??= this.load());
@@ -222,6 +238,7 @@ export class AccessState {
       sessions: new Map(
         users.liveSessions().map((x) => [x.id, { userId: x.userId, expiresAt: Date.parse(x.expiresAt) }]),
       ),
+      demo: this.demo,
       viewingMemo: new Map(),
     };
   }

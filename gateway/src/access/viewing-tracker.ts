@@ -16,8 +16,12 @@ export interface ClientInfo {
 
 interface Session {
   key: string;
-  /** The row written at the start; its end is added when the session ends. */
-  record: ViewingSessionStart;
+  /**
+   * The row written at the start; its end is added when the session ends. None for a demo viewer: the test
+   * pattern shows no one, and anyone may open it any number of times, so it is counted (caps) but not written.
+   */
+  record: ViewingSessionStart | undefined;
+  cameraId: string;
   startedAt: number;
   lastSeen: number;
   bytes: number;
@@ -29,7 +33,8 @@ interface Session {
 /**
  * Viewing sessions: one per (viewer session, camera), begun by the first authorized media request, ended when
  * the viewer's requests stop (LL-HLS players poll every part) or their WebSocket closes. Every session is
- * on disk from its start and in the audit log at its end; the counts here enforce viewers per camera.
+ * on disk from its start and in the audit log at its end, but a demo viewer's (in memory only); the counts
+ * here enforce viewers per camera.
  */
 export class ViewingTracker {
   private readonly sessions = new Map<string, Session>();
@@ -77,22 +82,26 @@ export class ViewingTracker {
       existing.lastSeen = at;
       return key;
     }
-    const record: ViewingSessionStart = {
-      id: newId("vs"),
-      schoolId: camera.schoolId,
-      cameraId: camera.id,
-      cameraName: camera.name,
-      viewerKind: viewer.kind,
-      viewerId: viewer.id,
-      viewerName: viewer.name,
-      deviceId: viewer.kind === "guardian" ? viewer.deviceId : null,
-      ip: client.ip ?? null,
-      userAgent: client.userAgent?.slice(0, 300) ?? null,
-      startedAt: new Date(at).toISOString(),
-    };
+    const record: ViewingSessionStart | undefined =
+      viewer.kind === "demo"
+        ? undefined
+        : {
+            id: newId("vs"),
+            schoolId: camera.schoolId,
+            cameraId: camera.id,
+            cameraName: camera.name,
+            viewerKind: viewer.kind,
+            viewerId: viewer.id,
+            viewerName: viewer.name,
+            deviceId: viewer.kind === "guardian" ? viewer.deviceId : null,
+            ip: client.ip ?? null,
+            userAgent: client.userAgent?.slice(0, 300) ?? null,
+            startedAt: new Date(at).toISOString(),
+          };
     this.sessions.set(key, {
       key,
       record,
+      cameraId: camera.id,
       startedAt: at,
       lastSeen: at,
       bytes: 0,
@@ -100,7 +109,7 @@ export class ViewingTracker {
       sockets: 0,
     });
     this.perCamera.set(camera.id, this.viewers(camera.id) + 1);
-    this.repo.start(record);
+    if (record) this.repo.start(record);
     return key;
   }
 
@@ -126,7 +135,7 @@ export class ViewingTracker {
     const at = this.now();
     for (const s of this.sessions.values()) {
       if (s.sockets <= 0 && at - s.lastSeen >= this.idleMs) this.end(s, "viewer_left");
-      else if (s.bytes - s.flushedBytes > 1_000_000) {
+      else if (s.record && s.bytes - s.flushedBytes > 1_000_000) {
         this.repo.addBytes(s.record.id, s.bytes);
         s.flushedBytes = s.bytes;
       }
@@ -147,7 +156,8 @@ export class ViewingTracker {
   private end(s: Session, reason: string): void {
     const { record } = s;
     this.sessions.delete(s.key);
-    this.perCamera.set(record.cameraId, Math.max(0, this.viewers(record.cameraId) - 1));
+    this.perCamera.set(s.cameraId, Math.max(0, this.viewers(s.cameraId) - 1));
+    if (!record) return;
     const endedAt = new Date(Math.max(s.lastSeen, s.startedAt)).toISOString();
     try {
       this.repo.end(record.id, endedAt, s.bytes, reason);

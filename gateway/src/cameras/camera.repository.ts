@@ -110,7 +110,7 @@ export class CameraRepository {
       this.db
         .prepare(
           `UPDATE cameras SET classroom_id = @classroom_id, name = @name, audio = @audio, always_on = @always_on,
-             enabled = @enabled, updated_at = @at
+             enabled = @enabled, demo = @demo, updated_at = @at
              ${s ? ", source_kind = @source_kind, source_json = @source_json, username = @username, password_enc = @password_enc, video_codec = @video_codec" : ""}
              ${s || opts.onvif !== undefined ? ", onvif_json = @onvif_json, onvif_uuid = @onvif_uuid" : ""}
            WHERE id = @id`,
@@ -122,6 +122,8 @@ export class CameraRepository {
           audio: Number(patch.audio ?? current.audio),
           always_on: Number(patch.alwaysOn ?? current.alwaysOn),
           enabled: Number(patch.enabled ?? current.enabled),
+          // A demo camera given a real source stops being the demo (isDemoCamera): it shows a classroom now.
+          demo: Number(current.demo && (s === undefined || s.source_kind === "test-pattern")),
           at: this.now().toISOString(),
           ...s,
           video_codec: opts.videoCodec ?? null,

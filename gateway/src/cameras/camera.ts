@@ -40,6 +40,15 @@ export interface Camera {
   updatedAt: string;
 }
 
+/**
+ * The built-in demo: the camera the demo setting made, still on its test pattern. Only it may be watched
+ * without a sign-in or a parent's phone (and only while the demo setting is on); given a real source it is a
+ * real camera.
+ */
+export function isDemoCamera(camera: Camera): boolean {
+  return camera.demo && camera.source.kind === "test-pattern";
+}
+
 export type RenditionName = "main" | "sub";
 
 /** The renditions a camera offers: main always, sub when the source has a second stream. */

@@ -1,5 +1,5 @@
 import type { CameraRepository } from "../cameras/camera.repository.js";
-import type { Camera } from "../cameras/camera.js";
+import { isDemoCamera, type Camera } from "../cameras/camera.js";
 import type { Db } from "../db/database.js";
 import type { GuardianRepository } from "../guardians/guardian.repository.js";
 import type { ClassroomRepository } from "../schools/classroom.repository.js";
@@ -23,22 +23,27 @@ const allWeek: Schedule = {
 /**
  * The demo (PANTAU_DEMO, default on for an empty database): a demo school, classroom, test-pattern camera with
  * a running clock and a guardian with an access link, all labelled demo, so a fresh `npm start` has something
- * to watch through the real guardian path. The link token is derived from the gateway's key, so the same link
- * is printed on every start while only its hash is stored.
+ * to watch. Anyone may watch the test pattern at /demo (nothing is written per visit); the printed link tries
+ * the real guardian path under a parent's rules (confirmation page, device slots). The link token is derived
+ * from the gateway's key, so the same link is printed on every start while only its hash is stored. Returns
+ * undefined when the demo is off: then nothing of it is watchable (AccessSnapshot.demo).
  */
 export function ensureDemo(
   r: DemoRepos,
   setting: boolean | undefined,
   linkToken: string,
 ): { camera: Camera; linkToken: string } | undefined {
-  const existing = r.cameras.list().find((c) => c.demo);
+  const existing = r.cameras.list().find(isDemoCamera);
   if (setting === false) return undefined;
   if (!existing && setting === undefined && (r.cameras.count() > 0 || r.schools.list().length > 0))
     return undefined;
   return r.db.transaction(() => {
     const school =
       r.schools.list().find((s) => s.demo) ??
-      r.schools.create({ name: "Sekolah Demo", address: "", timeZone: "Asia/Jakarta" }, { demo: true });
+      r.schools.create(
+        { name: "Sekolah Demo", address: "", contact: "", timeZone: "Asia/Jakarta" },
+        { demo: true },
+      );
     const room =
       r.classrooms.list(school.id).find((c) => c.demo) ??
       r.classrooms.create(school.id, "Kelas Contoh (demo)", allWeek, { demo: true });

@@ -1,6 +1,14 @@
 import { newId, newSecret, NotFoundError, sha256Hex } from "../common/ids.js";
 import type { Db } from "../db/database.js";
-import type { AccessLink, Child, Device, Guardian, GuardianCreate, GuardianPatch } from "./guardian.js";
+import type {
+  AccessLink,
+  Child,
+  Device,
+  DeviceRevokedReason,
+  Guardian,
+  GuardianCreate,
+  GuardianPatch,
+} from "./guardian.js";
 
 interface GuardianRow {
   id: string;
@@ -31,6 +39,7 @@ interface DeviceRow {
   created_at: string;
   last_seen_at: string;
   revoked_at: string | null;
+  revoked_reason: DeviceRevokedReason | null;
 }
 
 const toLink = (r: LinkRow): AccessLink => ({
@@ -50,9 +59,39 @@ const toDevice = (r: DeviceRow): Device => ({
   createdAt: r.created_at,
   lastSeenAt: r.last_seen_at,
   revokedAt: r.revoked_at,
+  revokedReason: r.revoked_reason,
 });
 
-export type LinkProblem = "link_invalid" | "link_expired" | "link_revoked" | "device_limit";
+export type LinkProblem =
+  | "link_invalid"
+  | "link_expired"
+  | "link_revoked"
+  | "device_limit"
+  /** The school removed this phone (DELETE /api/devices/:id): reopening a link on it registers nothing. */
+  | "device_removed";
+
+/** What opening a link on a phone would do, worked out without writing anything (GET /a/:linkToken). */
+export type LinkCheck =
+  | { ok: false; problem: LinkProblem }
+  | {
+      ok: true;
+      link: AccessLink;
+      guardian: Guardian;
+      /**
+       * `registered`: the phone's device cookie is a live device of this guardian; `other`: a live device of
+       * another guardian (`holder`), replaced only when the parent confirms; `new`: a free slot for it.
+       */
+      phone:
+        | { kind: "registered"; device: Device }
+        | { kind: "other"; device: Device; holder: Guardian }
+        | { kind: "new" };
+    };
+
+export interface DevicePolicy {
+  maxDevices: number;
+  /** The demo setting: the demo guardian's links open only while it is on. */
+  demo: boolean;
+}
 
 /**
  * Guardians with their children, access links and devices (one aggregate: everything that decides whether a
@@ -243,7 +282,9 @@ export class GuardianRepository {
     const at = this.stamp();
     this.db.prepare("UPDATE access_links SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?").run(at, id);
     const r = this.db
-      .prepare("UPDATE devices SET revoked_at = ? WHERE link_id = ? AND revoked_at IS NULL")
+      .prepare(
+        "UPDATE devices SET revoked_at = ?, revoked_reason = 'link' WHERE link_id = ? AND revoked_at IS NULL",
+      )
       .run(at, id);
     return { link: this.link(id) as AccessLink, devicesRevoked: r.changes };
   }
@@ -267,43 +308,90 @@ export class GuardianRepository {
     return row && toDevice(row);
   }
 
+  /** The school removes a phone: it stays removed, whichever of the guardian's links it opens again. */
   revokeDevice(id: string): Device {
     const r = this.db
-      .prepare("UPDATE devices SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?")
+      .prepare(
+        "UPDATE devices SET revoked_at = coalesce(revoked_at, ?), revoked_reason = 'device' WHERE id = ?",
+      )
       .run(this.stamp(), id);
     if (r.changes === 0) throw new NotFoundError(`device ${id} does not exist`);
     return this.device(id) as Device;
   }
 
   /**
-   * Opening a link registers the device, or recognises one already registered to the same guardian.
-   * Checked and written in one transaction so two phones racing for the last slot cannot both get it.
+   * Who holds the link and what opening it on the phone with `deviceToken` would do; reads only, so a link
+   * preview (a messaging app's bot fetching the link) changes nothing. A phone the school removed stays
+   * removed; a phone that cleared its cookies is a new phone, within the guardian's slots.
+   */
+  checkLink(linkToken: string, deviceToken: string | undefined, policy: DevicePolicy): LinkCheck {
+    const link = this.linkByToken(linkToken);
+    if (!link) return { ok: false, problem: "link_invalid" };
+    const guardian = this.get(link.guardianId);
+    if (
+      !guardian ||
+      link.revokedAt !== null ||
+      guardian.revokedAt !== null ||
+      (guardian.demo && !policy.demo)
+    ) {
+      return { ok: false, problem: "link_revoked" };
+    }
+    const known = deviceToken === undefined ? undefined : this.deviceByToken(deviceToken);
+    if (known?.guardianId === guardian.id) {
+      if (known.revokedAt === null)
+        return { ok: true, link, guardian, phone: { kind: "registered", device: known } };
+      if (known.revokedReason === "device") return { ok: false, problem: "device_removed" };
+    }
+    if (link.expiresAt !== null && Date.parse(link.expiresAt) <= this.now().getTime()) {
+      return { ok: false, problem: "link_expired" };
+    }
+    const { n: active } = this.db
+      .prepare("SELECT count(*) AS n FROM devices WHERE guardian_id = ? AND revoked_at IS NULL")
+      .get(guardian.id) as { n: number };
+    if (active >= policy.maxDevices) return { ok: false, problem: "device_limit" };
+    const holder = known?.revokedAt === null ? this.get(known.guardianId) : undefined;
+    if (known && holder?.revokedAt === null) {
+      return { ok: true, link, guardian, phone: { kind: "other", device: known, holder } };
+    }
+    return { ok: true, link, guardian, phone: { kind: "new" } };
+  }
+
+  /**
+   * Registers the phone (POST /a/:linkToken), or recognises it as already this guardian's. A phone holding
+   * another guardian's live device is moved over only with `replace` (the parent confirmed): that device is
+   * revoked, freeing the other guardian's slot. Checked and written in one transaction so two phones racing
+   * for the last slot cannot both get it.
    */
   registerDevice(
     linkToken: string,
-    currentDeviceToken: string | undefined,
+    deviceToken: string | undefined,
     userAgent: string,
-    maxDevices: number,
-  ): { ok: true; device: Device; token?: string; guardian: Guardian } | { ok: false; problem: LinkProblem } {
+    policy: DevicePolicy,
+    replace: boolean,
+  ):
+    | { ok: false; problem: LinkProblem }
+    | (Extract<LinkCheck, { ok: true }> & {
+        /** Set when a device was made: its token (returned once) and the device it replaced. */
+        registered?: { device: Device; token: string; replaced: Device | undefined };
+      }) {
     return this.db.transaction(() => {
-      const link = this.linkByToken(linkToken);
-      if (!link) return { ok: false as const, problem: "link_invalid" as const };
-      const guardian = this.get(link.guardianId);
-      if (!guardian || link.revokedAt !== null || guardian.revokedAt !== null) {
-        return { ok: false as const, problem: "link_revoked" as const };
-      }
+      const c = this.checkLink(linkToken, deviceToken, policy);
+      if (!c.ok) return c;
       const at = this.stamp();
-      const known = currentDeviceToken === undefined ? undefined : this.deviceByToken(currentDeviceToken);
-      if (known && known.guardianId === guardian.id && known.revokedAt === null) {
-        this.db.prepare("UPDATE devices SET last_seen_at = ? WHERE id = ?").run(at, known.id);
-        return { ok: true as const, device: known, guardian };
+      if (c.phone.kind === "registered") {
+        this.db.prepare("UPDATE devices SET last_seen_at = ? WHERE id = ?").run(at, c.phone.device.id);
+        return c;
       }
-      if (link.expiresAt !== null && Date.parse(link.expiresAt) <= this.now().getTime()) {
-        return { ok: false as const, problem: "link_expired" as const };
+      if (c.phone.kind === "other" && !replace) return c;
+      let replaced: Device | undefined;
+      if (c.phone.kind === "other") {
+        this.db
+          .prepare(
+            "UPDATE devices SET revoked_at = ?, revoked_reason = 'replaced' WHERE id = ? AND revoked_at IS NULL",
+          )
+          .run(at, c.phone.device.id);
+        replaced = this.device(c.phone.device.id);
       }
-      const active = this.devices(guardian.id).filter((d) => d.revokedAt === null).length;
-      if (!guardian.demo && active >= maxDevices)
-        return { ok: false as const, problem: "device_limit" as const };
       const id = newId("dv");
       const token = newSecret();
       this.db
@@ -311,8 +399,8 @@ export class GuardianRepository {
           `INSERT INTO devices (id, guardian_id, link_id, token_hash, user_agent, created_at, last_seen_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(id, guardian.id, link.id, sha256Hex(token), userAgent.slice(0, 300), at, at);
-      return { ok: true as const, device: this.device(id) as Device, token, guardian };
+        .run(id, c.guardian.id, c.link.id, sha256Hex(token), userAgent.slice(0, 300), at, at);
+      return { ...c, registered: { device: this.device(id) as Device, token, replaced } };
     })();
   }
 

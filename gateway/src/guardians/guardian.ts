@@ -36,7 +36,15 @@ export interface Device {
   createdAt: string;
   lastSeenAt: string;
   revokedAt: string | null;
+  /**
+   * `device`: the school removed this phone (it stays removed: reopening a link on it registers nothing);
+   * `link`: its link was revoked (a new link may register it again); `replaced`: it watches for another
+   * guardian now.
+   */
+  revokedReason: DeviceRevokedReason | null;
 }
+
+export type DeviceRevokedReason = "device" | "link" | "replaced";
 
 /** Indonesian phone numbers as schools write them: +62…, 62…, 08…; spaces and dashes dropped. */
 export const phoneSchema = z

@@ -1,11 +1,12 @@
 import { isUtf8 } from "node:buffer";
-import express, { type Express, type RequestHandler } from "express";
+import express, { type Express } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import helmet from "helmet";
 import type { Logger } from "../log/logger.js";
 import type { ApiRouter } from "./api-router.js";
 import { errorBody, errorHandler } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
+import { sameOrigin } from "./same-origin.js";
 import type { ViewerAssets } from "./viewer-assets.js";
 
 export interface AppDeps {
@@ -25,32 +26,12 @@ export interface AppDeps {
   version: string;
   /** Serve the development player at /dev/player (dev.openStreams). */
   devPlayer: boolean;
-  /** Where /demo sends a visitor: the demo guardian link. */
-  demoPath: string | undefined;
+  /**
+   * The demo setting is on: /demo is the player for the demo test pattern, open to anyone without a phone
+   * registration (nothing is written per visit), and / leads there.
+   */
+  demo: boolean;
 }
-
-/**
- * A state-changing API request must come from our own pages: a cross-site form or fetch carries an Origin
- * that does not match the Host (cookies are SameSite=Strict as well; this is the second lock).
- */
-const sameOrigin: RequestHandler = (req, res, next) => {
-  const origin = req.get("origin");
-  if (req.method === "GET" || req.method === "HEAD" || origin === undefined) {
-    next();
-    return;
-  }
-  let host: string | undefined;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    host = undefined;
-  }
-  if (host !== undefined && host === req.get("host")) {
-    next();
-    return;
-  }
-  res.status(403).json(errorBody("cross_origin", "requests from other sites are not accepted"));
-};
 
 /** The express application: security headers, JSON API and viewer pages (LL-HLS and WebSockets sit in front). */
 export function createApp(d: AppDeps): Express {
@@ -136,17 +117,12 @@ export function createApp(d: AppDeps): Express {
   };
   app.get("/watch", page);
   if (d.devPlayer) app.get("/dev/player", page);
-  const demoPath = d.demoPath;
-  if (demoPath !== undefined) {
-    app.get("/demo", (_req, res) => {
-      res.redirect(302, demoPath);
-    });
-  }
+  if (d.demo) app.get("/demo", page);
   app.get("/favicon.ico", (_req, res) => {
     res.status(204).end();
   });
   app.get("/", (_req, res) => {
-    if (demoPath !== undefined) res.redirect(302, "/demo");
+    if (d.demo) res.redirect(302, "/demo");
     else if (d.devPlayer) res.redirect(302, "/dev/player");
     else res.type("text/plain").send("Pantau gateway\n");
   });

@@ -1,23 +1,36 @@
-import type { Request } from "express";
+import express, { type Request, type Response } from "express";
 import { rateLimit } from "express-rate-limit";
 import { classroomState, decideCamera, type AccessState } from "../access/access-state.js";
 import type { AuditRepository } from "../audit/audit.repository.js";
 import { renditionsOf } from "../cameras/camera.js";
-import type { GuardianRepository, LinkProblem } from "../guardians/guardian.repository.js";
+import type { Guardian } from "../guardians/guardian.js";
+import type {
+  DevicePolicy,
+  GuardianRepository,
+  LinkCheck,
+  LinkProblem,
+} from "../guardians/guardian.repository.js";
+import type { SchoolRepository } from "../schools/school.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
 import { cookieOf, deviceCookie, setBearerCookie } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { errorBody, HttpError } from "./errors.js";
+import { isSameOrigin } from "./same-origin.js";
 
 export interface ViewerRouteOptions {
   maxDevicesPerGuardian: number;
   secureCookies: boolean;
   openStreams: boolean;
+  /** The demo setting: the demo guardian's link and phones work only while it is on. */
+  demo: boolean;
 }
 
 const deviceCookieSeconds = 400 * 24 * 3600;
 
-const linkTexts: Record<LinkProblem, { status: number; id: string; en: string }> = {
+/** Why a link page cannot offer the button: the link's own problems, and a form posted from another site. */
+type LinkRefusal = LinkProblem | "cross_origin" | "not_a_form";
+
+const linkTexts: Record<LinkRefusal, { status: number; id: string; en: string }> = {
   link_invalid: {
     status: 404,
     id: "Tautan ini tidak dikenal. Periksa kembali tautan dari sekolah.",
@@ -38,21 +51,121 @@ const linkTexts: Record<LinkProblem, { status: number; id: string; en: string }>
     id: "Tautan ini sudah dipakai di jumlah perangkat maksimum. Mintalah sekolah mencabut perangkat lama.",
     en: "This link is already used on the maximum number of devices. Ask the school to remove an old one.",
   },
+  device_removed: {
+    status: 403,
+    id: "Sekolah sudah menghapus HP ini dari akses kamera. Jika ini keliru, hubungi sekolah.",
+    en: "The school has removed this phone from camera access. If this is a mistake, contact the school.",
+  },
+  cross_origin: {
+    status: 403,
+    id: "Permintaan ini tidak datang dari halaman Pantau. Buka tautan dari sekolah langsung di HP Anda.",
+    en: "This request did not come from a Pantau page. Open the school's link directly on your phone.",
+  },
+  not_a_form: {
+    status: 415,
+    id: "Permintaan ini tidak dikenal. Buka tautan dari sekolah dan ketuk tombolnya.",
+    en: "This request is not understood. Open the school's link and tap its button.",
+  },
 };
 
-/** A plain page in both languages for a link that cannot be used: no script, nothing from the request echoed. */
-function linkPage(problem: LinkProblem): string {
+const html = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${String(c.charCodeAt(0))};`);
+
+/** The viewer's page frame: no script (the CSP forbids inline script; these pages need none), not indexed. */
+const pageFrame = (main: string): string =>
+  `<!doctype html><html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>Pantau</title><link rel="stylesheet" href="/assets/viewer.css"></head><body><header><h1>Pantau</h1></header><main class="link-page">${main}</main></body></html>`;
+
+/** A plain page in both languages for a link that cannot be used: nothing from the request echoed. */
+function linkPage(problem: LinkRefusal): string {
   const t = linkTexts[problem];
-  return `<!doctype html><html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Pantau</title><link rel="stylesheet" href="/assets/viewer.css"></head><body><header><h1>Pantau</h1></header><main><p class="notice">${t.id}</p><p class="notice" lang="en">${t.en}</p><p class="small">${problem}</p></main></body></html>`;
+  return pageFrame(
+    `<p class="notice">${t.id}</p><p class="notice" lang="en">${t.en}</p><p class="small">${problem}</p>`,
+  );
+}
+
+/** Honorifics a roster writes before the name: "Ibu Sari Wulandari" is greeted as "Ibu Sari". */
+const honorific = /^(ibu|bu|bapak|pak|bpk\.?|ny\.?|nyonya|tn\.?|tuan|sdr\.?|sdri\.?|hj?\.?)$/i;
+
+/** The part of a guardian's name a link page shows: what greets them, not their full name. */
+export function firstName(name: string): string {
+  const words = name.trim().split(/\s+/);
+  const [first = "", second] = words;
+  return honorific.test(first) && second !== undefined ? `${first} ${second}` : first;
 }
 
 /**
- * The guardian side: `GET /a/:linkToken` registers the phone (HttpOnly device cookie) and sends it to the
- * player at /watch; `GET /api/viewer/me` lists the guardian's cameras with their status and when each is
- * next viewable.
+ * The page a link opens (GET /a/:linkToken): the school, the guardian's first name, what watching means,
+ * the school's contact and one button that posts the link back (POST /a/:linkToken) to register this phone.
+ * A phone that watches for another guardian is told for whom, and the button replaces it only with
+ * `replace=1`.
+ */
+function confirmPage(
+  token: string,
+  c: Extract<LinkCheck, { ok: true }>,
+  school: { name: string; contact: string } | undefined,
+): string {
+  const name = html(firstName(c.guardian.name));
+  const parts = [
+    `<p class="school">${html(school?.name ?? "")}</p>`,
+    `<p>Halo, ${name}.</p><p lang="en">Hello, ${name}.</p>`,
+  ];
+  const holder = c.phone.kind === "other" ? html(firstName(c.phone.holder.name)) : undefined;
+  if (holder !== undefined) {
+    parts.push(
+      `<p class="notice">HP ini sudah terdaftar untuk ${holder}. Ganti agar HP ini menonton untuk ${name}? ${holder} tidak bisa menonton lagi di HP ini.</p>`,
+      `<p class="notice" lang="en">This phone is registered for ${holder}. Switch it to ${name}? ${holder} will no longer watch on this phone.</p>`,
+    );
+  }
+  parts.push(
+    '<ul class="privacy">',
+    '<li>Hanya siaran langsung: tanpa rekaman, tanpa suara. <span lang="en">Live only: no recording, no audio.</span></li>',
+    '<li>Setiap tontonan dicatat (siapa, kamera, kapan) dan dapat dilihat sekolah. <span lang="en">Every viewing is recorded (who, which camera, when) and the school can see it.</span></li>',
+    '<li>Tautan ini pribadi: jangan dibagikan. <span lang="en">This link is personal: do not share it.</span></li>',
+    "</ul>",
+  );
+  if (school !== undefined && school.contact !== "") {
+    parts.push(`<p>Kontak sekolah <span lang="en">/ School contact</span>: ${html(school.contact)}</p>`);
+  }
+  const action = `/a/${encodeURIComponent(token)}`;
+  if (holder === undefined) {
+    parts.push(
+      `<form method="post" action="${html(action)}"><button type="submit" class="primary">Tonton di HP ini / Watch on this phone</button></form>`,
+    );
+  } else {
+    parts.push(
+      `<form method="post" action="${html(action)}"><input type="hidden" name="replace" value="1"><button type="submit" class="primary">Ganti ke ${name} / Switch to ${name}</button></form>`,
+      `<p><a href="/watch">Tetap untuk ${holder} / Keep it for ${holder}</a></p>`,
+    );
+  }
+  return pageFrame(parts.join(""));
+}
+
+/** The link token of a request, or undefined for anything that cannot be one (nothing is looked up). */
+function linkTokenOf(req: Request): string | undefined {
+  const token = req.params.linkToken;
+  return typeof token === "string" && /^[A-Za-z0-9_-]{20,100}$/.test(token) ? token : undefined;
+}
+
+function sendPage(res: Response, status: number, body: string): void {
+  res
+    .status(status)
+    .type("html")
+    .set("Cache-Control", "no-store")
+    .set("X-Robots-Tag", "noindex")
+    // helmet's no-referrer would make a browser post the form with `Origin: null` (Fetch, "serializing a
+    // request origin"), which the POST must refuse as it refuses other sites; same-origin keeps our origin.
+    .set("Referrer-Policy", "same-origin")
+    .send(body);
+}
+
+/**
+ * The guardian side: `GET /a/:linkToken` shows what the link is for and changes nothing (a messaging app's
+ * link preview fetches it too); `POST /a/:linkToken` registers the phone (HttpOnly device cookie) and sends
+ * it to the player at /watch; `GET /api/viewer/me` lists the guardian's cameras with their status and when
+ * each is next viewable.
  */
 export function viewerRoutes(
   guardians: GuardianRepository,
+  schools: SchoolRepository,
   state: AccessState,
   streams: StreamManager,
   audit: AuditRepository,
@@ -60,6 +173,7 @@ export function viewerRoutes(
   now: () => number = Date.now,
 ): ApiRouter {
   const api = new ApiRouter();
+  const policy: DevicePolicy = { maxDevices: o.maxDevicesPerGuardian, demo: o.demo };
   api.router.use(
     "/a",
     rateLimit({
@@ -74,49 +188,109 @@ export function viewerRoutes(
       },
     }),
   );
+  // The page's button is a plain form post; its only field is `replace`.
+  api.router.use("/a", express.urlencoded({ extended: false, limit: "1kb", parameterLimit: 4 }));
+
+  const refuse = (res: Response, problem: LinkRefusal) => {
+    sendPage(res, linkTexts[problem].status, linkPage(problem));
+  };
+  const schoolOf = (g: Guardian) => schools.get(g.schoolId);
 
   api.get(
     "/a/:linkToken",
     {
-      summary: "Open an access link: registers this device, then 303 to /watch",
+      summary:
+        "Open an access link: a page with the school, the guardian's first name and a button (changes nothing); 303 to /watch for a phone already registered for this guardian",
       tag: "viewer",
       auth: "public",
+      returns: { status: 200, description: "The confirmation page", type: "text/html" },
+    },
+    (req, res) => {
+      const token = linkTokenOf(req);
+      if (token === undefined) {
+        refuse(res, "link_invalid");
+        return;
+      }
+      const c = guardians.checkLink(token, cookieOf(req, deviceCookie), policy);
+      if (!c.ok) refuse(res, c.problem);
+      else if (c.phone.kind === "registered") res.set("Cache-Control", "no-store").redirect(303, "/watch");
+      else sendPage(res, 200, confirmPage(token, c, schoolOf(c.guardian)));
+    },
+  );
+
+  api.post(
+    "/a/:linkToken",
+    {
+      summary:
+        "Register this phone for the link's guardian (a same-origin form post; replace=1 moves a phone registered for another guardian), then 303 to /watch",
+      tag: "viewer",
+      auth: "public",
+      bodyType: "application/x-www-form-urlencoded",
       returns: { status: 303, description: "To the player" },
     },
     (req, res) => {
-      const token = req.params.linkToken;
-      const reply = (problem: LinkProblem) => {
-        res
-          .status(linkTexts[problem].status)
-          .type("html")
-          .set("Cache-Control", "no-store")
-          .send(linkPage(problem));
-      };
-      if (typeof token !== "string" || !/^[A-Za-z0-9_-]{20,100}$/.test(token)) {
-        reply("link_invalid");
+      if (!isSameOrigin(req)) {
+        refuse(res, "cross_origin");
         return;
       }
+      if (req.is("application/x-www-form-urlencoded") === false) {
+        refuse(res, "not_a_form");
+        return;
+      }
+      const token = linkTokenOf(req);
+      if (token === undefined) {
+        refuse(res, "link_invalid");
+        return;
+      }
+      const replace = (req.body as Record<string, unknown> | undefined)?.replace === "1";
       const r = guardians.registerDevice(
         token,
         cookieOf(req, deviceCookie),
         req.get("user-agent") ?? "",
-        o.maxDevicesPerGuardian,
+        policy,
+        replace,
       );
       if (!r.ok) {
-        reply(r.problem);
+        refuse(res, r.problem);
         return;
       }
-      if (r.token !== undefined) {
+      if (r.phone.kind === "other" && r.registered === undefined) {
+        // Not confirmed: the phone stays with the other guardian; ask again.
+        sendPage(res, 409, confirmPage(token, r, schoolOf(r.guardian)));
+        return;
+      }
+      if (r.registered !== undefined) {
+        const { device, token: deviceToken, replaced } = r.registered;
+        const actor = { kind: "guardian" as const, id: r.guardian.id, name: r.guardian.name, ip: req.ip };
+        if (replaced !== undefined && r.phone.kind === "other") {
+          const holder = r.phone.holder;
+          audit.record({
+            // The other school's log names no one of this school: the phone itself moved on.
+            actor:
+              holder.schoolId === r.guardian.schoolId
+                ? actor
+                : { kind: "system", id: null, name: "Pantau", ip: req.ip },
+            schoolId: holder.schoolId,
+            action: "device.revoke",
+            targetKind: "device",
+            targetId: replaced.id,
+            detail: { guardian: holder.id, reason: "replaced" },
+          });
+        }
         audit.record({
-          actor: { kind: "guardian", id: r.guardian.id, name: r.guardian.name, ip: req.ip },
+          actor,
           schoolId: r.guardian.schoolId,
           action: "device.register",
           targetKind: "device",
-          targetId: r.device.id,
-          detail: { link: r.device.linkId, userAgent: r.device.userAgent },
+          targetId: device.id,
+          detail: {
+            link: device.linkId,
+            userAgent: device.userAgent,
+            ...(replaced !== undefined && { replaced: replaced.id }),
+          },
         });
         state.invalidate();
-        setBearerCookie(res, deviceCookie, r.token, deviceCookieSeconds, o.secureCookies);
+        setBearerCookie(res, deviceCookie, deviceToken, deviceCookieSeconds, o.secureCookies);
       }
       res.set("Cache-Control", "no-store").redirect(303, "/watch");
     },
@@ -133,7 +307,7 @@ export function viewerRoutes(
       const device = currentDevice(req, guardians);
       const snap = state.snapshot();
       const guardian = snap.guardians.get(device.guardianId);
-      if (device.revokedAt !== null || !guardian || guardian.revoked) {
+      if (device.revokedAt !== null || !guardian || guardian.revoked || (guardian.demo && !snap.demo)) {
         throw new HttpError(403, "revoked", "access for this device was revoked by the school");
       }
       const at = new Date(now());

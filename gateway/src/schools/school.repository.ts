@@ -7,6 +7,7 @@ interface SchoolRow {
   name: string;
   npsn: string | null;
   address: string;
+  contact: string;
   time_zone: string;
   demo: number;
   created_at: string;
@@ -18,6 +19,7 @@ const toSchool = (r: SchoolRow): School => ({
   name: r.name,
   npsn: r.npsn,
   address: r.address,
+  contact: r.contact,
   timeZone: r.time_zone,
   demo: r.demo === 1,
   createdAt: r.created_at,
@@ -46,14 +48,15 @@ export class SchoolRepository {
     this.assertNpsnFree(input.npsn ?? null, id);
     this.db
       .prepare(
-        `INSERT INTO schools (id, name, npsn, address, time_zone, demo, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO schools (id, name, npsn, address, contact, time_zone, demo, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
         input.name,
         input.npsn ?? null,
         input.address,
+        input.contact,
         input.timeZone,
         Number(opts.demo ?? false),
         at,
@@ -69,12 +72,13 @@ export class SchoolRepository {
     this.assertNpsnFree(npsn, id);
     this.db
       .prepare(
-        "UPDATE schools SET name = ?, npsn = ?, address = ?, time_zone = ?, updated_at = ? WHERE id = ?",
+        "UPDATE schools SET name = ?, npsn = ?, address = ?, contact = ?, time_zone = ?, updated_at = ? WHERE id = ?",
       )
       .run(
         patch.name ?? current.name,
         npsn,
         patch.address ?? current.address,
+        patch.contact ?? current.contact,
         patch.timeZone ?? current.timeZone,
         this.now().toISOString(),
         id,

@@ -8,6 +8,8 @@ export interface School {
   /** Nomor Pokok Sekolah Nasional (8 digits). */
   npsn: string | null;
   address: string;
+  /** How parents reach the school (phone, WhatsApp, e-mail), shown on the guardian's link page; "" for none. */
+  contact: string;
   /** IANA zone of the school's viewing windows: Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT). */
   timeZone: string;
   demo: boolean;
@@ -26,6 +28,18 @@ export interface Classroom {
   updatedAt: string;
 }
 
+/** Free text shown to parents or admins: no markup characters, no control characters. */
+const plainText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .refine(
+      // eslint-disable-next-line no-control-regex
+      (s) => !/[<>\x00-\x09\x0b-\x1f\x7f\uFFFD\uD800-\uDFFF]/u.test(s),
+      "must not contain < > or control characters",
+    );
+
 const timeZone = z
   .string()
   .max(64)
@@ -39,16 +53,10 @@ export const schoolCreateSchema = z
       .string()
       .regex(/^\d{8}$/, "NPSN is 8 digits")
       .optional(),
-    address: z
-      .string()
-      .trim()
-      .max(300)
-      .refine(
-        // eslint-disable-next-line no-control-regex
-        (s) => !/[<>\x00-\x09\x0b-\x1f\x7f\uFFFD\uD800-\uDFFF]/u.test(s),
-        "must not contain < > or control characters",
-      )
-      .default(""),
+    address: plainText(300).default(""),
+    contact: plainText(150)
+      .default("")
+      .describe("How parents reach the school (phone, WhatsApp, e-mail); shown on the guardians' link page"),
     timeZone: timeZone.default("Asia/Jakarta"),
   })
   .strict();
@@ -58,6 +66,7 @@ export const schoolPatchSchema = z
     name: schoolCreateSchema.shape.name.optional(),
     npsn: schoolCreateSchema.shape.npsn.unwrap().nullable().optional(),
     address: schoolCreateSchema.shape.address.unwrap().optional(),
+    contact: schoolCreateSchema.shape.contact.unwrap().optional(),
     timeZone: timeZone.optional(),
   })
   .strict();
