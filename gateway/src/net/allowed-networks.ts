@@ -67,17 +67,14 @@ export class NetworkListError extends Error {}
 export function parseNetwork(text: string): Range {
   const t = text.trim();
   const slash = t.indexOf("/");
-  const address = addressOf(slash < 0 ? t : t.slice(0, slash));
+  const addressText = slash < 0 ? t : t.slice(0, slash);
   const bitsText = slash < 0 ? undefined : t.slice(slash + 1);
+  const address = addressOf(addressText);
   if (address === undefined || (bitsText !== undefined && !/^\d{1,3}$/.test(bitsText))) {
     throw new NetworkListError(`"${text}" is not a network like 10.20.0.0/16 or fd12:3456::/64`);
   }
-  if (
-    t
-      .slice(0, slash < 0 ? undefined : slash)
-      .toLowerCase()
-      .startsWith("::ffff:")
-  ) {
+  // ipaddr.js would read it as IPv4 with an IPv6 prefix length; say what to write instead.
+  if (/^::ffff:/i.test(addressText)) {
     throw new NetworkListError(`"${text}": write IPv4 networks as IPv4, like 10.20.0.0/16`);
   }
   const max = address.kind() === "ipv4" ? 32 : 128;
