@@ -11,9 +11,11 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../gateway/src/config/load-config.js";
 import { createLogger } from "../gateway/src/log/logger.js";
+import { AllowedNetworks } from "../gateway/src/net/allowed-networks.js";
+import { AddressNotAllowedError, NetworkGuard } from "../gateway/src/net/network-guard.js";
 import { OnvifError } from "../gateway/src/onvif/onvif-error.js";
 import { OnvifInspector } from "../gateway/src/onvif/onvif-inspector.js";
-import { scanHosts } from "../gateway/src/onvif/scan-targets.js";
+import { ScanTargetError, scanHosts } from "../gateway/src/onvif/scan-targets.js";
 import { SoapClient } from "../gateway/src/onvif/soap-client.js";
 import { interfaceAddress, WsDiscovery } from "../gateway/src/onvif/ws-discovery.js";
 
@@ -33,8 +35,11 @@ const { values: a } = parseArgs({
   },
 });
 
-// The gateway's own settings (config/pantau.yml, PANTAU_ONVIF_*): the same caps and timeouts as its API.
-const settings = loadConfig().onvif;
+// The gateway's own settings (config/pantau.yml, PANTAU_ONVIF_*): the same caps and timeouts as its API,
+// and the same networks it may reach (network.allowedNetworks).
+const config = loadConfig();
+const settings = config.onvif;
+const network = new NetworkGuard(AllowedNetworks.parse(config.network.allowedNetworks));
 const log = createLogger("warn");
 const discovery = new WsDiscovery(log, settings.maxDatagramBytes);
 const port = a.port === undefined ? settings.discoveryPort : Number(a.port);
@@ -45,6 +50,7 @@ try {
     const soap = new SoapClient({
       timeoutMs: settings.soapTimeoutSeconds * 1000,
       maxReplyBytes: settings.maxReplyBytes,
+      network,
     });
     const inspector = new OnvifInspector(soap, discovery, { discoveryPort: port });
     const r = await inspector.inspect(a.inspect, { username: a.username, password: a.password });
@@ -67,7 +73,7 @@ try {
     const r = await discovery.probe({
       multicast: !a["no-multicast"],
       interfaceAddress: iface,
-      hosts: scanHosts({ cidr: a.cidr, hosts: a.hosts?.split(",") }),
+      hosts: scanHosts({ cidr: a.cidr, hosts: a.hosts?.split(",") }, network.checker()),
       port,
       timeoutMs: a["timeout-ms"] === undefined ? settings.scanSeconds * 1000 : Number(a["timeout-ms"]),
       expect: a.expect === undefined ? undefined : Number(a.expect),
@@ -83,9 +89,14 @@ try {
     );
   }
 } catch (e) {
-  const message = e instanceof OnvifError ? `${e.code}: ${e.message}` : (e as Error).message;
-  if (a.json)
-    console.log(JSON.stringify({ error: { code: e instanceof OnvifError ? e.code : "error", message } }));
+  const code =
+    e instanceof OnvifError || e instanceof AddressNotAllowedError
+      ? e.code
+      : e instanceof ScanTargetError && e.refused
+        ? e.refused.code
+        : "error";
+  const message = code === "error" ? (e as Error).message : `${code}: ${(e as Error).message}`;
+  if (a.json) console.log(JSON.stringify({ error: { code, message } }));
   else console.error(message);
   process.exitCode = 1;
 }

@@ -75,6 +75,8 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
         PANTAU_ADMIN_PASSWORD: benchAdmin.password,
         PANTAU_HTTP_RATE_LIMIT_PER_MINUTE: "1000000",
         PANTAU_LOG_LEVEL: "warn",
+        // The benchmark's cameras listen on 127.0.0.1: allowed only where a setting names loopback.
+        PANTAU_NETWORK_ALLOWED_NETWORKS: "127.0.0.0/8 ::1/128",
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],

@@ -41,6 +41,8 @@ import { buildViewerAssets } from "./http/viewer-assets.js";
 import { viewerRoutes } from "./http/viewer.routes.js";
 import { watchRoutes } from "./http/watch.routes.js";
 import { createLogger, type Logger } from "./log/logger.js";
+import { AllowedNetworks } from "./net/allowed-networks.js";
+import { NetworkGuard } from "./net/network-guard.js";
 import { ClassroomRepository } from "./schools/classroom.repository.js";
 import { SchoolRepository } from "./schools/school.repository.js";
 import { StreamManager } from "./streaming/stream-manager.js";
@@ -156,7 +158,9 @@ export async function startGateway(
   );
   const auth = new AdminAuth(users, now);
 
-  // 4. Streams: one supervised ffmpeg per active rendition.
+  // 4. Streams: one supervised ffmpeg per active rendition. Every connection to a camera (ffmpeg, ffprobe,
+  //    ONVIF) goes to an address the network guard resolved and checked against network.allowedNetworks.
+  const network = new NetworkGuard(AllowedNetworks.parse(config.network.allowedNetworks));
   const spawner = new NodeProcessSpawner();
   const streams = new StreamManager(cameras, spawner, systemClock, log, {
     ffmpegPath: config.ffmpeg.path,
@@ -168,11 +172,13 @@ export async function startGateway(
     stallSeconds: config.streaming.stallSeconds,
     startTimeoutSeconds: config.streaming.startTimeoutSeconds,
     idleStopSeconds: config.streaming.idleStopSeconds,
+    network,
   });
   streams.start();
   // Camera tests before and after adding one: ffprobe through the same spawner, so none outlives the gateway.
   const streamTester = new StreamTester(spawner, log, {
     ffprobePath: config.ffmpeg.ffprobePath,
+    network,
     timeoutSeconds: config.cameras.testTimeoutSeconds,
     maxConcurrent: config.cameras.maxConcurrentTests,
     maxQueued: 4 * config.cameras.maxConcurrentTests,
@@ -183,6 +189,7 @@ export async function startGateway(
   const soap = new SoapClient({
     timeoutMs: config.onvif.soapTimeoutSeconds * 1000,
     maxReplyBytes: config.onvif.maxReplyBytes,
+    network,
   });
   const inspector = new OnvifInspector(soap, discovery, { discoveryPort: config.onvif.discoveryPort });
   const onvifInterface =
@@ -211,9 +218,9 @@ export async function startGateway(
     api: [
       authRoutes(users, auth, audit, state, { ...config.access, secureCookies }, now),
       schoolRoutes(schools, classrooms, auth, changes, now),
-      cameraRoutes(cameras, schools, classrooms, streams, auth, changes, inspector, streamTester),
+      cameraRoutes(cameras, schools, classrooms, streams, auth, changes, inspector, streamTester, network),
       cameraTestRoutes(cameras, schools, streamTester, auth),
-      onvifRoutes(discovery, inspector, cameras, auth, config.onvif, log),
+      onvifRoutes(discovery, inspector, cameras, auth, config.onvif, network, log),
       guardianRoutes(
         schools,
         classrooms,

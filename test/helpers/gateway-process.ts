@@ -38,6 +38,9 @@ export async function startGatewayProcess(
       PANTAU_HTTP_HOST: "127.0.0.1",
       PANTAU_HTTP_PORT: "0",
       PANTAU_LOG_LEVEL: "info",
+      // Test cameras listen on loopback; in a namespace the gateway keeps the production defaults (private
+      // ranges), which hold the test subnet (10.213.x.0/24, test/helpers/netns.ts).
+      ...(opts.netns === undefined && { PANTAU_NETWORK_ALLOWED_NETWORKS: "127.0.0.0/8 ::1/128" }),
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

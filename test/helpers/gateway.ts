@@ -9,6 +9,8 @@ import { ApiClient } from "./api-client.js";
 
 export const testAdminUser = "operator";
 export const testAdminPassword = "operator-test-password";
+/** network.allowedNetworks of test gateways: loopback only, where every test camera listens. */
+export const testAllowedNetworks = ["127.0.0.0/8", "::1/128"] as const;
 
 export interface TestGateway extends Gateway {
   dataDir: string;
@@ -50,6 +52,9 @@ export async function startTestGateway(
     // Tests run the re-probe themselves (gw.addressWatcher.runOnce()) and never multicast from the host's
     // own network: only on loopback or inside the network namespaces a test makes.
     onvif: { reprobeSeconds: 0, reprobeMulticast: false, ...overrides.onvif },
+    // Test cameras and simulators listen on loopback, on the gateway's own machine: allowed here by naming
+    // loopback, as production defaults (private ranges only) never do.
+    network: { allowedNetworks: [...testAllowedNetworks], ...overrides.network },
   });
   const log = opts.log ?? pino({ level: process.env.PANTAU_TEST_LOG ?? "silent" });
   const gw = await startGateway(config, log, opts.now ? { now: opts.now } : {});

@@ -62,7 +62,7 @@ describe("config", () => {
     const c = parseConfig({}, { PANTAU_ONVIF_REPROBE_RANGES: "10.0.1.0/24, 192.168.5.0/28 172.16.0.0/22" });
     expect(c.onvif.reprobeRanges).toEqual(["10.0.1.0/24", "192.168.5.0/28", "172.16.0.0/22"]);
     expect(() => parseConfig({}, { PANTAU_ONVIF_REPROBE_RANGES: "10.0.1.0/24,8.8.8.0/24" })).toThrow(
-      /onvif\.reprobeRanges\.1 \(PANTAU_ONVIF_REPROBE_RANGES\): 8\.8\.8\.0 is not on a local network/,
+      /onvif\.reprobeRanges\.1 \(PANTAU_ONVIF_REPROBE_RANGES\): 8\.8\.8\.0\/24 reaches 8\.8\.8\.1, outside network\.allowedNetworks/,
     );
     expect(() => parseConfig({ onvif: { reprobeRanges: ["10.0.0.0/16"] } })).toThrow(/too large/);
   });

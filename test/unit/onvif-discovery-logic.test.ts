@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { suggestProfiles } from "../../gateway/src/onvif/profile-choice.js";
 import type { OnvifProfile } from "../../gateway/src/onvif/onvif-replies.js";
+import {
+  AllowedNetworks,
+  defaultAllowedNetworks,
+  refusalOf,
+} from "../../gateway/src/net/allowed-networks.js";
 import { MAX_SCAN_HOSTS, ScanTargetError, scanHosts } from "../../gateway/src/onvif/scan-targets.js";
+
+const noLocal = { own: [], broadcast: [] };
 import { chooseDeviceUrl, normalizeEndpoint } from "../../gateway/src/onvif/ws-discovery.js";
 import { onHost } from "../../gateway/src/onvif/onvif-inspector.js";
 import { usernameToken } from "../../gateway/src/onvif/ws-security.js";
@@ -73,7 +80,7 @@ describe("scanHosts", () => {
       "172.16.0.9",
     ]);
   });
-  it("takes /32, loopback, link-local and CGNAT", () => {
+  it("without a network check, checks only the form: /32, loopback, link-local and CGNAT", () => {
     expect(scanHosts({ cidr: "127.0.0.5/32" })).toEqual(["127.0.0.5"]);
     expect(scanHosts({ hosts: ["169.254.1.1", "100.64.0.1"] })).toHaveLength(2);
   });
@@ -82,8 +89,8 @@ describe("scanHosts", () => {
     expect(() => scanHosts({ cidr: "10.0.0.0/21" })).toThrow(/at most 1024/);
   });
   it.each([
-    [{ cidr: "8.8.8.0/24" }, "cidr", /not on a local network/],
-    [{ hosts: ["1.1.1.1"] }, "hosts", /not on a local network/],
+    [{ cidr: "8.8.8.0/24" }, "cidr", /outside the networks cameras may be on/],
+    [{ hosts: ["1.1.1.1"] }, "hosts", /outside the networks cameras may be on/],
     [{ cidr: "192.168.1.0" }, "cidr", /not an IPv4 range/],
     [{ cidr: "192.168.1.0/33" }, "cidr", /too large|not an IPv4/],
     [{ cidr: "999.1.1.0/24" }, "cidr", /not an IPv4 address/],
@@ -97,7 +104,7 @@ describe("scanHosts", () => {
     ],
   ])("refuses %j", (input, field, message) => {
     try {
-      scanHosts(input);
+      scanHosts(input, (a) => refusalOf(a, AllowedNetworks.parse(defaultAllowedNetworks), noLocal));
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ScanTargetError);

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { explanations } from "../../gateway/src/cameras/stream-test-result.js";
 import { StreamTester, probeDeadlineMs, testStream } from "../../gateway/src/cameras/stream-tester.js";
 import type { Logger } from "../../gateway/src/log/logger.js";
+import { AllowedNetworks } from "../../gateway/src/net/allowed-networks.js";
+import { NetworkGuard } from "../../gateway/src/net/network-guard.js";
 import { FakeSpawner, flush } from "../helpers/fake-process.js";
 
 const video = JSON.stringify({
@@ -122,7 +124,13 @@ describe("testStream", () => {
 });
 
 describe("StreamTester", () => {
-  const options = { ffprobePath: "ffprobe", timeoutSeconds: 5, maxConcurrent: 2, maxQueued: 1 };
+  const options = {
+    ffprobePath: "ffprobe",
+    network: new NetworkGuard(AllowedNetworks.parse(["10.0.0.0/8"]), { interfaces: () => ({}) }),
+    timeoutSeconds: 5,
+    maxConcurrent: 2,
+    maxQueued: 1,
+  };
 
   it("runs at most maxConcurrent probes, queues maxQueued, and answers busy beyond", async () => {
     const spawner = new FakeSpawner();

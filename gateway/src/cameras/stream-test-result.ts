@@ -16,6 +16,7 @@ export type StreamTestCode =
   | "unreachable"
   | "unsupported_codec"
   | "not_rtsp"
+  | "address_not_allowed"
   | "no_video"
   | "not_found"
   | "stream_error"

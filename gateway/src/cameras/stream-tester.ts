@@ -4,6 +4,7 @@ import { buildFfprobeArgs } from "../ffmpeg/ffprobe-args.js";
 import { NodeProcessSpawner, type ProcessSpawner } from "../ffmpeg/process-spawner.js";
 import { redact } from "../ffmpeg/redact.js";
 import type { Logger } from "../log/logger.js";
+import { AddressNotAllowedError, UnknownHostError, type NetworkGuard } from "../net/network-guard.js";
 import { separateCredentials } from "./camera.schema.js";
 import { classifyProbe, explanations, type StreamTestResult } from "./stream-test-result.js";
 
@@ -26,6 +27,11 @@ export interface StreamTestOptions {
   signal?: AbortSignal;
   /** Monotonic milliseconds; tests drive it with fake timers. */
   now?: () => number;
+  /**
+   * Checks the camera's address against the allowed networks and gives ffprobe the checked address, not
+   * the name (the gateway's StreamTester always passes its own).
+   */
+  network?: NetworkGuard;
 }
 
 // -show_streams of a camera is 2–4 KiB; a reply past these caps is not a camera's.
@@ -70,7 +76,23 @@ export async function testStream(
   const inUrl = separateCredentials(input.url);
   const username = input.username ?? inUrl.username;
   const password = input.password ?? inUrl.password;
-  const args = buildFfprobeArgs({ url: inUrl.url, username, password, timeoutSeconds });
+  let target = inUrl.url;
+  if (opts.network) {
+    try {
+      target = await opts.network.pinUrl(inUrl.url);
+    } catch (e) {
+      // Refused before ffprobe starts: the same answer whatever listens (or not) at that address.
+      if (e instanceof AddressNotAllowedError) {
+        opts.log?.info(`[stream test] ${redact(inUrl.url, [password])} refused: ${e.detail}`);
+        return { ok: false, code: "address_not_allowed", messages: e.messages, detail: e.detail };
+      }
+      if (e instanceof UnknownHostError) {
+        return { ok: false, code: "unreachable", messages: explanations.unknownHost, detail: e.message };
+      }
+      throw e;
+    }
+  }
+  const args = buildFfprobeArgs({ url: target, username, password, timeoutSeconds });
   const spawner = opts.spawner ?? (defaultSpawner ??= new NodeProcessSpawner());
   const now = opts.now ?? (() => performance.now());
   const clean = (text: string) => redact(text, [password]);
@@ -130,6 +152,8 @@ export async function testStream(
 
 export interface StreamTesterOptions {
   ffprobePath: string;
+  /** Where cameras may be (network.allowedNetworks). */
+  network: NetworkGuard;
   timeoutSeconds: number;
   /** Probes at once; more wait in line (up to maxQueued) or are told the gateway is busy. */
   maxConcurrent: number;
@@ -162,6 +186,7 @@ export class StreamTester {
           spawner: this.spawner,
           log: this.log,
           signal: this.closing.signal,
+          network: this.opts.network,
         }),
       );
     } catch (err) {

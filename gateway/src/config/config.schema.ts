@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AllowedNetworks, defaultAllowedNetworks, parseNetwork, refusalOf } from "../net/allowed-networks.js";
 import { scanHosts } from "../onvif/scan-targets.js";
 
 /**
@@ -240,6 +241,29 @@ export const configSchema = z
           .describe("CIDR ranges also probed by unicast on each re-probe, for networks without multicast"),
       })
       .prefault({}),
+    network: z
+      .object({
+        allowedNetworks: z
+          .array(
+            z
+              .string()
+              .min(1)
+              .superRefine((entry, ctx) => {
+                try {
+                  parseNetwork(entry);
+                } catch (e) {
+                  ctx.addIssue({ code: "custom", message: (e as Error).message });
+                }
+              }),
+          )
+          .default([...defaultAllowedNetworks])
+          .describe(
+            "CIDR ranges (or single addresses) cameras may be at: ONVIF, camera tests and streams connect only " +
+              "there. Never link-local, multicast, cloud metadata or the gateway's own addresses; loopback only " +
+              "when an entry names it (127.0.0.0/8, ::1)",
+          ),
+      })
+      .prefault({}),
     access: z
       .object({
         maxDevicesPerGuardian: z
@@ -302,7 +326,30 @@ export const configSchema = z
       })
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // The re-probe reaches only where everything else may: each range inside the allowed networks.
+    let allowed: AllowedNetworks;
+    let ranges: string[][];
+    try {
+      allowed = AllowedNetworks.parse(config.network.allowedNetworks);
+      ranges = config.onvif.reprobeRanges.map((cidr) => scanHosts({ cidr }));
+    } catch {
+      return; // a bad entry, already reported on its own field
+    }
+    config.onvif.reprobeRanges.forEach((cidr, i) => {
+      const refused = (ranges[i] ?? []).find(
+        (host) => refusalOf(host, allowed, { own: [], broadcast: [] }) !== undefined,
+      );
+      if (refused !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["onvif", "reprobeRanges", i],
+          message: `${cidr} reaches ${refused}, outside network.allowedNetworks`,
+        });
+      }
+    });
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

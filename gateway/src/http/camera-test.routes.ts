@@ -38,10 +38,14 @@ function errorOf(r: StreamTestFailure): Record<string, unknown> {
 }
 
 function refusal(r: StreamTestFailure): HttpError {
-  return explainedError(r.code === "busy" ? 503 : 422, r.code, r.messages, {
+  const extra = {
+    messages: r.messages,
     ...(r.detail !== undefined && { detail: r.detail }),
     ...(r.video !== undefined && { video: r.video }),
-  });
+  };
+  // A refused address is the request's fault, not the camera's: it names the field.
+  const field = r.code === "address_not_allowed" ? "url" : undefined;
+  return new HttpError(r.code === "busy" ? 503 : 422, r.code, r.messages.en, field, extra);
 }
 
 const shown = (r: StreamTestResult) => (r.ok ? r : { ok: false, error: errorOf(r) });

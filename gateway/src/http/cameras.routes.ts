@@ -8,10 +8,12 @@ import type { OnvifInspector } from "../onvif/onvif-inspector.js";
 import { resolveOnvifSource } from "../onvif/onvif-onboarding.js";
 import { explain } from "../onvif/onvif-error.js";
 import type { StreamTester } from "../cameras/stream-tester.js";
+import type { NetworkGuard } from "../net/network-guard.js";
 import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
 import type { User } from "../users/user.js";
+import { addressHttpError } from "./address-errors.js";
 import { actorOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { explainedError, HttpError, forbidden, notFound, pathId } from "./errors.js";
@@ -40,6 +42,7 @@ export function cameraRoutes(
   changes: Changes,
   inspector: OnvifInspector,
   streamTester: StreamTester,
+  network: NetworkGuard,
 ): ApiRouter {
   const api = new ApiRouter(auth);
 
@@ -48,12 +51,27 @@ export function cameraRoutes(
    * the same camera cannot be registered twice.
    */
   const storedSource = async (source: CameraCreate["source"], user: User, self?: string) => {
+    if (source.kind === "rtsp") {
+      // Refused now, with the field named, rather than at every ffmpeg start (which checks again: a name
+      // may resolve elsewhere later).
+      for (const [url, field] of [
+        [source.url, "source.url"],
+        [source.subUrl, "source.subUrl"],
+      ] as const) {
+        if (url === undefined) continue;
+        try {
+          await network.resolve(new URL(url).hostname);
+        } catch (e) {
+          throw addressHttpError(e, field);
+        }
+      }
+    }
     if (source.kind !== "onvif") return { source, onvif: null, videoCodec: undefined };
     let resolved;
     try {
       resolved = await resolveOnvifSource(inspector, source);
     } catch (e) {
-      throw onvifHttpError(e);
+      throw onvifHttpError(e, "source.host");
     }
     // ONVIF named the stream; make sure it opens before it is registered (and learn its real codec: some
     // cameras report H.264 over ONVIF while sending H.265).

@@ -5,12 +5,14 @@ import type { CameraRepository } from "../cameras/camera.repository.js";
 import { cameraHost, onvifPath } from "../cameras/camera.schema.js";
 import type { Config } from "../config/config.schema.js";
 import type { Logger } from "../log/logger.js";
+import { AddressNotAllowedError, type NetworkGuard } from "../net/network-guard.js";
 import { deviceUrlOf, type OnvifInspector } from "../onvif/onvif-inspector.js";
 import { OnvifError, type OnvifErrorCode } from "../onvif/onvif-error.js";
 import { ProfileChoiceError } from "../onvif/onvif-onboarding.js";
 import { ScanTargetError, scanHosts } from "../onvif/scan-targets.js";
 import { interfaceAddress, MulticastError, type WsDiscovery } from "../onvif/ws-discovery.js";
 import type { User } from "../users/user.js";
+import { addressHttpError } from "./address-errors.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { explainedError, forbidden, HttpError } from "./errors.js";
@@ -28,12 +30,15 @@ const statusOf: Record<OnvifErrorCode, number> = {
   onvif_timeout: 504,
 };
 
-/** The HTTP answer for a failed exchange with a camera: its code, ID/EN texts and a technical detail. */
-export function onvifHttpError(e: unknown): unknown {
+/**
+ * The HTTP answer for a failed exchange with a camera: its code, ID/EN texts and a technical detail; a
+ * host outside the allowed networks names `hostField`.
+ */
+export function onvifHttpError(e: unknown, hostField = "host"): unknown {
   if (e instanceof OnvifError)
     return explainedError(statusOf[e.code], e.code, e.messages, { detail: e.detail });
   if (e instanceof ProfileChoiceError) return new HttpError(400, "invalid_input", e.message, e.field);
-  return e;
+  return addressHttpError(e, hostField);
 }
 
 export const scanSchema = z
@@ -76,6 +81,7 @@ export function onvifRoutes(
   cameras: CameraRepository,
   auth: AdminAuth,
   settings: Config["onvif"],
+  network: NetworkGuard,
   log: Logger,
 ): ApiRouter {
   const api = new ApiRouter(auth);
@@ -95,8 +101,9 @@ export function onvifRoutes(
       if (!mayOnboard(user)) throw forbidden();
       let hosts: string[];
       try {
-        hosts = scanHosts({ cidr: body.cidr, hosts: body.hosts });
+        hosts = scanHosts({ cidr: body.cidr, hosts: body.hosts }, network.checker());
       } catch (e) {
+        if (e instanceof ScanTargetError && e.refused) throw addressHttpError(e.refused, e.field);
         if (e instanceof ScanTargetError) {
           throw new HttpError(400, "invalid_input", `${e.field}: ${e.message}`, e.field, {
             messages: { id: e.id, en: e.message },
@@ -213,6 +220,7 @@ export function onvifRoutes(
         });
       } catch (e) {
         if (e instanceof OnvifError) log.info({ code: e.code, detail: e.detail }, "ONVIF inspect failed");
+        if (e instanceof AddressNotAllowedError) log.info(`ONVIF inspect refused: ${e.detail}`);
         throw onvifHttpError(e);
       }
     },

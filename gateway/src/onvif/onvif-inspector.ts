@@ -81,6 +81,8 @@ export class OnvifInspector {
   async inspect(deviceServiceUrl: string, creds: Credentials): Promise<Inspection> {
     const started = performance.now();
     const host = new URL(deviceServiceUrl).hostname.replace(/^\[|\]$/g, "");
+    // A host outside the allowed networks is refused before anything is sent, the UUID probe included.
+    await this.soap.pin(host);
     const uuid = this.uuidOf(host);
     const warnings: Inspection["warnings"] = [];
 

@@ -1,4 +1,5 @@
 import http from "node:http";
+import { UnknownHostError, type NetworkGuard } from "../net/network-guard.js";
 import { digestAuthorization, parseDigestChallenge } from "./http-digest.js";
 import { OnvifError } from "./onvif-error.js";
 import { soapBody, soapFault } from "./onvif-replies.js";
@@ -15,6 +16,8 @@ export interface SoapOptions {
   /** Whole exchange, connect to last byte: a camera that trickles its reply is cut off here. */
   timeoutMs: number;
   maxReplyBytes: number;
+  /** Where cameras may be: every call connects to an address it checked, never to a name. */
+  network: NetworkGuard;
 }
 
 export interface SoapAuth extends Credentials {
@@ -28,6 +31,19 @@ export class SoapClient {
     private readonly opts: SoapOptions,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * The address a call to `host` would connect to, checked against the allowed networks: an
+   * AddressNotAllowedError when refused, an OnvifError when the name does not resolve. Nothing is sent.
+   */
+  async pin(host: string): Promise<string> {
+    try {
+      return await this.opts.network.resolve(host);
+    } catch (e) {
+      if (e instanceof UnknownHostError) throw new OnvifError("onvif_unreachable", e.message);
+      throw e;
+    }
+  }
 
   /**
    * Calls `operation` of the service at `url` with the given body content (already XML, in the `ns`
@@ -98,7 +114,7 @@ export class SoapClient {
     return soap;
   }
 
-  private post(
+  private async post(
     url: string,
     action: string,
     envelope: string,
@@ -109,17 +125,24 @@ export class SoapClient {
     try {
       target = new URL(url);
     } catch {
-      return Promise.reject(new OnvifError("onvif_bad_reply", `not a URL: ${safeUrl(url)}`));
+      throw new OnvifError("onvif_bad_reply", `not a URL: ${safeUrl(url)}`);
     }
     if (target.protocol !== "http:") {
-      return Promise.reject(new OnvifError("onvif_not_supported", `only http ONVIF services, not ${where}`));
+      throw new OnvifError("onvif_not_supported", `only http ONVIF services, not ${where}`);
     }
+    // Resolved and checked here, then connected to by address with the name in Host: a name that
+    // resolves elsewhere a moment later (DNS rebinding) cannot move the connection.
+    const address = await this.pin(target.hostname);
     return new Promise((resolve, reject) => {
       const payload = Buffer.from(envelope, "utf8");
-      const req = http.request(target, {
+      const req = http.request({
+        host: address,
+        port: target.port === "" ? 80 : Number(target.port),
+        path: target.pathname + target.search,
         method: "POST",
         agent: false,
         headers: {
+          Host: target.host,
           "Content-Type": `application/soap+xml; charset=utf-8; action="${action}"`,
           "Content-Length": payload.length,
           ...(authorization !== undefined && { Authorization: authorization }),

@@ -15,8 +15,11 @@ const killAfterMs = 5_000;
 
 export interface SupervisorOptions {
   ffmpegPath: string;
-  /** Evaluated at every start, so camera edits and the transcode decision take effect on the next spawn. */
-  args: () => string[];
+  /**
+   * Evaluated at every start, so camera edits and the transcode decision take effect on the next spawn.
+   * A promise (the camera's address being resolved and checked) that rejects fails the start, logged.
+   */
+  args: () => string[] | Promise<string[]>;
   /** Values to blank out of stderr and logs (camera passwords). */
   secrets: () => readonly (string | undefined)[];
   stallSeconds: number;
@@ -151,6 +154,27 @@ export class RenditionSupervisor {
     const gen = ++this.generation;
     const args = this.opts.args();
     this.transition("starting", reason);
+    if (Array.isArray(args)) {
+      this.launch(gen, args);
+      return;
+    }
+    args.then(
+      (a) => {
+        // A stop or restart while the address was being resolved made this start stale.
+        if (gen === this.generation && this.st === "starting") this.launch(gen, a);
+      },
+      (err: unknown) => {
+        if (gen !== this.generation || this.st !== "starting") return;
+        // Nothing was spawned, so no exit will come: back off from here.
+        this.error = `not started: ${(err as Error).message}`;
+        this.transition("failed", this.error);
+        this.endRun();
+        this.backoff();
+      },
+    );
+  }
+
+  private launch(gen: number, args: string[]): void {
     this.log.debug({ argv: args.map((a) => redact(a, this.opts.secrets())) }, "spawning ffmpeg");
     const child = this.spawner.spawn(this.opts.ffmpegPath, args);
     this.child = child;

@@ -1,8 +1,9 @@
-import type { Camera, RenditionName } from "../cameras/camera.js";
+import type { Camera, CameraSource, RenditionName } from "../cameras/camera.js";
 import type { Clock } from "../common/clock.js";
 import { buildFfmpegArgs, type H264Encoder } from "../ffmpeg/ffmpeg-args.js";
 import type { ProcessSpawner } from "../ffmpeg/process-spawner.js";
 import { contextLogger, type Logger } from "../log/logger.js";
+import { AddressNotAllowedError, type NetworkGuard } from "../net/network-guard.js";
 import type { RenditionFacts } from "./hls/hls-view.js";
 import { LiveStream } from "./live-stream.js";
 import { RenditionSupervisor, type SupervisorHealth } from "./rendition-supervisor.js";
@@ -16,6 +17,8 @@ export interface RenditionSettings {
   partHoldBackFactor: number;
   stallSeconds: number;
   startTimeoutSeconds: number;
+  /** Where cameras may be: ffmpeg gets the camera's checked address, resolved again at every start. */
+  network: NetworkGuard;
 }
 
 export interface RenditionHealth extends SupervisorHealth {
@@ -33,6 +36,28 @@ export interface RenditionHealth extends SupervisorHealth {
 }
 
 const hlsViewerTtlMs = 10_000;
+
+/**
+ * The source with each URL's host replaced by its checked address, so ffmpeg connects where the check
+ * looked (the stored source, shown to admins, keeps the name). A refusal rejects with one line for the log
+ * and the health page.
+ */
+async function pinned(
+  network: NetworkGuard,
+  source: Extract<CameraSource, { kind: "rtsp" }>,
+): Promise<CameraSource> {
+  try {
+    return {
+      ...source,
+      url: await network.pinUrl(source.url),
+      subUrl: source.subUrl === undefined ? undefined : await network.pinUrl(source.subUrl),
+    };
+  } catch (e) {
+    if (e instanceof AddressNotAllowedError)
+      throw new Error(`camera address not allowed (network.allowedNetworks): ${e.detail}`);
+    throw e;
+  }
+}
 
 /**
  * One camera rendition at run time: its supervisor (the ffmpeg), its LiveStream (the packager state) and
@@ -72,15 +97,19 @@ export class Rendition {
     });
     this.supervisor = new RenditionSupervisor(spawner, clock, rlog, {
       ffmpegPath: settings.ffmpegPath,
-      args: () =>
-        buildFfmpegArgs({
-          source: this.camera.source,
-          rendition: name,
-          video: this.transcode ? { mode: "transcode", encoder: settings.encoder } : { mode: "copy" },
-          audio: this.camera.audio,
-          rtspTimeoutSeconds: settings.rtspTimeoutSeconds,
-          probe: this.thoroughProbe ? "thorough" : "fast",
-        }),
+      args: () => {
+        const build = (source: CameraSource) =>
+          buildFfmpegArgs({
+            source,
+            rendition: name,
+            video: this.transcode ? { mode: "transcode", encoder: settings.encoder } : { mode: "copy" },
+            audio: this.camera.audio,
+            rtspTimeoutSeconds: settings.rtspTimeoutSeconds,
+            probe: this.thoroughProbe ? "thorough" : "fast",
+          });
+        const { source } = this.camera;
+        return source.kind === "rtsp" ? pinned(settings.network, source).then(build) : build(source);
+      },
       secrets: () => (this.camera.source.kind === "rtsp" ? [this.camera.source.password] : []),
       stallSeconds: settings.stallSeconds,
       startTimeoutSeconds: settings.startTimeoutSeconds,
