@@ -6,7 +6,8 @@ creation wall clock (ms since epoch mod 2^32) as 32 black/white blocks in the bo
 20 px, so a viewer can measure glass-to-glass latency.
 
 /audio serves a G.711 stream with no video (a stream that a camera test must refuse); --audio adds
-the same audio track to /main and /sub.
+the same audio track to /main and /sub. --query-username/--query-password make every DESCRIBE answer
+401 unless its URL carries them as ?user=…&password=…, as Dahua recorders and XMEye boxes take them.
 
 stdout: one JSON line when ready: {"ready":true,"port":N,"main":"rtsp://...","sub":"rtsp://..."}
 stdin:  "jump <ms>"  RTP timestamps of live streams jump back by ms from now on
@@ -21,6 +22,7 @@ import os
 import signal
 import sys
 import time
+import urllib.parse
 
 import gi
 
@@ -99,11 +101,15 @@ def parse_args():
         default="both",
         help="challenges offered when --username is set (IP cameras commonly offer both)",
     )
+    p.add_argument("--query-username", help="user= the URL's query must carry (with --query-password)")
+    p.add_argument("--query-password", help="password= the URL's query must carry")
     args = p.parse_args()
     if args.gop is None:
         args.gop = args.fps
     if (args.username is None) != (args.password is None):
         p.error("--username and --password go together")
+    if (args.query_username is None) != (args.query_password is None):
+        p.error("--query-username and --query-password go together")
     return args
 
 
@@ -194,6 +200,8 @@ class Camera:
         mounts.add_factory("/audio", self.audio_factory())
         if args.username is not None:
             self.server.set_auth(self.auth())
+        if args.query_username is not None:
+            self.server.connect("client-connected", self.on_client_connected)
 
     def factory(self, width, height, bitrate):
         f = GstRtspServer.RTSPMediaFactory()
@@ -229,6 +237,17 @@ class Camera:
         methods = {"basic": AUTH_BASIC, "digest": AUTH_DIGEST, "both": AUTH_BASIC | AUTH_DIGEST}
         set_auth_methods(auth, methods[self.args.auth])
         return auth
+
+    def on_client_connected(self, _server, client):
+        client.connect("pre-describe-request", self.check_query_credentials)
+
+    def check_query_credentials(self, _client, ctx):
+        query = dict(urllib.parse.parse_qsl(ctx.uri.query or "", keep_blank_values=True))
+        wanted = {"user": self.args.query_username, "password": self.args.query_password}
+        if all(query.get(k) == v for k, v in wanted.items()):
+            return GstRtsp.RTSPStatusCode.OK
+        log(f"DESCRIBE without the query credentials: ?{ctx.uri.query or ''}")
+        return GstRtsp.RTSPStatusCode.UNAUTHORIZED
 
     def on_media_configure(self, _factory, media, size):
         bin_ = media.get_element()

@@ -15,6 +15,7 @@ import { StreamTester } from "./cameras/stream-tester.js";
 import { systemClock } from "./common/clock.js";
 import type { Config } from "./config/config.schema.js";
 import { ConfigError, loadConfig } from "./config/load-config.js";
+import { secureDataDir } from "./db/data-dir.js";
 import { openDatabase } from "./db/database.js";
 import { ensureDemo } from "./demo/demo.js";
 import { NodeProcessSpawner } from "./ffmpeg/process-spawner.js";
@@ -112,6 +113,8 @@ export async function startGateway(
 ): Promise<Gateway> {
   const now = opts.now ?? Date.now;
   const nowDate = () => new Date(now());
+  // 0. The data directory and its files, readable by this user only (0700/0600), tightened if they were not.
+  secureDataDir(config.dataDir, log);
   // 1. Secrets: token and encryption keys derived from one master key (config or a 0600 key file).
   const keys = SecretKeys.fromConfig(config.secretKey, join(config.dataDir, "secret.key"));
 
@@ -124,6 +127,9 @@ export async function startGateway(
   const users = new UserRepository(db, nowDate);
   const audit = new AuditRepository(db, nowDate);
   const viewingSessions = new ViewingSessionRepository(db);
+  for (const id of cameras.separateStoredUrlCredentials()) {
+    log.warn(`[cam ${id}] credentials moved out of the stored stream URL (user=/password= parameters)`);
+  }
   const generatedAdminPassword = await ensureOperator(users, audit, config);
   users.purgeExpiredSessions();
   const demo = ensureDemo(

@@ -69,12 +69,14 @@ export interface FollowResult {
 
 /**
  * Plays like an LL-HLS client without decoding: loads the media playlist, then loops on blocking reloads
- * for the next part (_HLS_msn/_HLS_part) and fetches every part it has not fetched yet, in order.
+ * for the next part (_HLS_msn/_HLS_part) and fetches every part it has not fetched yet, in order. Stops
+ * after durationMs, or once untilParts parts are fetched: a test that needs N parts asks for them, with
+ * durationMs as the limit, rather than counting what arrived in a time a loaded machine may not keep.
  */
 export async function followLlHls(
   mediaUrl: string,
   durationMs: number,
-  opts: { keepData?: boolean; signal?: AbortSignal } = {},
+  opts: { keepData?: boolean; signal?: AbortSignal; untilParts?: number } = {},
 ): Promise<FollowResult> {
   const r: FollowResult = {
     partsFetched: 0,
@@ -90,7 +92,7 @@ export async function followLlHls(
   const end = Date.now() + durationMs;
   let lastSeq: number | undefined;
   let next: { msn: number; part: number } | undefined;
-  while (Date.now() < end && !opts.signal?.aborted) {
+  while (Date.now() < end && !opts.signal?.aborted && r.partsFetched < (opts.untilParts ?? Infinity)) {
     const url = new URL(base);
     if (next) {
       url.searchParams.set("_HLS_msn", String(next.msn));

@@ -31,6 +31,8 @@ export interface TestCameraOptions {
   audio?: boolean;
   username?: string;
   password?: string;
+  /** Credentials every DESCRIBE must carry in its query (`?user=…&password=…`), as Dahua NVRs take them. */
+  queryCredentials?: { username: string; password: string };
   /** Challenges offered when username/password are set; IP cameras commonly offer both. */
   auth?: "basic" | "digest" | "both";
   /** 0 or unset picks a free port. */
@@ -75,6 +77,8 @@ function optionArgs(opts: TestCameraOptions): string[] {
   add("--username", opts.username);
   add("--password", opts.password);
   add("--auth", opts.auth);
+  add("--query-username", opts.queryCredentials?.username);
+  add("--query-password", opts.queryCredentials?.password);
   if (opts.audio === true) args.push("--audio");
   return args;
 }

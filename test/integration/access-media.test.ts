@@ -187,8 +187,10 @@ describe("revocation cuts a viewer who is watching, within 2 s", () => {
       () => Promise.resolve(bytes > 20_000 ? true : undefined),
       15_000,
     );
-    const revokedAt = Date.now();
     await gw.admin.expect(200, "DELETE", `/api/links/${g.linkId}`);
+    // design.md's 2 s (a socket is re-authorized every second), counted from the committed revocation, not
+    // from before its request, whose own time on a loaded machine is not the gateway's reaction time.
+    const revokedAt = Date.now();
     const c = await closed;
     expect({ code: c.code, reason: c.reason }).toEqual({ code: 4403, reason: "revoked" });
     expect(c.at - revokedAt).toBeLessThan(2000);
@@ -217,8 +219,7 @@ describe("revocation cuts a viewer who is watching, within 2 s", () => {
     const first = parseMediaPlaylist((await playlist(w.hls)).text);
     let msn = first.mediaSequence + first.segments.length;
     let part = first.parts.filter((x) => x.msn === msn).length;
-    let revokedAt = 0;
-    let refused: { status: number; code: string; at: number } | undefined;
+    let refused: { status: number; code: string; playlists: number } | undefined;
     let playlists = 0;
     // Follow as hls.js does: blocking reloads for the next part, fetching each part.
     while (!refused) {
@@ -227,7 +228,7 @@ describe("revocation cuts a viewer who is watching, within 2 s", () => {
         refused = {
           status: res.status,
           code: ((await res.json()) as { error: { code: string } }).error.code,
-          at: Date.now(),
+          playlists,
         };
         break;
       }
@@ -240,13 +241,13 @@ describe("revocation cuts a viewer who is watching, within 2 s", () => {
         part = last.index + 1;
       }
       if (++playlists === 5) {
-        revokedAt = Date.now();
         await gw.admin.expect(200, "PATCH", `/api/guardians/${g.guardianId}`, { revoked: true });
       }
       if (playlists > 100) throw new Error("never refused");
     }
-    expect(refused).toMatchObject({ status: 403, code: "revoked" });
-    expect(refused.at - revokedAt).toBeLessThan(2000);
+    // The very next playlist request after the revocation was answered is refused: an order of events,
+    // which no load can shift, rather than a time since the revocation.
+    expect(refused).toMatchObject({ status: 403, code: "revoked", playlists: 5 });
   });
 
   it("a pause closes the WebSocket too (4403 paused)", async () => {
@@ -261,8 +262,8 @@ describe("revocation cuts a viewer who is watching, within 2 s", () => {
       });
     });
     await opened;
-    const pausedAt = Date.now();
     await gw.admin.expect(200, "POST", `/api/classrooms/${g.classroomId}/pause`, {});
+    const pausedAt = Date.now(); // from the committed pause, as above
     const c = await closed;
     expect({ code: c.code, reason: c.reason }).toEqual({ code: 4403, reason: "paused" });
     expect(c.at - pausedAt).toBeLessThan(2000);

@@ -164,7 +164,9 @@ describe("POST /api/cameras/test", () => {
     const e = await refused({ url: silentUrl() }, 422, "timeout");
     expect(e.messages.en).toContain(`within ${String(testTimeoutSeconds)} seconds`);
     expect(e.ms).toBeGreaterThanOrEqual(testTimeoutSeconds * 1000);
-    expect(e.ms).toBeLessThan((2 * testTimeoutSeconds + 2) * 1000);
+    // Soon after: ffprobe's own socket timeout ended it, not the tester's kill at probeDeadlineMs. Told by
+    // the result, not by a wall-clock bound that a loaded machine can overrun.
+    expect(e.detail).not.toBe("no result before the deadline");
   });
 
   it("refuses a URL that is not RTSP with 400 not_rtsp, without starting a process", async () => {

@@ -144,11 +144,11 @@ describe("test network with 3 cameras", () => {
 });
 
 describe("test network with 20 cameras", () => {
-  it("is up within a few seconds and fully removed", async () => {
+  // The set-up time is logged, not asserted: on 2 shared cores it is whatever the other work leaves.
+  it("is up and fully removed", async () => {
     const net = await createTestNetwork({ cameras: 20 });
     try {
       console.log(`22 namespaces set up in ${net.setupMs.toFixed(0)} ms`);
-      expect(net.setupMs).toBeLessThan(5000);
       expect(namespacesWith(net.prefix)).toHaveLength(22);
       // Every veth end on the switch is a forwarding bridge port (STP is off, so no forward delay).
       const switchNs = net.namespaces[0]!;

@@ -284,7 +284,6 @@ describe("hostile and broken SOAP replies", () => {
   ])("%s → %i %s, explained, nothing stored", async (m, status, code, detail) => {
     mode = m;
     const before = dbSnapshot(gw.dataDir);
-    const started = Date.now();
     const r = await gw.admin.request("POST", "/api/onvif/inspect", {
       host,
       port,
@@ -296,8 +295,9 @@ describe("hostile and broken SOAP replies", () => {
     expect(r.body.error.messages.id.length).toBeGreaterThan(10);
     expect(r.body.error.messages.en).toBe(r.body.error.message);
     expect(r.body.error.detail).toMatch(detail);
-    // The soapTimeoutSeconds (1.5 s) bounds every call, so even a trickling camera ends the request.
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // The soapTimeoutSeconds (1.5 s) bounds every call, so even a trickling camera ends the request (with
+    // onvif_timeout, above); a request that hung would run into the test's timeout. No wall-clock bound:
+    // it failed on a loaded machine without saying anything about the gateway.
     expect(dbSnapshot(gw.dataDir)).toBe(before);
   });
 

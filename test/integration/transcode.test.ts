@@ -32,7 +32,7 @@ describe("an H.265 camera", () => {
     const init = Buffer.from(await (await fetch(new URL(pl.maps[0] ?? "", media))).arrayBuffer());
     expect(init.includes(Buffer.from("avcC"))).toBe(true);
     expect(init.includes(Buffer.from("hvcC"))).toBe(false);
-    const r = await followLlHls(media, 2000);
+    const r = await followLlHls(media, 20_000, { untilParts: 6 });
     expect(r.missing).toEqual([]);
     expect(r.partsFetched).toBeGreaterThan(5);
     const stored = await waitFor("the codec to be remembered", async () => {

@@ -12,7 +12,7 @@ export class SecretKeys {
   static fromConfig(secretKey: string | undefined, keyFile: string): SecretKeys {
     if (secretKey !== undefined) return new SecretKeys(Buffer.from(secretKey, "utf8"));
     if (!existsSync(keyFile)) {
-      mkdirSync(dirname(keyFile), { recursive: true });
+      mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
       writeFileSync(keyFile, randomBytes(32).toString("hex") + "\n", { mode: 0o600, flag: "wx" });
     }
     chmodSync(keyFile, 0o600);

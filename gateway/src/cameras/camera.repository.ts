@@ -143,6 +143,37 @@ export class CameraRepository {
     this.db.prepare("UPDATE cameras SET video_codec = ? WHERE id = ?").run(codec, id);
   }
 
+  /**
+   * Moves credentials out of the stream URLs of cameras stored before `user=`/`password=` parameters were
+   * recognised (cameras/url-credentials.ts); a stored username or password wins over the URL's, as on
+   * create. Returns the ids of the cameras changed.
+   */
+  separateStoredUrlCredentials(): string[] {
+    const rows = this.db
+      .prepare("SELECT id, source_json, username, password_enc FROM cameras WHERE source_kind = 'rtsp'")
+      .all() as Pick<CameraRow, "id" | "source_json" | "username" | "password_enc">[];
+    const changed: string[] = [];
+    const update = this.db.prepare(
+      "UPDATE cameras SET source_json = @source_json, username = @username, password_enc = @password_enc WHERE id = @id",
+    );
+    for (const r of rows) {
+      const j = JSON.parse(r.source_json) as { url: string; subUrl?: string };
+      const main = separateCredentials(j.url);
+      const sub = j.subUrl === undefined ? undefined : separateCredentials(j.subUrl);
+      const username = main.username ?? sub?.username;
+      const password = main.password ?? sub?.password;
+      if (username === undefined && password === undefined) continue;
+      update.run({
+        id: r.id,
+        source_json: JSON.stringify({ url: main.url, ...(sub && { subUrl: sub.url }) }),
+        username: r.username ?? username ?? null,
+        password_enc: r.password_enc ?? (password === undefined ? null : this.box.seal(password)),
+      });
+      changed.push(r.id);
+    }
+    return changed;
+  }
+
   count(): number {
     return (this.db.prepare("SELECT count(*) AS n FROM cameras").get() as { n: number }).n;
   }
@@ -173,8 +204,9 @@ export class CameraRepository {
     }
     const main = separateCredentials(source.url);
     const sub = source.subUrl === undefined ? undefined : separateCredentials(source.subUrl);
-    const username = source.username ?? main.username ?? null;
-    const password = source.password ?? main.password;
+    // One camera, one account: the sub URL's credentials count when the main URL carries none.
+    const username = source.username ?? main.username ?? sub?.username ?? null;
+    const password = source.password ?? main.password ?? sub?.password;
     return {
       source_kind: source.kind,
       source_json: JSON.stringify({ url: main.url, ...(sub && { subUrl: sub.url }) }),

@@ -127,16 +127,5 @@ export type StoredSource = Exclude<CameraCreate["source"], OnvifSourceInput>;
 export type StoredCameraCreate = Omit<CameraCreate, "source"> & { source: StoredSource };
 export type StoredCameraPatch = Omit<CameraPatch, "source"> & { source?: StoredSource };
 
-/** Splits `rtsp://user:pass@host/…` into a URL without credentials plus the credentials themselves. */
-export function separateCredentials(raw: string): { url: string; username?: string; password?: string } {
-  const url = new URL(raw);
-  const username = url.username === "" ? undefined : decodeURIComponent(url.username);
-  const password = url.password === "" ? undefined : decodeURIComponent(url.password);
-  url.username = "";
-  url.password = "";
-  return {
-    url: url.toString(),
-    ...(username !== undefined && { username }),
-    ...(password !== undefined && { password }),
-  };
-}
+// Userinfo and user=/password= parameters both leave the URL before it is stored (url-credentials.ts).
+export { separateCredentials } from "./url-credentials.js";

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
@@ -21,7 +21,12 @@ export function listMigrations(dir = migrationsDir): { version: number; name: st
  * (kill -9); only a power loss may drop the last commits (sqlite.org/wal.html, "Performance Considerations").
  */
 export function openDatabase(file: string): Db {
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  if (file !== ":memory:") {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // SQLite gives the -wal and -shm files it makes the mode of the database file, whatever the umask
+    // (os_unix.c: findCreateFileMode, unixOpenSharedMemory), so creating that one 0600 keeps all three so.
+    closeSync(openSync(file, "a", 0o600));
+  }
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");

@@ -1,4 +1,5 @@
 import type { CameraSource, RenditionName } from "../cameras/camera.js";
+import { fillCredentialParams } from "../cameras/url-credentials.js";
 
 export type H264Encoder = "libx264" | "h264_vaapi" | "h264_qsv" | "h264_nvenc" | "h264_v4l2m2m";
 
@@ -22,10 +23,13 @@ export function rtspProtocolWhitelist(url: string): string {
   return url.startsWith("rtsps:") ? "rtsp,rtsps,rtp,udp,tcp,tls" : "rtsp,rtp,udp,tcp";
 }
 
-/** Puts credentials into the URL at spawn time only; they are never stored in it. */
+/**
+ * Puts credentials into the URL at spawn time only; they are never stored in it: as userinfo, and into
+ * the emptied `user=`/`password=` parameters of cameras that take them there (cameras/url-credentials.ts).
+ */
 export function urlWithCredentials(url: string, username?: string, password?: string): string {
   if (username === undefined && password === undefined) return url;
-  const u = new URL(url);
+  const u = new URL(fillCredentialParams(url, username, password));
   u.username = encodeURIComponent(username ?? "");
   u.password = encodeURIComponent(password ?? "");
   return u.toString();
