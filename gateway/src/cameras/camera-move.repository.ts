@@ -141,6 +141,15 @@ export class CameraMoveRepository {
     return this.get(id) as CameraMove;
   }
 
+  /** Items that ask about moving the camera away from an address it no longer has (an admin changed its source). */
+  supersedeStale(cameraId: string, from: string): void {
+    this.db
+      .prepare(
+        "UPDATE camera_moves SET status = 'superseded', decided_at = ? WHERE camera_id = ? AND status = 'pending' AND from_host <> ?",
+      )
+      .run(this.now().toISOString(), cameraId, from);
+  }
+
   /** The camera moved: whatever else was pending about it asked about an address it no longer has. */
   supersedePending(cameraId: string): void {
     this.db

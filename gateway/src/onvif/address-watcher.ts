@@ -151,6 +151,7 @@ export class OnvifAddressWatcher {
     const { onvif, source } = camera;
     if (onvif === null || source.kind !== "rtsp") return undefined;
     const from = hostOf(camera);
+    this.moves.supersedeStale(camera.id, from);
     const dismissed = this.moves.dismissedHosts(camera.id);
     const elsewhere = sightings.filter((d) => d.address !== from);
     const live = elsewhere.filter((d) => !dismissed.has(d.address));
@@ -167,6 +168,9 @@ export class OnvifAddressWatcher {
       let decision = decideMove(situation);
       if (decision.kind === "check_identity") {
         decision = decideMove({ ...situation, seen: await this.inspector.identityOf(deviceServiceUrl) });
+        // Changed (confirmed elsewhere, edited, deleted) while the host was asked: this sighting is out of date.
+        const now = this.cameras.get(camera.id);
+        if (!now || hostOf(now) !== from) return undefined;
       }
       const where = { deviceUuid: d.uuid, to, deviceServiceUrl };
       switch (decision.kind) {
