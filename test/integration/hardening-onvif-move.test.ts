@@ -4,6 +4,8 @@ import { randomUUID } from "node:crypto";
 import dgram from "node:dgram";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Move } from "../../gateway/src/onvif/address-watcher.js";
 import { ApiClient } from "../helpers/api-client.js";
@@ -42,10 +44,12 @@ const at = {
   digest: randomLoopbackHost(),
   oldHonest: randomLoopbackHost(),
   honest: randomLoopbackHost(),
+  oldLegacy: randomLoopbackHost(),
+  legacy: randomLoopbackHost(),
   /** In range, silent: it only overhears probes (see overheard()). */
   ear: randomLoopbackHost(),
 };
-const inRanges = [at.forger, at.mismatch, at.auth, at.digest, at.honest, at.ear];
+const inRanges = [at.forger, at.mismatch, at.auth, at.digest, at.honest, at.legacy, at.ear];
 
 interface Registered {
   id: string;
@@ -61,7 +65,7 @@ let adminAId: string;
 let teacherA: ApiClient;
 let adminB: ApiClient;
 const stopAtEnd: { stop(): Promise<void> }[] = [];
-const cams: Record<"forged" | "outside" | "mismatch" | "auth" | "digest" | "honest", Registered> =
+const cams: Record<"forged" | "outside" | "mismatch" | "auth" | "digest" | "honest" | "legacy", Registered> =
   {} as never;
 /** The forger: the real camera's UUID (and serial number), answers first, RTSP trap on the camera's port. */
 let forger: OnvifCamera;
@@ -263,6 +267,13 @@ beforeAll(async () => {
   cams.auth = await register(at.oldAuth, "Kelas 1D");
   cams.digest = await register(at.oldDigest, "Kelas 1E");
   cams.honest = await register(at.oldHonest, "Kelas 1F");
+  cams.legacy = await register(at.oldLegacy, "Kelas 1G");
+  // As a camera registered before identities were kept (migration 004 leaves its columns empty).
+  const db = new Database(join(gw.dataDir, "pantau.db"));
+  db.prepare("UPDATE cameras SET onvif_serial = NULL, onvif_hardware_id = NULL WHERE id = ?").run(
+    cams.legacy.id,
+  );
+  db.close();
 
   const outside = await moveTo(cams.outside, at.outside, { openDeviceInfo: true, record: true });
   await overheard(at.ear, at.outside, cams.outside.uuid, outside.xaddr);
@@ -272,6 +283,7 @@ beforeAll(async () => {
   await cams.digest.rtsp.stop();
   await digestHost(at.digest, cams.digest.uuid);
   await moveTo(cams.honest, at.honest, { openDeviceInfo: true, record: true });
+  await moveTo(cams.legacy, at.legacy, { openDeviceInfo: true, record: true });
 
   firstRound = await gw.addressWatcher.runOnce();
 }, 180_000);
@@ -437,6 +449,13 @@ describe("the camera's old address is silent", () => {
     const w = await gw.watch(cams.honest.id);
     expect((await ffprobe(w.hls)).codec).toBe("h264");
   }, 60_000);
+
+  it("a camera registered before identities were kept is pending, though the new host would match", async () => {
+    expect(await cameraHost(cams.legacy.id)).toBe(at.oldLegacy);
+    const move = await onlyPending(cams.legacy.id);
+    expect(move).toMatchObject({ to: at.legacy, reason: { code: "no_identity" } });
+    expect(cams.legacy.onvif.received()).toEqual([]);
+  });
 
   it("confirmed by the school admin: the camera moves there as an automatic move would, audited, plays", async () => {
     const move = await onlyPending(cams.outside.id);
