@@ -300,6 +300,15 @@ it("keeps each camera's ONVIF serial number and hardware id from registration", 
   expect(c.source).toMatchObject({ serialNumber: "DS-2CD2043G2-I20220101AAWRJ00000001", hardwareId: "88" });
 });
 
+it("documents the camera-move routes in the OpenAPI document", async () => {
+  const doc = (await gw.admin.expect(200, "GET", "/api/openapi.json")) as {
+    paths: Record<string, Record<string, { parameters?: { name: string }[] }>>;
+  };
+  expect(doc.paths["/api/camera-moves"]?.get?.parameters?.map((p) => p.name)).toEqual(["schoolId", "status"]);
+  expect(doc.paths["/api/camera-moves/{id}/confirm"]?.post).toBeDefined();
+  expect(doc.paths["/api/camera-moves/{id}/dismiss"]?.post).toBeDefined();
+});
+
 describe("a forged camera that answers first with the camera's UUID", () => {
   it("does not move the camera while it still answers at its address", async () => {
     expect(firstRound.map((m) => m.cameraId)).not.toContain(cams.forged.id);
