@@ -9,7 +9,13 @@
  *   [--main-uri URI] [--sub-uri URI] [--snapshot-uri URI] [--main-size 1920x1080] [--sub-size 640x360]
  *   [--main-encoding H264|H265] [--sub-encoding H264|H265] [--fps 25] [--name N] [--hardware H]
  *   [--location L] [--manufacturer M] [--model M] [--firmware F] [--serial S] [--style hikvision|dahua]
- *   [--xaddr-host HOST] [--max-delay-ms 500] [--misbehave MODE]
+ *   [--xaddr-host HOST] [--max-delay-ms 500] [--misbehave MODE] [--unicast-delay-ms 0]
+ *   [--hardware-id H] [--open-device-info]
+ *   [--record FILE] [--rtsp-trap-port PORT]
+ *
+ * --open-device-info answers GetDeviceInformation without credentials (most firmware wants them);
+ * --record appends one JSON line per SOAP or RTSP request received (with whether it carried credentials);
+ * --rtsp-trap-port listens for RTSP on --host as a forger would, answering 401 to fish for the password.
  *
  * stdout: one JSON line when ready:
  *   {"ready":true,"uuid":"urn:uuid:…","xaddr":"http://host:port/onvif/device_service","httpPort":N,"discoveryPort":N}
@@ -21,6 +27,8 @@ import { describeCamera } from "./onvif-camera/camera-model.js";
 import { DiscoveryResponder } from "./onvif-camera/discovery.js";
 import { HttpService } from "./onvif-camera/http-service.js";
 import { OptionError, parseOptions, type CameraOptions } from "./onvif-camera/options.js";
+import { Recorder } from "./onvif-camera/recorder.js";
+import { RtspTrap } from "./onvif-camera/rtsp-trap.js";
 
 const EXIT_BAD_OPTION = 2;
 const EXIT_LISTEN_FAILED = 3;
@@ -46,7 +54,8 @@ function parseOrExit(): CameraOptions {
 
 async function main(): Promise<void> {
   const options = parseOrExit();
-  const http = new HttpService(options.misbehave, log);
+  const recorder = new Recorder(options.record);
+  const http = new HttpService(options.misbehave, log, recorder);
   const closers: (() => void)[] = [() => http.close()];
   let stopping = false;
 
@@ -84,6 +93,7 @@ async function main(): Promise<void> {
       port: options.discoveryPort,
       multicast: options.multicast,
       maxDelayMs: options.maxDelayMs,
+      unicastDelayMs: options.unicastDelayMs,
       misbehave:
         options.misbehave === "discovery-garbage" || options.misbehave === "discovery-oversized"
           ? options.misbehave
@@ -97,6 +107,16 @@ async function main(): Promise<void> {
   } catch (err) {
     log(`cannot bind WS-Discovery on ${options.host}:${options.discoveryPort}: ${(err as Error).message}`);
     process.exit(EXIT_LISTEN_FAILED);
+  }
+  if (options.rtspTrapPort !== undefined) {
+    const trap = new RtspTrap(recorder, log);
+    try {
+      await trap.listen(options.rtspTrapPort, options.host);
+      closers.push(() => trap.close());
+    } catch (err) {
+      log(`cannot listen on rtsp://${options.host}:${options.rtspTrapPort}: ${(err as Error).message}`);
+      process.exit(EXIT_LISTEN_FAILED);
+    }
   }
   http.serve(camera);
 

@@ -10,6 +10,7 @@ import { ViewingTracker } from "./access/viewing-tracker.js";
 import { AuditRepository, systemActor } from "./audit/audit.repository.js";
 import { Changes } from "./audit/changes.js";
 import { ViewingSessionRepository } from "./audit/viewing-session.repository.js";
+import { CameraMoveRepository } from "./cameras/camera-move.repository.js";
 import { CameraRepository } from "./cameras/camera.repository.js";
 import { StreamTester } from "./cameras/stream-tester.js";
 import { systemClock } from "./common/clock.js";
@@ -26,6 +27,7 @@ import { liveBearerKey } from "./http/rate-limit-key.js";
 import { clientInfo } from "./http/client-info.js";
 import { auditRoutes } from "./http/audit.routes.js";
 import { authRoutes } from "./http/auth.routes.js";
+import { cameraMoveRoutes } from "./http/camera-moves.routes.js";
 import { cameraTestRoutes } from "./http/camera-test.routes.js";
 import { cameraRoutes } from "./http/cameras.routes.js";
 import { onvifRoutes } from "./http/onvif.routes.js";
@@ -123,6 +125,7 @@ export async function startGateway(
   const schools = new SchoolRepository(db, nowDate);
   const classrooms = new ClassroomRepository(db, nowDate);
   const cameras = new CameraRepository(db, new SecretBox(keys.derive("camera-passwords")), nowDate);
+  const cameraMoves = new CameraMoveRepository(db, nowDate);
   const guardians = new GuardianRepository(db, nowDate);
   const users = new UserRepository(db, nowDate);
   const audit = new AuditRepository(db, nowDate);
@@ -205,14 +208,23 @@ export async function startGateway(
       `onvif.interface "${config.onvif.interface}" has no IPv4 address here; multicast uses the OS's choice`,
     );
   }
-  const addressWatcher = new OnvifAddressWatcher(cameras, discovery, changes, streams, log, {
-    intervalMs: config.onvif.reprobeSeconds * 1000,
-    multicast: config.onvif.reprobeMulticast,
-    interfaceAddress: onvifInterface,
-    port: config.onvif.discoveryPort,
-    scanMs: config.onvif.scanSeconds * 1000,
-    ranges: config.onvif.reprobeRanges,
-  });
+  const addressWatcher = new OnvifAddressWatcher(
+    cameras,
+    cameraMoves,
+    discovery,
+    inspector,
+    changes,
+    streams,
+    log,
+    {
+      intervalMs: config.onvif.reprobeSeconds * 1000,
+      multicast: config.onvif.reprobeMulticast,
+      interfaceAddress: onvifInterface,
+      port: config.onvif.discoveryPort,
+      scanMs: config.onvif.scanSeconds * 1000,
+      ranges: config.onvif.reprobeRanges,
+    },
+  );
   addressWatcher.start();
 
   // 6. HTTP and WebSockets.
@@ -226,6 +238,7 @@ export async function startGateway(
       schoolRoutes(schools, classrooms, auth, changes, now),
       cameraRoutes(cameras, schools, classrooms, streams, auth, changes, inspector, streamTester, network),
       cameraTestRoutes(cameras, schools, streamTester, auth),
+      cameraMoveRoutes(cameraMoves, cameras, addressWatcher, auth),
       onvifRoutes(discovery, inspector, cameras, auth, config.onvif, network, log),
       guardianRoutes(
         schools,

@@ -44,6 +44,7 @@ export function describeCamera(options: CameraOptions, httpPort: number): Camera
     model: options.identity.model ?? style.defaults.model,
     firmware: options.identity.firmware ?? style.defaults.firmware,
     serial: options.identity.serial ?? style.defaults.serial,
+    hardwareId: options.identity.hardwareId ?? style.defaults.hardwareId,
   };
   const profile = (index: 1 | 2, stream: StreamOptions): ProfileModel => {
     const { token, name } = style.profileNames[index === 1 ? 0 : 1];

@@ -53,6 +53,7 @@ export const dahua: VendorStyle = {
     model: "IPC-HFW2228M-I1-V2",
     firmware: "2.800.0000000.16.R, Build Date 2020-08-20",
     serial: "6J0A1B2PAZ00000",
+    hardwareId: "1.00",
   },
   profileNames: [
     { token: "MediaProfile00000", name: "MediaProfile_Channel1_MainStream" },
@@ -121,7 +122,7 @@ export const dahua: VendorStyle = {
       "compact",
     ),
   systemDateAndTime: (now) => systemDateAndTime("NTP", `GMT+0${LOCAL_OFFSET_HOURS}:00`, now),
-  deviceInformation: (camera) => deviceInformation(camera.identity, "1.00"),
+  deviceInformation: (camera) => deviceInformation(camera.identity),
   capabilities(camera, categories) {
     const x = (path: string): XmlNode => el("tt:XAddr", `${camera.xaddrBase}${path}`);
     return capabilitiesResponse(categories, [

@@ -93,6 +93,8 @@ export interface DiscoveryOptions {
   readonly port: number;
   readonly multicast: boolean;
   readonly maxDelayMs: number;
+  /** How long a unicast Probe waits for its answer (a busy camera); 0 answers at once. */
+  readonly unicastDelayMs: number;
   /** `discovery-garbage`: garbage first, then the real reply; `discovery-oversized`: one huge reply only. */
   readonly misbehave: "discovery-garbage" | "discovery-oversized" | undefined;
 }
@@ -151,8 +153,12 @@ export class DiscoveryResponder {
     const probe = parseProbe(datagram);
     if (probe === undefined || !probeMatches(probe, this.camera.scopes)) return;
     // APP_MAX_DELAY spreads the answers of many devices to one multicast Probe (WS-Discovery §3.1.1); a
-    // unicast Probe is answered at once.
-    const delay = viaGroup && this.options.maxDelayMs > 0 ? randomInt(this.options.maxDelayMs + 1) : 0;
+    // unicast Probe is answered at once (or after --unicast-delay-ms, as a busy camera does).
+    const delay = viaGroup
+      ? this.options.maxDelayMs > 0
+        ? randomInt(this.options.maxDelayMs + 1)
+        : 0
+      : this.options.unicastDelayMs;
     const timer = setTimeout(() => {
       this.pending.delete(timer);
       this.answer(probe, from);

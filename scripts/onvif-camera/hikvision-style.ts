@@ -81,6 +81,7 @@ export const hikvision: VendorStyle = {
     model: "DS-2CD2043G2-I",
     firmware: "V5.7.3 build 220112",
     serial: "DS-2CD2043G2-I20220101AAWRJ00000001",
+    hardwareId: "88",
   },
   profileNames: [
     { token: "Profile_1", name: "mainStream" },
@@ -130,7 +131,7 @@ export const hikvision: VendorStyle = {
       ]),
     ]),
   systemDateAndTime: (now) => systemDateAndTime("Manual", `CST-${LOCAL_OFFSET_HOURS}:00:00`, now),
-  deviceInformation: (camera) => deviceInformation(camera.identity, "88"),
+  deviceInformation: (camera) => deviceInformation(camera.identity),
   capabilities(camera, categories) {
     const x = (path: string): XmlNode => el("tt:XAddr", `${camera.xaddrBase}${path}`);
     return capabilitiesResponse(categories, [

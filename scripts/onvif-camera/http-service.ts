@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { SNAPSHOT_PATH, type CameraModel } from "./camera-model.js";
 import type { Misbehaviour } from "./options.js";
+import type { Recorder } from "./recorder.js";
 import { handleSoap } from "./soap-service.js";
 import { el } from "./xml.js";
 
@@ -42,6 +43,7 @@ export class HttpService {
   constructor(
     private readonly misbehave: Misbehaviour | undefined,
     private readonly log: (message: string) => void,
+    private readonly recorder: Recorder,
   ) {
     this.server = createServer((req, res) => {
       this.onRequest(req, res);
@@ -110,14 +112,23 @@ export class HttpService {
           res.writeHead(413, { Connection: "close" }).end();
           return;
         }
-        this.answer(camera, body, res);
+        this.answer(camera, body, req, res);
       },
       (err: unknown) => this.log(`request body: ${err instanceof Error ? err.message : String(err)}`),
     );
   }
 
-  private answer(camera: CameraModel, body: string, res: ServerResponse): void {
-    const outcome = handleSoap(camera, body, { emptyProfiles: this.misbehave === "no-profiles" });
+  private answer(camera: CameraModel, body: string, req: IncomingMessage, res: ServerResponse): void {
+    const outcome = handleSoap(camera, body, {
+      emptyProfiles: this.misbehave === "no-profiles",
+      openDeviceInfo: camera.options.openDeviceInfo,
+    });
+    this.recorder.record({
+      kind: "soap",
+      operation: outcome.operation,
+      wsSecurity: outcome.wsSecurity,
+      authorization: req.headers.authorization !== undefined,
+    });
     const auth = outcome.authFailure === undefined ? "" : ` (not authorized: ${outcome.authFailure})`;
     this.log(`${outcome.operation ?? "unparsable request"} → ${outcome.status}${auth}`);
     switch (this.misbehave) {

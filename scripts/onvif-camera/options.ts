@@ -51,7 +51,21 @@ export interface CameraOptions {
   readonly identity: Partial<Identity>;
   readonly xaddrHost: string;
   readonly maxDelayMs: number;
+  /** Delay before answering a unicast Probe, in ms (default 0: at once). */
+  readonly unicastDelayMs: number;
   readonly misbehave: Misbehaviour | undefined;
+  /**
+   * Answer GetDeviceInformation without credentials. Off by default, as on most firmware: ONVIF Core lists
+   * GetDeviceInformation outside the PRE_AUTH access class, and cameras answer it NotAuthorized.
+   */
+  readonly openDeviceInfo: boolean;
+  /** Append one JSON line per request received (SOAP and RTSP) to this file, before answering it. */
+  readonly record: string | undefined;
+  /**
+   * A hostile camera's RTSP port on --host: it records each request and answers 401 with a Basic challenge,
+   * as a forger fishing for the stream password would.
+   */
+  readonly rtspTrapPort: number | undefined;
 }
 
 export interface Identity {
@@ -62,6 +76,8 @@ export interface Identity {
   readonly model: string;
   readonly firmware: string;
   readonly serial: string;
+  /** GetDeviceInformation's HardwareId (Hikvision firmware says "88", Dahua "1.00"). */
+  readonly hardwareId: string;
 }
 
 export class OptionError extends Error {
@@ -105,10 +121,15 @@ export function parseOptions(argv: readonly string[]): CameraOptions {
       model: { type: "string" },
       firmware: { type: "string" },
       serial: { type: "string" },
+      "hardware-id": { type: "string" },
       style: { type: "string", default: "hikvision" },
       "xaddr-host": { type: "string" },
       "max-delay-ms": { type: "string", default: "500" },
+      "unicast-delay-ms": { type: "string", default: "0" },
       misbehave: { type: "string" },
+      "open-device-info": { type: "boolean", default: false },
+      record: { type: "string" },
+      "rtsp-trap-port": { type: "string" },
     },
   });
 
@@ -150,11 +171,19 @@ export function parseOptions(argv: readonly string[]): CameraOptions {
       model: values.model,
       firmware: values.firmware,
       serial: values.serial,
+      hardwareId: values["hardware-id"],
     },
     xaddrHost: values["xaddr-host"] ?? host,
     maxDelayMs: integer("max-delay-ms", values["max-delay-ms"], 0, 60_000),
+    unicastDelayMs: integer("unicast-delay-ms", values["unicast-delay-ms"], 0, 60_000),
     misbehave:
       values.misbehave === undefined ? undefined : oneOf("misbehave", values.misbehave, MISBEHAVIOURS),
+    openDeviceInfo: values["open-device-info"],
+    record: values.record,
+    rtspTrapPort:
+      values["rtsp-trap-port"] === undefined
+        ? undefined
+        : integer("rtsp-trap-port", values["rtsp-trap-port"], 1, 65535),
   };
 }
 

@@ -12,6 +12,8 @@ export interface SoapOutcome extends Reply {
   readonly operation: string | undefined;
   /** Why authentication failed, for the log (never sent to the client: cameras do not say). */
   readonly authFailure?: string;
+  /** The request carried a WS-Security header (a UsernameToken digest, crackable offline). */
+  readonly wsSecurity: boolean;
 }
 
 type Handler = (camera: CameraModel, request: XmlElement) => Reply;
@@ -21,9 +23,11 @@ const ok = (camera: CameraModel, body: XmlNode): Reply => ({
   body: camera.style.envelope(body),
 });
 
-/** GetProfiles answers with no profiles (the `no-profiles` hostile mode). */
 export interface SoapBehaviour {
+  /** GetProfiles answers with no profiles (the `no-profiles` hostile mode). */
   readonly emptyProfiles: boolean;
+  /** GetDeviceInformation without credentials (--open-device-info). */
+  readonly openDeviceInfo: boolean;
 }
 
 function operations(behaviour: SoapBehaviour): ReadonlyMap<string, { auth: boolean; handle: Handler }> {
@@ -46,7 +50,10 @@ function operations(behaviour: SoapBehaviour): ReadonlyMap<string, { auth: boole
       tds("GetSystemDateAndTime"),
       { auth: false, handle: (c) => ok(c, c.style.systemDateAndTime(c.nowMs())) },
     ],
-    [tds("GetDeviceInformation"), { auth: true, handle: (c) => ok(c, c.style.deviceInformation(c)) }],
+    [
+      tds("GetDeviceInformation"),
+      { auth: !behaviour.openDeviceInfo, handle: (c) => ok(c, c.style.deviceInformation(c)) },
+    ],
     [
       tds("GetCapabilities"),
       {
@@ -82,6 +89,15 @@ const PREFIX_FOR_LOG = new Map<string, string>([
 
 /** Answers one SOAP 1.2 request body. The operation is the namespace-qualified first child of Body. */
 export function handleSoap(camera: CameraModel, body: string, behaviour: SoapBehaviour): SoapOutcome {
+  // Any Security element, in any namespace or none: what a forger would read a digest from.
+  return { ...answer(camera, body, behaviour), wsSecurity: /<([\w.-]+:)?Security[\s/>]/.test(body) };
+}
+
+function answer(
+  camera: CameraModel,
+  body: string,
+  behaviour: SoapBehaviour,
+): Omit<SoapOutcome, "wsSecurity"> {
   let envelope: XmlElement;
   try {
     envelope = parseXml(body);

@@ -106,13 +106,13 @@ export function systemDateAndTime(dateTimeType: string, tz: string, cameraNowMs:
   ]);
 }
 
-export function deviceInformation(identity: Identity, hardwareId: string): XmlNode {
+export function deviceInformation(identity: Identity): XmlNode {
   return el("tds:GetDeviceInformationResponse", [
     el("tds:Manufacturer", identity.manufacturer),
     el("tds:Model", identity.model),
     el("tds:FirmwareVersion", identity.firmware),
     el("tds:SerialNumber", identity.serial),
-    el("tds:HardwareId", hardwareId),
+    el("tds:HardwareId", identity.hardwareId),
   ]);
 }
 

@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Encoding, Misbehaviour, Style } from "../../scripts/onvif-camera/options.js";
+import type { Received } from "../../scripts/onvif-camera/recorder.js";
 
 import { killReadyProcess, startReadyProcess, stopReadyProcess } from "./ready-process.js";
 
@@ -7,7 +11,7 @@ import { killReadyProcess, startReadyProcess, stopReadyProcess } from "./ready-p
 
 const SCRIPT = fileURLToPath(new URL("../../scripts/onvif-camera.ts", import.meta.url));
 
-export type { Encoding, Misbehaviour, Style };
+export type { Encoding, Misbehaviour, Style, Received };
 
 /** The simulator's command-line flags in camelCase; unset ones take the simulator's defaults. */
 export interface OnvifCameraOptions {
@@ -41,11 +45,21 @@ export interface OnvifCameraOptions {
   model?: string;
   firmware?: string;
   serial?: string;
+  /** GetDeviceInformation's HardwareId; the style's default otherwise ("88", "1.00"). */
+  hardwareId?: string;
+  /** Answer GetDeviceInformation without credentials (most real firmware wants them). */
+  openDeviceInfo?: boolean;
+  /** Listen for RTSP on `host` at this port as a forger would: record, answer 401 Basic. */
+  rtspTrapPort?: number;
+  /** Keep what the simulator received, for received(). */
+  record?: boolean;
   style?: Style;
   /** Advertise this host in XAddrs instead of `host`. */
   xaddrHost?: string;
   /** WS-Discovery APP_MAX_DELAY in ms (default 500); 0 answers at once. */
   maxDelayMs?: number;
+  /** Delay before answering a unicast Probe, in ms (a busy camera); default 0. */
+  unicastDelayMs?: number;
   misbehave?: Misbehaviour;
   /** Run inside this network namespace (`ip netns exec <ns> node …`); needs root. */
   netns?: string;
@@ -63,9 +77,17 @@ export interface OnvifCamera {
   stop(): Promise<void>;
   /** SIGKILL, as a camera losing power; waits for the exit. */
   kill(): Promise<void>;
+  /**
+   * Every SOAP and RTSP request received so far (with `record: true`), each written before it was answered:
+   * once a client has its answer, the request is here.
+   */
+  received(): Received[];
 }
 
-const FLAGS: Record<Exclude<keyof OnvifCameraOptions, "netns" | "multicast">, string> = {
+const FLAGS: Record<
+  Exclude<keyof OnvifCameraOptions, "netns" | "multicast" | "openDeviceInfo" | "record">,
+  string
+> = {
   host: "--host",
   httpPort: "--http-port",
   discoveryPort: "--discovery-port",
@@ -88,9 +110,12 @@ const FLAGS: Record<Exclude<keyof OnvifCameraOptions, "netns" | "multicast">, st
   model: "--model",
   firmware: "--firmware",
   serial: "--serial",
+  hardwareId: "--hardware-id",
+  rtspTrapPort: "--rtsp-trap-port",
   style: "--style",
   xaddrHost: "--xaddr-host",
   maxDelayMs: "--max-delay-ms",
+  unicastDelayMs: "--unicast-delay-ms",
   misbehave: "--misbehave",
 };
 
@@ -102,6 +127,7 @@ export function onvifCameraArgs(opts: OnvifCameraOptions): string[] {
     if (value !== undefined) args.push(`${flag}=${String(value)}`);
   }
   if (opts.multicast === true) args.push("--multicast");
+  if (opts.openDeviceInfo === true) args.push("--open-device-info");
   return args;
 }
 
@@ -136,12 +162,44 @@ export function randomLoopbackHost(): string {
 
 /** Starts the simulator and resolves once HTTP and WS-Discovery are bound. */
 export async function startOnvifCamera(opts: OnvifCameraOptions = {}): Promise<OnvifCamera> {
+  const dir = opts.record === true ? mkdtempSync(join(tmpdir(), "pantau-onvif-")) : undefined;
+  const record = dir === undefined ? undefined : join(dir, "received.jsonl");
   const { child, ready } = await startReadyProcess(
     "ONVIF camera simulator",
-    [process.execPath, "--import", "tsx", SCRIPT, ...onvifCameraArgs(opts)],
+    [
+      process.execPath,
+      "--import",
+      "tsx",
+      SCRIPT,
+      ...onvifCameraArgs(opts),
+      ...(record === undefined ? [] : [`--record=${record}`]),
+    ],
     { netns: opts.netns, isReady: isReadyLine },
   );
+  const read = (file: string) => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return ""; // nothing received yet
+      throw e;
+    }
+  };
+  // What it received outlives the process: read once more at exit, then the file goes.
+  let final: string | undefined;
+  if (dir !== undefined && record !== undefined) {
+    child.once("exit", () => {
+      final = read(record);
+      rmSync(dir, { recursive: true, force: true });
+    });
+  }
   return {
+    received: () => {
+      if (record === undefined) throw new Error("start the simulator with record: true");
+      return (final ?? read(record))
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as Received);
+    },
     uuid: ready.uuid,
     xaddr: ready.xaddr,
     host: new URL(ready.xaddr).hostname,

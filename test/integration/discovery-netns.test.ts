@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGatewayProcess, type GatewayProcess } from "../helpers/gateway-process.js";
 import { waitFor } from "../helpers/media.js";
 import { createTestNetwork, type TestNetwork } from "../helpers/netns.js";
-import { startOnvifCamera, type OnvifCamera } from "../helpers/onvif-camera.js";
+import { startOnvifCamera, type OnvifCamera, type OnvifCameraOptions } from "../helpers/onvif-camera.js";
 import { startTestCamera, type TestCamera } from "../helpers/test-camera.js";
 
 // Multicast discovery for real: 20 camera namespaces and a gateway namespace on a bridge, in a test subnet
@@ -31,7 +31,7 @@ let rtsp: TestCamera;
 let gw: GatewayProcess;
 const uuids = Array.from({ length: CAMERAS }, () => `urn:uuid:${randomUUID()}`);
 
-const simulator = (i: number, host: string, extra: Record<string, string> = {}) =>
+const simulator = (i: number, host: string, extra: OnvifCameraOptions = {}) =>
   startOnvifCamera({
     netns: net.cameras[i]?.ns ?? "",
     host,
@@ -139,6 +139,8 @@ describe("the gateway in the school's network", () => {
         PANTAU_ADMIN_PASSWORD: admin.password,
         PANTAU_ONVIF_SCAN_SECONDS: "1.5",
         PANTAU_ONVIF_REPROBE_SECONDS: "1",
+        // The school's camera network: a camera re-found inside it may be followed without a person.
+        PANTAU_ONVIF_REPROBE_RANGES: net.subnet,
       },
       { netns: net.gateway.ns },
     );
@@ -194,8 +196,11 @@ describe("the gateway in the school's network", () => {
       port: 8554,
       ...streams,
     });
+    // Followed on its own: the old address is silent, the new one is inside onvif.reprobeRanges, and it
+    // tells the same serial number and hardware id without being given credentials.
     sims[0] = await simulator(0, newIp, {
       ...profilesOf(rtsp),
+      openDeviceInfo: true,
     });
 
     // The gateway re-probes every second (PANTAU_ONVIF_REPROBE_SECONDS=1) by multicast on its interface.

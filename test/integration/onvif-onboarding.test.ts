@@ -271,11 +271,14 @@ describe("discover → inspect → register → watch", () => {
       port: rtsp.port,
       ...streams,
     });
+    // Followed without a person only because the old address is silent, the new one is in
+    // onvif.reprobeRanges, and it tells the same serial number and hardware id without credentials.
     onvif = await startOnvifCamera({
       host: newHost,
       uuid,
       ...creds,
       ...profilesOf(rtsp),
+      openDeviceInfo: true,
     });
 
     const moves = await gw.addressWatcher.runOnce();

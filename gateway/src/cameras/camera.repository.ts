@@ -26,6 +26,8 @@ interface CameraRow {
   demo: number;
   onvif_json: string | null;
   onvif_uuid: string | null;
+  onvif_serial: string | null;
+  onvif_hardware_id: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -73,9 +75,11 @@ export class CameraRepository {
     this.db
       .prepare(
         `INSERT INTO cameras (id, school_id, classroom_id, name, source_kind, source_json, username, password_enc,
-           audio, always_on, enabled, demo, onvif_json, onvif_uuid, video_codec, created_at, updated_at)
+           audio, always_on, enabled, demo, onvif_json, onvif_uuid, onvif_serial, onvif_hardware_id, video_codec,
+           created_at, updated_at)
          VALUES (@id, @school_id, @classroom_id, @name, @source_kind, @source_json, @username, @password_enc,
-           @audio, @always_on, @enabled, @demo, @onvif_json, @onvif_uuid, @video_codec, @at, @at)`,
+           @audio, @always_on, @enabled, @demo, @onvif_json, @onvif_uuid, @onvif_serial, @onvif_hardware_id,
+           @video_codec, @at, @at)`,
       )
       .run({
         id,
@@ -112,7 +116,7 @@ export class CameraRepository {
           `UPDATE cameras SET classroom_id = @classroom_id, name = @name, audio = @audio, always_on = @always_on,
              enabled = @enabled, demo = @demo, updated_at = @at
              ${s ? ", source_kind = @source_kind, source_json = @source_json, username = @username, password_enc = @password_enc, video_codec = @video_codec" : ""}
-             ${s || opts.onvif !== undefined ? ", onvif_json = @onvif_json, onvif_uuid = @onvif_uuid" : ""}
+             ${s || opts.onvif !== undefined ? ", onvif_json = @onvif_json, onvif_uuid = @onvif_uuid, onvif_serial = @onvif_serial, onvif_hardware_id = @onvif_hardware_id" : ""}
            WHERE id = @id`,
         )
         .run({
@@ -180,12 +184,12 @@ export class CameraRepository {
 
   /**
    * A camera re-found at a new address (DHCP): its ONVIF URL and stream URLs move there, credentials and
-   * everything else stay. Returns the camera as it is now.
+   * everything else (its recorded identity too) stay. Returns the camera as it is now.
    */
   moveOnvif(id: string, onvif: OnvifBinding, url: string, subUrl: string | undefined): Camera {
     this.db
       .prepare(
-        "UPDATE cameras SET onvif_json = @onvif_json, onvif_uuid = @onvif_uuid, source_json = @source_json, updated_at = @at WHERE id = @id",
+        "UPDATE cameras SET onvif_json = @onvif_json, onvif_uuid = @onvif_uuid, onvif_serial = @onvif_serial, onvif_hardware_id = @onvif_hardware_id, source_json = @source_json, updated_at = @at WHERE id = @id",
       )
       .run({
         id,
@@ -240,13 +244,30 @@ export class CameraRepository {
       alwaysOn: r.always_on === 1,
       enabled: r.enabled === 1,
       demo: r.demo === 1,
-      onvif: r.onvif_json === null ? null : (JSON.parse(r.onvif_json) as OnvifBinding),
+      onvif:
+        r.onvif_json === null
+          ? null
+          : {
+              ...(JSON.parse(r.onvif_json) as Omit<OnvifBinding, "identity">),
+              identity:
+                r.onvif_serial === null
+                  ? null
+                  : { serialNumber: r.onvif_serial, hardwareId: r.onvif_hardware_id ?? "" },
+            },
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     };
   }
 }
 
-function onvifColumns(b: OnvifBinding | null): { onvif_json: string | null; onvif_uuid: string | null } {
-  return { onvif_json: b === null ? null : JSON.stringify(b), onvif_uuid: b?.deviceUuid ?? null };
+/** The binding's JSON, its UUID (indexed, for re-probes) and its identity (in columns of their own). */
+function onvifColumns(b: OnvifBinding | null) {
+  if (b === null) return { onvif_json: null, onvif_uuid: null, onvif_serial: null, onvif_hardware_id: null };
+  const { identity, ...rest } = b;
+  return {
+    onvif_json: JSON.stringify(rest),
+    onvif_uuid: b.deviceUuid,
+    onvif_serial: identity?.serialNumber ?? null,
+    onvif_hardware_id: identity?.hardwareId ?? null,
+  };
 }

@@ -11,6 +11,15 @@ export type CameraSource =
 
 export type VideoCodec = "h264" | "h265";
 
+/**
+ * Who an ONVIF camera said it was at registration (GetDeviceInformation, asked with credentials). A host that
+ * later answers with the camera's UUID is followed automatically only if it says the same, unasked for credentials.
+ */
+export interface OnvifIdentity {
+  serialNumber: string;
+  hardwareId: string;
+}
+
 /** How a camera registered through ONVIF is reached and re-found; its stream URLs live in its source. */
 export interface OnvifBinding {
   /** Device service URL on the camera's current address. */
@@ -20,6 +29,8 @@ export interface OnvifBinding {
   /** Media profile tokens behind the main and sub renditions. */
   profile: string;
   subProfile: string | null;
+  /** Null for cameras registered before identities were kept, or that gave no serial number. */
+  identity: OnvifIdentity | null;
 }
 
 export interface Camera {
@@ -72,6 +83,8 @@ export function shownSource(camera: Camera): Record<string, unknown> {
     subProfile: onvif.subProfile,
     deviceUuid: onvif.deviceUuid,
     deviceServiceUrl: onvif.deviceServiceUrl,
+    serialNumber: onvif.identity?.serialNumber ?? null,
+    hardwareId: onvif.identity?.hardwareId ?? null,
     ...streams,
   };
 }

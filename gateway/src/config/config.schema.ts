@@ -238,7 +238,9 @@ export const configSchema = z
               }),
           )
           .default([])
-          .describe("CIDR ranges also probed by unicast on each re-probe, for networks without multicast"),
+          .describe(
+            "CIDR ranges also probed by unicast on each re-probe; only inside them is a camera followed to a new address without a person",
+          ),
       })
       .prefault({}),
     network: z

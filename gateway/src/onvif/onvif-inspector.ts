@@ -10,6 +10,7 @@ import {
   type DeviceInformation,
   type OnvifProfile,
 } from "./onvif-replies.js";
+import { identityOf, type IdentityCheck } from "./move-decision.js";
 import { codecOf, suggestProfiles, type ProfileCodec } from "./profile-choice.js";
 import { NS, safeUrl, type SoapAuth, type SoapClient } from "./soap-client.js";
 import type { WsDiscovery } from "./ws-discovery.js";
@@ -254,6 +255,28 @@ export class OnvifInspector {
       return { ...base, streamUri: kept.url, uriRewritten: kept.rewritten };
     } catch {
       return { ...base, problem: "stream URI is not a valid URL" };
+    }
+  }
+
+  /**
+   * Who a host says it is, asked without credentials (no WS-Security header, no answer to an HTTP Digest
+   * challenge: either could be cracked offline by a host that is not the camera). Most firmware wants a
+   * login for GetDeviceInformation (ONVIF Core lists it outside the PRE_AUTH class): that is `needs_auth`.
+   */
+  async identityOf(deviceServiceUrl: string): Promise<IdentityCheck> {
+    try {
+      const device = parseDeviceInformation(
+        await this.soap.call(deviceServiceUrl, NS.device, "GetDeviceInformation", ""),
+      );
+      if (!device)
+        return { kind: "failed", detail: "GetDeviceInformation answered without device information" };
+      const identity = identityOf(device);
+      return identity === null
+        ? { kind: "failed", detail: "GetDeviceInformation gave no serial number" }
+        : { kind: "answered", identity };
+    } catch (e) {
+      if (!(e instanceof OnvifError)) throw e;
+      return e.code === "onvif_auth_failed" ? { kind: "needs_auth" } : { kind: "failed", detail: e.detail };
     }
   }
 

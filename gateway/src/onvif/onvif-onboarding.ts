@@ -6,6 +6,7 @@ import {
   type Inspection,
   type OnvifInspector,
 } from "./onvif-inspector.js";
+import { identityOf } from "./move-decision.js";
 
 /** A profile choice the camera cannot honour; `field` is the request field to point at. */
 export class ProfileChoiceError extends Error {
@@ -82,6 +83,7 @@ export async function resolveOnvifSource(
       deviceUuid: inspection.uuid,
       profile: main.token,
       subProfile: sub?.token ?? null,
+      identity: identityOf(inspection.device),
     },
     videoCodec: main.codec === "h265" ? "h265" : undefined,
     inspection,

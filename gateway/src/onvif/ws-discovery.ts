@@ -40,7 +40,13 @@ export interface DiscoveredDevice {
 }
 
 export interface ProbeReport {
+  /** One entry per device UUID: the first answer that named it. */
   devices: DiscoveredDevice[];
+  /**
+   * Every distinct (UUID, answering address) pair, in order of arrival: a UUID is only a claim, and anyone
+   * can answer with another device's; the re-probe must see that the camera's own address answered too.
+   */
+  sightings: DiscoveredDevice[];
   durationMs: number;
   /** Datagrams that were not a usable answer to this probe, by reason (the scan carries on). */
   ignored: Record<string, number>;
@@ -137,6 +143,7 @@ export class WsDiscovery {
     const port = req.port ?? WS_DISCOVERY_PORT;
     const started = performance.now();
     const devices = new Map<string, DiscoveredDevice>();
+    const sightings = new Map<string, DiscoveredDevice>();
     const answered = new Set<string>();
     const ignored: Record<string, number> = {};
     const ignore = (reason: string) => {
@@ -156,6 +163,7 @@ export class WsDiscovery {
         else
           resolve({
             devices: [...devices.values()].sort((a, b) => a.answeredAfterMs - b.answeredAfterMs),
+            sightings: [...sightings.values()],
             durationMs: Math.round(performance.now() - started),
             ignored,
           });
@@ -185,9 +193,10 @@ export class WsDiscovery {
         }
         for (const m of parsed.matches) {
           const uuid = normalizeEndpoint(m.endpoint);
-          if (devices.has(uuid)) continue;
+          const pair = `${uuid} ${rinfo.address}`;
+          if (sightings.has(pair)) continue;
           const chosen = chooseDeviceUrl(m.xaddrs, rinfo.address);
-          devices.set(uuid, {
+          const device: DiscoveredDevice = {
             uuid,
             address: rinfo.address,
             xaddrs: m.xaddrs,
@@ -196,7 +205,9 @@ export class WsDiscovery {
             scopes: parseScopes(m.scopes),
             types: m.types,
             answeredAfterMs: Math.round(performance.now() - started),
-          });
+          };
+          sightings.set(pair, device);
+          if (!devices.has(uuid)) devices.set(uuid, device);
         }
         answered.add(rinfo.address);
         // Done early when the count asked for is reached, or when a unicast-only scan heard every host.
