@@ -13,6 +13,16 @@ const SCRIPT = fileURLToPath(new URL("../../scripts/onvif-camera.ts", import.met
 
 export type { Encoding, Misbehaviour, Style, Received };
 
+/** The GStreamer camera's two streams as ONVIF tests start it (add the credentials), and the simulator's
+ * two profiles that name them. */
+export const testCameraStreams = { width: 640, height: 360, subWidth: 320, subHeight: 180 };
+export const profilesOf = (camera: { url(stream: "main" | "sub"): string }) => ({
+  mainUri: camera.url("main"),
+  subUri: camera.url("sub"),
+  mainSize: "640x360",
+  subSize: "320x180",
+});
+
 /** The simulator's command-line flags in camelCase; unset ones take the simulator's defaults. */
 export interface OnvifCameraOptions {
   /** IPv4 address for HTTP and unicast WS-Discovery (default 127.0.0.1). */

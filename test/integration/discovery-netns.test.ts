@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGatewayProcess, type GatewayProcess } from "../helpers/gateway-process.js";
 import { waitFor } from "../helpers/media.js";
 import { createTestNetwork, type TestNetwork } from "../helpers/netns.js";
-import { startOnvifCamera, type OnvifCamera, type OnvifCameraOptions } from "../helpers/onvif-camera.js";
+import {
+  profilesOf,
+  startOnvifCamera,
+  testCameraStreams,
+  type OnvifCamera,
+  type OnvifCameraOptions,
+} from "../helpers/onvif-camera.js";
 import { startTestCamera, type TestCamera } from "../helpers/test-camera.js";
 
 // Multicast discovery for real: 20 camera namespaces and a gateway namespace on a bridge, in a test subnet
@@ -14,14 +20,7 @@ import { startTestCamera, type TestCamera } from "../helpers/test-camera.js";
 
 const CAMERAS = 20;
 const creds = { username: "admin", password: "Kamera-123" };
-/** The GStreamer camera's two streams, and the simulator's two profiles that name them. */
-const streams = { width: 640, height: 360, subWidth: 320, subHeight: 180, ...creds };
-const profilesOf = (camera: TestCamera) => ({
-  mainUri: camera.url("main"),
-  subUri: camera.url("sub"),
-  mainSize: "640x360",
-  subSize: "320x180",
-});
+const streams = { ...testCameraStreams, ...creds };
 const admin = { username: "operator", password: "operator-netns-password" };
 const TSX = ["--import", "tsx"];
 

@@ -13,22 +13,17 @@ import { dbSnapshot } from "../helpers/db-snapshot.js";
 import { startTestGateway, testAdminPassword, type TestGateway } from "../helpers/gateway.js";
 import { ffprobe } from "../helpers/media.js";
 import {
+  profilesOf,
   randomLoopbackHost,
   startOnvifCamera,
+  testCameraStreams,
   type OnvifCamera,
   type OnvifCameraOptions,
 } from "../helpers/onvif-camera.js";
 import { startTestCamera, type TestCamera } from "../helpers/test-camera.js";
 
 const creds = { username: "admin", password: "Kamera-Rahasia-123" };
-/** The GStreamer camera's two streams, and the simulator's two profiles that name them. */
-const streams = { width: 640, height: 360, subWidth: 320, subHeight: 180, ...creds };
-const profilesOf = (camera: TestCamera) => ({
-  mainUri: camera.url("main"),
-  subUri: camera.url("sub"),
-  mainSize: "640x360",
-  subSize: "320x180",
-});
+const streams = { ...testCameraStreams, ...creds };
 
 /** Every address a role needs, chosen before the gateway starts so the in-range ones can be its ranges. */
 const at = {

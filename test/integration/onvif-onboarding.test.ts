@@ -4,7 +4,13 @@ import type { ApiClient } from "../helpers/api-client.js";
 import { dbSnapshot } from "../helpers/db-snapshot.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { ffprobe } from "../helpers/media.js";
-import { randomLoopbackHost, startOnvifCamera, type OnvifCamera } from "../helpers/onvif-camera.js";
+import {
+  profilesOf,
+  randomLoopbackHost,
+  startOnvifCamera,
+  testCameraStreams,
+  type OnvifCamera,
+} from "../helpers/onvif-camera.js";
 import { startTestCamera, type TestCamera } from "../helpers/test-camera.js";
 
 // ONVIF onboarding with the real parts: the ONVIF simulator (scripts/onvif-camera.ts) in front of the
@@ -12,14 +18,7 @@ import { startTestCamera, type TestCamera } from "../helpers/test-camera.js";
 // the gateway's discovery, inspection and registration through its HTTP API.
 
 const creds = { username: "admin", password: "Kamera-123" };
-/** The GStreamer camera's two streams, and the simulator's two profiles that name them. */
-const streams = { width: 640, height: 360, subWidth: 320, subHeight: 180, ...creds };
-const profilesOf = (camera: TestCamera) => ({
-  mainUri: camera.url("main"),
-  subUri: camera.url("sub"),
-  mainSize: "640x360",
-  subSize: "320x180",
-});
+const streams = { ...testCameraStreams, ...creds };
 
 let gw: TestGateway;
 let host: string;
