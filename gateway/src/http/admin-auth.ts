@@ -1,6 +1,8 @@
 import type { Request, Response } from "express";
 import { parse as parseCookies, serialize } from "cookie";
 import type { Actor } from "../audit/audit.repository.js";
+import type { Device } from "../guardians/guardian.js";
+import type { GuardianRepository } from "../guardians/guardian.repository.js";
 import type { User } from "../users/user.js";
 import type { UserRepository } from "../users/user.repository.js";
 import { HttpError } from "./errors.js";
@@ -18,6 +20,22 @@ export function cookieOf(req: Request, name: string): string | undefined {
   if (header === undefined || header.length > 8192) return undefined;
   const value = parseCookies(header)[name];
   return value !== undefined && /^[A-Za-z0-9_-]{20,100}$/.test(value) ? value : undefined;
+}
+
+const devicesSeen = new WeakMap<Request, Device | null>();
+
+/**
+ * The device behind the request's device cookie (a revoked one too), looked up once per request: the API rate
+ * limit and the route both ask.
+ */
+export function deviceOf(req: Request, guardians: GuardianRepository): Device | undefined {
+  let d = devicesSeen.get(req);
+  if (d === undefined) {
+    const token = cookieOf(req, deviceCookie);
+    d = (token === undefined ? undefined : guardians.deviceByToken(token)) ?? null;
+    devicesSeen.set(req, d);
+  }
+  return d ?? undefined;
 }
 
 /**

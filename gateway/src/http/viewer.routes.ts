@@ -12,7 +12,7 @@ import type {
 } from "../guardians/guardian.repository.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
-import { cookieOf, deviceCookie, setBearerCookie } from "./admin-auth.js";
+import { cookieOf, deviceCookie, deviceOf, setBearerCookie } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { errorBody, HttpError } from "./errors.js";
 import { isSameOrigin } from "./same-origin.js";
@@ -351,8 +351,7 @@ export function viewerRoutes(
 
 /** The device behind the cookie, or 401 no_device. */
 export function currentDevice(req: Request, guardians: GuardianRepository) {
-  const token = cookieOf(req, deviceCookie);
-  const device = token === undefined ? undefined : guardians.deviceByToken(token);
+  const device = deviceOf(req, guardians);
   if (!device) throw new HttpError(401, "no_device", "open the link from the school on this device first");
   return device;
 }

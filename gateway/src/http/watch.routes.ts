@@ -6,8 +6,7 @@ import type { StreamTokens } from "../access/stream-token.js";
 import { renditionsOf } from "../cameras/camera.js";
 import type { GuardianRepository } from "../guardians/guardian.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
-import type { AdminAuth } from "./admin-auth.js";
-import { cookieOf, deviceCookie } from "./admin-auth.js";
+import { deviceOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { HttpError, pathId } from "./errors.js";
 
@@ -29,8 +28,7 @@ export function watchRoutes(
 
   /** The viewer session a token will name: the device, else the admin sign-in, else an open (dev/demo) viewer. */
   const sidOf = (req: Request): string => {
-    const deviceToken = cookieOf(req, deviceCookie);
-    const device = deviceToken === undefined ? undefined : guardians.deviceByToken(deviceToken);
+    const device = deviceOf(req, guardians);
     if (device) return device.id;
     const admin = auth.current(req);
     if (admin) return admin.sessionId;
