@@ -5,7 +5,7 @@ import type { Device } from "../guardians/guardian.js";
 import type { GuardianRepository } from "../guardians/guardian.repository.js";
 import type { User } from "../users/user.js";
 import type { UserRepository } from "../users/user.repository.js";
-import { HttpError } from "./errors.js";
+import { HttpError } from "../common/errors.js";
 
 export const sessionCookie = "pantau_session";
 export const deviceCookie = "pantau_device";

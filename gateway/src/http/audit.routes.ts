@@ -4,7 +4,8 @@ import type { AuditRepository } from "../audit/audit.repository.js";
 import { idSchema } from "../common/ids.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { forbidden, parseOr400 } from "./errors.js";
+import { forbidden } from "../common/errors.js";
+import { parseOr400 } from "./errors.js";
 
 const auditQuery = z
   .object({

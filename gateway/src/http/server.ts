@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Express } from "express";
 import type { Logger } from "../log/logger.js";
-import { errorBody } from "./errors.js";
+import { errorBody } from "../common/errors.js";
 
 /**
  * Starts listening; resolves with the bound address (port 0 picks a free port, as tests do). `front` answers

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Allowed, MediaAccess } from "../../access/media-access.js";
 import type { ClientInfo } from "../../access/viewing-tracker.js";
 import { renditionsOf, type RenditionName } from "../../cameras/camera.js";
-import { errorBody } from "../../http/errors.js";
+import { errorBody } from "../../common/errors.js";
 import type { Logger } from "../../log/logger.js";
 import type { Rendition } from "../rendition.js";
 import type { StreamManager } from "../stream-manager.js";
