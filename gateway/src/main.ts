@@ -49,6 +49,7 @@ import { AllowedNetworks } from "./net/allowed-networks.js";
 import { NetworkGuard } from "./net/network-guard.js";
 import { ClassroomRepository } from "./schools/classroom.repository.js";
 import { SchoolRepository } from "./schools/school.repository.js";
+import { SchoolService } from "./schools/school.service.js";
 import { StreamManager } from "./streaming/stream-manager.js";
 import { hlsRoutes } from "./streaming/hls/hls-routes.js";
 import { wsFmp4 } from "./streaming/ws/ws-fmp4.js";
@@ -171,6 +172,8 @@ export async function startGateway(
     now,
   );
   const auth = new AdminAuth(users, now);
+  // People: schools and classrooms, guardians with their links and phones, admin accounts and sign-ins.
+  const schoolService = new SchoolService(schools, classrooms, work, now);
 
   // 4. Streams: one supervised ffmpeg per active rendition. Every connection to a camera (ffmpeg, ffprobe,
   //    ONVIF) goes to an address the network guard resolved and checked against network.allowedNetworks.
@@ -237,7 +240,7 @@ export async function startGateway(
     routers: [healthRoutes(streams, state, auth)],
     api: [
       authRoutes(users, auth, audit, state, { ...config.access, secureCookies }, now),
-      schoolRoutes(schools, classrooms, auth, work, now),
+      schoolRoutes(schoolService, auth),
       cameraRoutes(cameras, schools, classrooms, auth, work, inspector, streamTester, network),
       cameraTestRoutes(cameras, schools, streamTester, auth),
       cameraMoveRoutes(cameraMoves, cameras, addressWatcher, auth),

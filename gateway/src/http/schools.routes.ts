@@ -1,54 +1,24 @@
-import { managesSchool, pausesClassroom, seesClassroom, seesSchool } from "../access/permissions.js";
-import type { UnitOfWork } from "../audit/unit-of-work.js";
-import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import {
   classroomCreateSchema,
   classroomPatchSchema,
   pauseSchema,
   schoolCreateSchema,
   schoolPatchSchema,
-  type Classroom,
 } from "../schools/school.js";
-import type { SchoolRepository } from "../schools/school.repository.js";
-import { emptySchedule, scheduleSchema, viewingState } from "../schools/schedule.js";
-import { actorOf, type AdminAuth } from "./admin-auth.js";
+import type { SchoolService } from "../schools/school.service.js";
+import { scheduleSchema } from "../schools/schedule.js";
+import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { forbidden, notFound } from "../common/errors.js";
 import { pathId } from "./errors.js";
 
-/** Schools, classrooms, schedules and privacy pauses; each admin sees and changes only their own scope. */
-export function schoolRoutes(
-  schools: SchoolRepository,
-  classrooms: ClassroomRepository,
-  auth: AdminAuth,
-  work: UnitOfWork,
-  now: () => number = Date.now,
-): ApiRouter {
+/** Schools, classrooms, schedules and privacy pauses (SchoolService decides who sees and changes what). */
+export function schoolRoutes(service: SchoolService, auth: AdminAuth): ApiRouter {
   const api = new ApiRouter(auth);
-
-  const schoolFor = (raw: unknown, can: (schoolId: string) => boolean) => {
-    const school = schools.get(pathId(raw, "school"));
-    if (!school || !can(school.id)) throw notFound("school");
-    return school;
-  };
-
-  /** A classroom with its viewing state now; a list passes its school's zone rather than reading it per room. */
-  const withState = (c: Classroom, tz = schools.get(c.schoolId)?.timeZone ?? "Asia/Jakarta") => {
-    const v = viewingState(c.schedule, c.pause, tz, new Date(now()));
-    return {
-      ...c,
-      viewing: {
-        open: v.open,
-        reason: v.reason ?? null,
-        nextOpenAt: v.nextOpenAt?.toISOString() ?? null,
-        closesAt: v.closesAt?.toISOString() ?? null,
-      },
-    };
-  };
+  const schoolId = (raw: unknown) => pathId(raw, "school");
+  const classroomId = (raw: unknown) => pathId(raw, "classroom");
 
   api.get("/api/schools", { summary: "Schools you can see", tag: "schools", auth: "admin" }, (req, res) => {
-    const { user } = auth.require(req);
-    res.json({ schools: schools.list().filter((s) => seesSchool(user, s.id)) });
+    res.json({ schools: service.list(auth.caller(req)) });
   });
 
   api.post(
@@ -61,47 +31,21 @@ export function schoolRoutes(
       returns: { status: 201, description: "Created" },
     },
     (req, res, body) => {
-      const s = auth.require(req);
-      if (s.user.role !== "operator") throw forbidden("only an operator adds schools");
-      const school = work.apply(
-        actorOf(req, s),
-        (r: ReturnType<typeof schools.create>) => ({
-          schoolId: r.id,
-          action: "school.create",
-          targetKind: "school",
-          targetId: r.id,
-          detail: { name: r.name },
-        }),
-        () => schools.create(body),
-      );
-      res.status(201).json(school);
+      res.status(201).json(service.create(auth.caller(req), body));
     },
   );
 
   api.get("/api/schools/:id", { summary: "One school", tag: "schools", auth: "admin" }, (req, res) => {
-    const { user } = auth.require(req);
-    res.json(schoolFor(req.params.id, (id) => seesSchool(user, id)));
+    const caller = auth.caller(req);
+    res.json(service.get(caller, schoolId(req.params.id)));
   });
 
   api.patch(
     "/api/schools/:id",
     { summary: "Change a school", tag: "schools", auth: "admin", body: schoolPatchSchema },
     (req, res, body) => {
-      const s = auth.require(req);
-      const school = schoolFor(req.params.id, (id) => seesSchool(s.user, id));
-      if (!managesSchool(s.user, school.id)) throw forbidden();
-      const updated = work.apply(
-        actorOf(req, s),
-        {
-          schoolId: school.id,
-          action: "school.update",
-          targetKind: "school",
-          targetId: school.id,
-          detail: { ...body },
-        },
-        () => schools.update(school.id, body),
-      );
-      res.json(updated);
+      const caller = auth.caller(req);
+      res.json(service.update(caller, schoolId(req.params.id), body));
     },
   );
 
@@ -114,22 +58,8 @@ export function schoolRoutes(
       returns: { status: 204, description: "Removed" },
     },
     (req, res) => {
-      const s = auth.require(req);
-      const school = schoolFor(req.params.id, (id) => seesSchool(s.user, id));
-      if (s.user.role !== "operator") throw forbidden("only an operator removes schools");
-      work.apply(
-        actorOf(req, s),
-        {
-          schoolId: school.id,
-          action: "school.delete",
-          targetKind: "school",
-          targetId: school.id,
-          detail: { name: school.name },
-        },
-        () => {
-          schools.delete(school.id);
-        },
-      );
+      const caller = auth.caller(req);
+      service.delete(caller, schoolId(req.params.id));
       res.status(204).end();
     },
   );
@@ -138,14 +68,8 @@ export function schoolRoutes(
     "/api/schools/:id/classrooms",
     { summary: "Classrooms of a school, with their viewing state", tag: "classrooms", auth: "admin" },
     (req, res) => {
-      const { user } = auth.require(req);
-      const school = schoolFor(req.params.id, (id) => seesSchool(user, id));
-      res.json({
-        classrooms: classrooms
-          .list(school.id)
-          .filter((c) => seesClassroom(user, c))
-          .map((c) => withState(c, school.timeZone)),
-      });
+      const caller = auth.caller(req);
+      res.json({ classrooms: service.classroomsOf(caller, schoolId(req.params.id)) });
     },
   );
 
@@ -159,49 +83,17 @@ export function schoolRoutes(
       returns: { status: 201, description: "Created" },
     },
     (req, res, body) => {
-      const s = auth.require(req);
-      const school = schoolFor(req.params.id, (id) => seesSchool(s.user, id));
-      if (!managesSchool(s.user, school.id)) throw forbidden();
-      const room = work.apply(
-        actorOf(req, s),
-        (r: Classroom) => ({
-          schoolId: school.id,
-          action: "classroom.create",
-          targetKind: "classroom",
-          targetId: r.id,
-          detail: { name: r.name },
-        }),
-        () => classrooms.create(school.id, body.name, body.schedule ?? emptySchedule),
-      );
-      res.status(201).json(withState(room));
+      const caller = auth.caller(req);
+      res.status(201).json(service.addClassroom(caller, schoolId(req.params.id), body));
     },
   );
-
-  const classroomFor = (raw: unknown, user: Parameters<typeof seesClassroom>[0]) => {
-    const room = classrooms.get(pathId(raw, "classroom"));
-    if (!room || !seesClassroom(user, room)) throw notFound("classroom");
-    return room;
-  };
 
   api.patch(
     "/api/classrooms/:id",
     { summary: "Rename a classroom", tag: "classrooms", auth: "admin", body: classroomPatchSchema },
     (req, res, body) => {
-      const s = auth.require(req);
-      const room = classroomFor(req.params.id, s.user);
-      if (!managesSchool(s.user, room.schoolId)) throw forbidden();
-      const updated = work.apply(
-        actorOf(req, s),
-        {
-          schoolId: room.schoolId,
-          action: "classroom.update",
-          targetKind: "classroom",
-          targetId: room.id,
-          detail: { ...body },
-        },
-        () => (body.name === undefined ? room : classrooms.rename(room.id, body.name)),
-      );
-      res.json(withState(updated));
+      const caller = auth.caller(req);
+      res.json(service.renameClassroom(caller, classroomId(req.params.id), body));
     },
   );
 
@@ -214,22 +106,8 @@ export function schoolRoutes(
       returns: { status: 204, description: "Removed" },
     },
     (req, res) => {
-      const s = auth.require(req);
-      const room = classroomFor(req.params.id, s.user);
-      if (!managesSchool(s.user, room.schoolId)) throw forbidden();
-      work.apply(
-        actorOf(req, s),
-        {
-          schoolId: room.schoolId,
-          action: "classroom.delete",
-          targetKind: "classroom",
-          targetId: room.id,
-          detail: { name: room.name },
-        },
-        () => {
-          classrooms.delete(room.id);
-        },
-      );
+      const caller = auth.caller(req);
+      service.deleteClassroom(caller, classroomId(req.params.id));
       res.status(204).end();
     },
   );
@@ -243,21 +121,8 @@ export function schoolRoutes(
       body: scheduleSchema,
     },
     (req, res, body) => {
-      const s = auth.require(req);
-      const room = classroomFor(req.params.id, s.user);
-      if (!managesSchool(s.user, room.schoolId)) throw forbidden();
-      const updated = work.apply(
-        actorOf(req, s),
-        {
-          schoolId: room.schoolId,
-          action: "classroom.schedule",
-          targetKind: "classroom",
-          targetId: room.id,
-          detail: { ...body },
-        },
-        () => classrooms.setSchedule(room.id, body),
-      );
-      res.json(withState(updated));
+      const caller = auth.caller(req);
+      res.json(service.setSchedule(caller, classroomId(req.params.id), body));
     },
   );
 
@@ -270,22 +135,8 @@ export function schoolRoutes(
       body: pauseSchema,
     },
     (req, res, body) => {
-      const s = auth.require(req);
-      const room = classroomFor(req.params.id, s.user);
-      if (!pausesClassroom(s.user, room)) throw forbidden();
-      const until = body.minutes === undefined ? null : new Date(now() + body.minutes * 60_000);
-      const updated = work.apply(
-        actorOf(req, s),
-        {
-          schoolId: room.schoolId,
-          action: "classroom.pause",
-          targetKind: "classroom",
-          targetId: room.id,
-          detail: { until: until?.toISOString() ?? null },
-        },
-        () => classrooms.pause(room.id, until, s.user.username),
-      );
-      res.json(withState(updated));
+      const caller = auth.caller(req);
+      res.json(service.pause(caller, classroomId(req.params.id), body.minutes));
     },
   );
 
@@ -293,15 +144,8 @@ export function schoolRoutes(
     "/api/classrooms/:id/pause",
     { summary: "Lift a privacy pause", tag: "classrooms", auth: "admin" },
     (req, res) => {
-      const s = auth.require(req);
-      const room = classroomFor(req.params.id, s.user);
-      if (!pausesClassroom(s.user, room)) throw forbidden();
-      const updated = work.apply(
-        actorOf(req, s),
-        { schoolId: room.schoolId, action: "classroom.resume", targetKind: "classroom", targetId: room.id },
-        () => classrooms.resume(room.id),
-      );
-      res.json(withState(updated));
+      const caller = auth.caller(req);
+      res.json(service.resume(caller, classroomId(req.params.id)));
     },
   );
 
