@@ -54,7 +54,9 @@ import { StreamManager } from "./streaming/stream-manager.js";
 import { hlsRoutes } from "./streaming/hls/hls-routes.js";
 import { wsFmp4 } from "./streaming/ws/ws-fmp4.js";
 import { hashPassword } from "./users/passwords.js";
+import { SignInService } from "./users/sign-in.service.js";
 import { UserRepository } from "./users/user.repository.js";
+import { UserService } from "./users/user.service.js";
 
 export interface Gateway {
   url: string;
@@ -174,6 +176,8 @@ export async function startGateway(
   const auth = new AdminAuth(users, now);
   // People: schools and classrooms, guardians with their links and phones, admin accounts and sign-ins.
   const schoolService = new SchoolService(schools, classrooms, work, now);
+  const userService = new UserService(users, schools, classrooms, work);
+  const signIns = new SignInService(users, audit, work, config.access, now);
 
   // 4. Streams: one supervised ffmpeg per active rendition. Every connection to a camera (ffmpeg, ffprobe,
   //    ONVIF) goes to an address the network guard resolved and checked against network.allowedNetworks.
@@ -239,7 +243,7 @@ export async function startGateway(
     log,
     routers: [healthRoutes(streams, state, auth)],
     api: [
-      authRoutes(users, auth, audit, state, { ...config.access, secureCookies }, now),
+      authRoutes(signIns, auth, { ...config.access, secureCookies }),
       schoolRoutes(schoolService, auth),
       cameraRoutes(cameras, schools, classrooms, auth, work, inspector, streamTester, network),
       cameraTestRoutes(cameras, schools, streamTester, auth),
@@ -258,7 +262,7 @@ export async function startGateway(
         },
         now,
       ),
-      userRoutes(users, schools, classrooms, auth, work),
+      userRoutes(userService, auth),
       auditRoutes(new AuditService(audit), auth),
       viewerRoutes(
         guardians,
