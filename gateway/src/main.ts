@@ -22,6 +22,7 @@ import { openDatabase } from "./db/database.js";
 import { ensureDemo } from "./demo/demo.js";
 import { NodeProcessSpawner } from "./ffmpeg/process-spawner.js";
 import { GuardianRepository } from "./guardians/guardian.repository.js";
+import { GuardianService } from "./guardians/guardian.service.js";
 import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
 import { liveBearerKey } from "./http/rate-limit-key.js";
@@ -176,6 +177,12 @@ export async function startGateway(
   const auth = new AdminAuth(users, now);
   // People: schools and classrooms, guardians with their links and phones, admin accounts and sign-ins.
   const schoolService = new SchoolService(schools, classrooms, work, now);
+  const guardianService = new GuardianService(schools, classrooms, guardians, work, now, {
+    linkDays: config.access.linkDays,
+    publicUrl: config.http.publicUrl,
+    maxDevicesPerGuardian: config.access.maxDevicesPerGuardian,
+    demo: demo !== undefined,
+  });
   const userService = new UserService(users, schools, classrooms, work);
   const signIns = new SignInService(users, audit, work, config.access, now);
 
@@ -249,33 +256,14 @@ export async function startGateway(
       cameraTestRoutes(cameras, schools, streamTester, auth),
       cameraMoveRoutes(cameraMoves, cameras, addressWatcher, auth),
       onvifRoutes(discovery, inspector, cameras, auth, config.onvif, network, log),
-      guardianRoutes(
-        schools,
-        classrooms,
-        guardians,
-        auth,
-        work,
-        {
-          csvLimitBytes: config.http.csvLimitBytes,
-          linkDays: config.access.linkDays,
-          publicUrl: config.http.publicUrl,
-        },
-        now,
-      ),
+      guardianRoutes(guardianService, auth, config.http.csvLimitBytes),
       userRoutes(userService, auth),
       auditRoutes(new AuditService(audit), auth),
       viewerRoutes(
-        guardians,
-        schools,
+        guardianService,
         state,
         streams,
-        audit,
-        {
-          maxDevicesPerGuardian: config.access.maxDevicesPerGuardian,
-          secureCookies,
-          openStreams: config.dev.openStreams,
-          demo: demo !== undefined,
-        },
+        { secureCookies, openStreams: config.dev.openStreams },
         now,
       ),
       watchRoutes(tokens, access, state, guardians, auth, streams, now),

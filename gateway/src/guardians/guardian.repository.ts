@@ -64,37 +64,6 @@ const toDevice = (r: DeviceRow): Device => ({
   revokedReason: r.revoked_reason,
 });
 
-export type LinkProblem =
-  | "link_invalid"
-  | "link_expired"
-  | "link_revoked"
-  | "device_limit"
-  /** The school removed this phone (DELETE /api/devices/:id): reopening a link on it registers nothing. */
-  | "device_removed";
-
-/** What opening a link on a phone would do, worked out without writing anything (GET /a/:linkToken). */
-export type LinkCheck =
-  | { ok: false; problem: LinkProblem }
-  | {
-      ok: true;
-      link: AccessLink;
-      guardian: Guardian;
-      /**
-       * `registered`: the phone's device cookie is a live device of this guardian; `other`: a live device of
-       * another guardian (`holder`), replaced only when the parent confirms; `new`: a free slot for it.
-       */
-      phone:
-        | { kind: "registered"; device: Device }
-        | { kind: "other"; device: Device; holder: Guardian }
-        | { kind: "new" };
-    };
-
-export interface DevicePolicy {
-  maxDevices: number;
-  /** The demo setting: the demo guardian's links open only while it is on. */
-  demo: boolean;
-}
-
 /**
  * Guardians with their children, access links and devices (one aggregate: everything that decides whether a
  * parent's phone may watch). Link and device tokens are returned once and stored only as SHA-256 hashes.
@@ -321,89 +290,49 @@ export class GuardianRepository {
     return this.device(id) as Device;
   }
 
-  /**
-   * Who holds the link and what opening it on the phone with `deviceToken` would do; reads only, so a link
-   * preview (a messaging app's bot fetching the link) changes nothing. A phone the school removed stays
-   * removed; a phone that cleared its cookies is a new phone, within the guardian's slots.
-   */
-  checkLink(linkToken: string, deviceToken: string | undefined, policy: DevicePolicy): LinkCheck {
-    const link = this.linkByToken(linkToken);
-    if (!link) return { ok: false, problem: "link_invalid" };
-    const guardian = this.get(link.guardianId);
-    if (
-      !guardian ||
-      link.revokedAt !== null ||
-      guardian.revokedAt !== null ||
-      (guardian.demo && !policy.demo)
-    ) {
-      return { ok: false, problem: "link_revoked" };
-    }
-    const known = deviceToken === undefined ? undefined : this.deviceByToken(deviceToken);
-    if (known?.guardianId === guardian.id) {
-      if (known.revokedAt === null)
-        return { ok: true, link, guardian, phone: { kind: "registered", device: known } };
-      if (known.revokedReason === "device") return { ok: false, problem: "device_removed" };
-    }
-    if (link.expiresAt !== null && Date.parse(link.expiresAt) <= this.now().getTime()) {
-      return { ok: false, problem: "link_expired" };
-    }
-    const { n: active } = this.db
-      .prepare("SELECT count(*) AS n FROM devices WHERE guardian_id = ? AND revoked_at IS NULL")
-      .get(guardian.id) as { n: number };
-    if (active >= policy.maxDevices) return { ok: false, problem: "device_limit" };
-    const holder = known?.revokedAt === null ? this.get(known.guardianId) : undefined;
-    if (known && holder?.revokedAt === null) {
-      return { ok: true, link, guardian, phone: { kind: "other", device: known, holder } };
-    }
-    return { ok: true, link, guardian, phone: { kind: "new" } };
+  /** Runs fn in one transaction: a check and the write it allows are never split by another writer. */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
-  /**
-   * Registers the phone (POST /a/:linkToken), or recognises it as already this guardian's. A phone holding
-   * another guardian's live device is moved over only with `replace` (the parent confirmed): that device is
-   * revoked, freeing the other guardian's slot. Checked and written in one transaction so two phones racing
-   * for the last slot cannot both get it.
-   */
-  registerDevice(
-    linkToken: string,
-    deviceToken: string | undefined,
-    userAgent: string,
-    policy: DevicePolicy,
-    replace: boolean,
-  ):
-    | { ok: false; problem: LinkProblem }
-    | (Extract<LinkCheck, { ok: true }> & {
-        /** Set when a device was made: its token (returned once) and the device it replaced. */
-        registered?: { device: Device; token: string; replaced: Device | undefined };
-      }) {
-    return this.db.transaction(() => {
-      const c = this.checkLink(linkToken, deviceToken, policy);
-      if (!c.ok) return c;
-      const at = this.stamp();
-      if (c.phone.kind === "registered") {
-        this.db.prepare("UPDATE devices SET last_seen_at = ? WHERE id = ?").run(at, c.phone.device.id);
-        return c;
-      }
-      if (c.phone.kind === "other" && !replace) return c;
-      let replaced: Device | undefined;
-      if (c.phone.kind === "other") {
-        this.db
-          .prepare(
-            "UPDATE devices SET revoked_at = ?, revoked_reason = 'replaced' WHERE id = ? AND revoked_at IS NULL",
-          )
-          .run(at, c.phone.device.id);
-        replaced = this.device(c.phone.device.id);
-      }
-      const id = newId("dv");
-      const token = newSecret();
+  /** Devices of the guardian that still watch (the ones counted against their slots). */
+  liveDeviceCount(guardianId: string): number {
+    return (
       this.db
-        .prepare(
-          `INSERT INTO devices (id, guardian_id, link_id, token_hash, user_agent, created_at, last_seen_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(id, c.guardian.id, c.link.id, sha256Hex(token), userAgent.slice(0, 300), at, at);
-      return { ...c, registered: { device: this.device(id) as Device, token, replaced } };
-    })();
+        .prepare("SELECT count(*) AS n FROM devices WHERE guardian_id = ? AND revoked_at IS NULL")
+        .get(guardianId) as { n: number }
+    ).n;
+  }
+
+  /** A new device of the guardian, registered through the link; its token is in the returned value only. */
+  addDevice(guardianId: string, linkId: string, userAgent: string): { device: Device; token: string } {
+    const id = newId("dv");
+    const token = newSecret();
+    const at = this.stamp();
+    this.db
+      .prepare(
+        `INSERT INTO devices (id, guardian_id, link_id, token_hash, user_agent, created_at, last_seen_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(id, guardianId, linkId, sha256Hex(token), userAgent.slice(0, 300), at, at);
+    return { device: this.device(id) as Device, token };
+  }
+
+  /** The device opened its guardian's link again. */
+  touchDevice(id: string): void {
+    this.db.prepare("UPDATE devices SET last_seen_at = ? WHERE id = ?").run(this.stamp(), id);
+  }
+
+  /** The phone now watches for another guardian: its old device is revoked as `replaced`. */
+  markReplaced(id: string): Device {
+    this.db
+      .prepare(
+        "UPDATE devices SET revoked_at = ?, revoked_reason = 'replaced' WHERE id = ? AND revoked_at IS NULL",
+      )
+      .run(this.stamp(), id);
+    const device = this.device(id);
+    if (!device) throw new NotFoundError(`device ${id} does not exist`);
+    return device;
   }
 
   private childrenBy(schoolId: string): Map<string, Child[]> {

@@ -3,7 +3,6 @@ import { parse as parseCookies, serialize } from "cookie";
 import type { Caller } from "../access/caller.js";
 import type { Actor } from "../audit/audit.repository.js";
 import type { Device } from "../guardians/guardian.js";
-import type { GuardianRepository } from "../guardians/guardian.repository.js";
 import type { User } from "../users/user.js";
 import type { UserRepository } from "../users/user.repository.js";
 import { HttpError } from "../common/errors.js";
@@ -25,11 +24,16 @@ export function cookieOf(req: Request, name: string): string | undefined {
 
 const devicesSeen = new WeakMap<Request, Device | null>();
 
+/** Whatever finds a device by its cookie's token (the guardian repository, or the guardian service). */
+export interface DeviceLookup {
+  deviceByToken(token: string): Device | undefined;
+}
+
 /**
  * The device behind the request's device cookie (a revoked one too), looked up once per request: the API rate
  * limit and the route both ask.
  */
-export function deviceOf(req: Request, guardians: GuardianRepository): Device | undefined {
+export function deviceOf(req: Request, guardians: DeviceLookup): Device | undefined {
   let d = devicesSeen.get(req);
   if (d === undefined) {
     const token = cookieOf(req, deviceCookie);

@@ -1,97 +1,25 @@
 import express, { type Request } from "express";
-import QRCode from "qrcode";
-import { managesSchool } from "../access/permissions.js";
-import type { UnitOfWork } from "../audit/unit-of-work.js";
-import { parseRoster, type CsvProblem } from "../guardians/guardian-csv.js";
-import {
-  guardianCreateSchema,
-  guardianPatchSchema,
-  linkCreateSchema,
-  type Guardian,
-} from "../guardians/guardian.js";
-import type { GuardianRepository } from "../guardians/guardian.repository.js";
-import type { ClassroomRepository } from "../schools/classroom.repository.js";
-import type { SchoolRepository } from "../schools/school.repository.js";
-import { actorOf, type AdminAuth } from "./admin-auth.js";
+import { guardianCreateSchema, guardianPatchSchema, linkCreateSchema } from "../guardians/guardian.js";
+import type { GuardianService } from "../guardians/guardian.service.js";
+import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { HttpError, forbidden, notFound } from "../common/errors.js";
 import { pathId } from "./errors.js";
 
-export interface GuardianRouteOptions {
-  csvLimitBytes: number;
-  linkDays: number;
-  /** Base URL for links; the request's own origin when unset. */
-  publicUrl: string | undefined;
-}
-
 /**
- * Guardians of a school, the CSV roster import, access links (with QR) and devices. Only the school's admins
- * and operators: a teacher never sees parents' contact details.
+ * Guardians of a school, the CSV roster import, access links (with QR) and devices (GuardianService decides
+ * who may). `csvLimitBytes` bounds the roster upload.
  */
-export function guardianRoutes(
-  schools: SchoolRepository,
-  classrooms: ClassroomRepository,
-  guardians: GuardianRepository,
-  auth: AdminAuth,
-  work: UnitOfWork,
-  o: GuardianRouteOptions,
-  now: () => number = Date.now,
-): ApiRouter {
+export function guardianRoutes(service: GuardianService, auth: AdminAuth, csvLimitBytes: number): ApiRouter {
   const api = new ApiRouter(auth);
-
-  const managedSchool = (req: Request) => {
-    const s = auth.require(req);
-    const school = schools.get(pathId(req.params.id, "school"));
-    if (!school || !managesSchool(s.user, school.id)) {
-      if (school && s.user.schoolId === school.id) throw forbidden();
-      throw notFound("school");
-    }
-    return { s, school };
-  };
-
-  const managedGuardian = (req: Request) => {
-    const s = auth.require(req);
-    const g = guardians.get(pathId(req.params.id, "guardian"));
-    if (!g || !managesSchool(s.user, g.schoolId)) {
-      if (g && s.user.schoolId === g.schoolId) throw forbidden();
-      throw notFound("guardian");
-    }
-    return { s, g };
-  };
-
-  /** Children must sit in classrooms of the guardian's own school. */
-  const checkChildren = (schoolId: string, children: readonly { classroomId: string }[]) => {
-    children.forEach((c, i) => {
-      if (classrooms.get(c.classroomId)?.schoolId !== schoolId) {
-        throw new HttpError(
-          400,
-          "invalid_input",
-          `children.${String(i)}.classroomId: no such classroom in this school`,
-          `children.${String(i)}.classroomId`,
-        );
-      }
-    });
-  };
-
-  const withAccess = (g: Guardian) => ({
-    ...g,
-    links: guardians.links(g.id),
-    devices: guardians.devices(g.id),
-  });
+  const schoolId = (req: Request) => pathId(req.params.id, "school");
+  const guardianId = (req: Request) => pathId(req.params.id, "guardian");
 
   api.get(
     "/api/schools/:id/guardians",
     { summary: "Guardians of a school, with links and devices", tag: "guardians", auth: "admin" },
     (req, res) => {
-      const { school } = managedSchool(req);
-      const access = guardians.accessOf(school.id);
-      res.json({
-        guardians: guardians.list(school.id).map((g) => ({
-          ...g,
-          links: access.links.get(g.id) ?? [],
-          devices: access.devices.get(g.id) ?? [],
-        })),
-      });
+      const caller = auth.caller(req);
+      res.json({ guardians: service.list(caller, schoolId(req)) });
     },
   );
 
@@ -105,20 +33,8 @@ export function guardianRoutes(
       returns: { status: 201, description: "Created" },
     },
     (req, res, body) => {
-      const { s, school } = managedSchool(req);
-      checkChildren(school.id, body.children);
-      const g = work.apply(
-        actorOf(req, s),
-        (r: Guardian) => ({
-          schoolId: school.id,
-          action: "guardian.create",
-          targetKind: "guardian",
-          targetId: r.id,
-          detail: { name: r.name, children: r.children },
-        }),
-        () => guardians.create(school.id, body),
-      );
-      res.status(201).json(withAccess(g));
+      const caller = auth.caller(req);
+      res.status(201).json(service.create(caller, schoolId(req), body));
     },
   );
 
@@ -127,10 +43,11 @@ export function guardianRoutes(
   api.router.post(
     "/api/schools/:id/guardians/import",
     (req, _res, next) => {
-      managedSchool(req);
+      const caller = auth.caller(req);
+      service.managedSchool(caller, schoolId(req));
       next();
     },
-    express.raw({ type: () => true, limit: o.csvLimitBytes }),
+    express.raw({ type: () => true, limit: csvLimitBytes }),
   );
   api.post(
     "/api/schools/:id/guardians/import",
@@ -141,81 +58,9 @@ export function guardianRoutes(
       bodyType: "text/csv",
     },
     (req, res) => {
-      const { s, school } = managedSchool(req);
+      const caller = auth.caller(req);
       const data = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const parsed = parseRoster(data);
-      const problems: CsvProblem[] = [...parsed.problems];
-      const rooms = new Map<string, string>();
-      {
-        for (const row of parsed.rows) {
-          const room = classrooms.findByName(school.id, row.classroom);
-          if (room) rooms.set(row.classroom.toLowerCase(), room.id);
-          else
-            problems.push({
-              line: row.line,
-              field: "classroom",
-              reason: `no classroom "${row.classroom}" in this school`,
-            });
-        }
-      }
-      if (problems.length > 0) {
-        problems.sort((x, y) => x.line - y.line);
-        throw new HttpError(
-          422,
-          "invalid_csv",
-          `${String(problems.length)} problem(s); nothing was imported`,
-          undefined,
-          {
-            problems: problems.slice(0, 500),
-          },
-        );
-      }
-      const result = work.apply(
-        actorOf(req, s),
-        (r: { created: number; updated: number; childrenAdded: number }) => ({
-          schoolId: school.id,
-          action: "guardian.import",
-          targetKind: "school",
-          targetId: school.id,
-          detail: { ...r, rows: parsed.rows.length },
-        }),
-        () => {
-          let created = 0;
-          let updated = 0;
-          let childrenAdded = 0;
-          const seen = new Map<string, string>();
-          for (const row of parsed.rows) {
-            const child = {
-              name: row.childName,
-              classroomId: rooms.get(row.classroom.toLowerCase()) as string,
-            };
-            const key = `${row.guardianName.toLowerCase()}|${row.phone ?? ""}`;
-            let id = seen.get(key);
-            if (id === undefined) {
-              const existing = guardians.findSame(school.id, row.guardianName, row.phone);
-              if (existing) {
-                id = existing.id;
-                updated++;
-              } else {
-                id = guardians.create(school.id, {
-                  name: row.guardianName,
-                  ...(row.phone !== null && { phone: row.phone }),
-                  ...(row.email !== null && { email: row.email }),
-                  children: [child],
-                }).id;
-                created++;
-                childrenAdded++;
-                seen.set(key, id);
-                continue;
-              }
-              seen.set(key, id);
-            }
-            childrenAdded += guardians.addChildren(id, [child]);
-          }
-          return { created, updated, childrenAdded };
-        },
-      );
-      res.json(result);
+      res.json(service.importRoster(caller, schoolId(req), data));
     },
   );
 
@@ -228,20 +73,8 @@ export function guardianRoutes(
       body: guardianPatchSchema,
     },
     (req, res, body) => {
-      const { s, g } = managedGuardian(req);
-      if (body.children) checkChildren(g.schoolId, body.children);
-      const updated = work.apply(
-        actorOf(req, s),
-        {
-          schoolId: g.schoolId,
-          action: body.revoked === true ? "guardian.revoke" : "guardian.update",
-          targetKind: "guardian",
-          targetId: g.id,
-          detail: { ...body },
-        },
-        () => guardians.update(g.id, body),
-      );
-      res.json(withAccess(updated));
+      const caller = auth.caller(req);
+      res.json(service.update(caller, guardianId(req), body));
     },
   );
 
@@ -254,20 +87,8 @@ export function guardianRoutes(
       returns: { status: 204, description: "Removed" },
     },
     (req, res) => {
-      const { s, g } = managedGuardian(req);
-      work.apply(
-        actorOf(req, s),
-        {
-          schoolId: g.schoolId,
-          action: "guardian.delete",
-          targetKind: "guardian",
-          targetId: g.id,
-          detail: { name: g.name },
-        },
-        () => {
-          guardians.delete(g.id);
-        },
-      );
+      const caller = auth.caller(req);
+      service.delete(caller, guardianId(req));
       res.status(204).end();
     },
   );
@@ -282,39 +103,12 @@ export function guardianRoutes(
       returns: { status: 201, description: "Created" },
     },
     async (req, res, body) => {
-      const { s, g } = managedGuardian(req);
-      if (g.revokedAt !== null)
-        throw new HttpError(409, "conflict", "this guardian's access is revoked; restore it first");
-      const expiresAt = new Date(now() + (body.expiresInDays ?? o.linkDays) * 86_400_000);
-      const { link, token } = work.apply(
-        actorOf(req, s),
-        (r: ReturnType<typeof guardians.createLink>) => ({
-          schoolId: g.schoolId,
-          action: "link.create",
-          targetKind: "link",
-          targetId: r.link.id,
-          detail: { guardian: g.id, expiresAt: r.link.expiresAt },
-        }),
-        () => guardians.createLink(g.id, expiresAt, s.user.username),
-      );
-      const base = (o.publicUrl ?? `${req.protocol}://${req.get("host") ?? "localhost"}`).replace(/\/$/, "");
-      const url = `${base}/a/${token}`;
-      const qrSvg = await QRCode.toString(url, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
-      res
-        .status(201)
-        .set("Cache-Control", "no-store")
-        .json({ ...link, url, qrSvg });
+      const caller = auth.caller(req);
+      const origin = `${req.protocol}://${req.get("host") ?? "localhost"}`;
+      const link = await service.issueLink(caller, guardianId(req), body.expiresInDays, origin);
+      res.status(201).set("Cache-Control", "no-store").json(link);
     },
   );
-
-  const linkOrDevice = (req: Request, kind: "link" | "device") => {
-    const s = auth.require(req);
-    const id = pathId(req.params.id, kind);
-    const owner = kind === "link" ? guardians.link(id)?.guardianId : guardians.device(id)?.guardianId;
-    const g = owner === undefined ? undefined : guardians.get(owner);
-    if (!g || !managesSchool(s.user, g.schoolId)) throw notFound(kind);
-    return { s, g, id };
-  };
 
   api.delete(
     "/api/links/:id",
@@ -324,19 +118,8 @@ export function guardianRoutes(
       auth: "admin",
     },
     (req, res) => {
-      const { s, g, id } = linkOrDevice(req, "link");
-      const r = work.apply(
-        actorOf(req, s),
-        (x: ReturnType<typeof guardians.revokeLink>) => ({
-          schoolId: g.schoolId,
-          action: "link.revoke",
-          targetKind: "link",
-          targetId: id,
-          detail: { guardian: g.id, devicesRevoked: x.devicesRevoked },
-        }),
-        () => guardians.revokeLink(id),
-      );
-      res.json(r);
+      const caller = auth.caller(req);
+      res.json(service.revokeLink(caller, pathId(req.params.id, "link")));
     },
   );
 
@@ -344,19 +127,8 @@ export function guardianRoutes(
     "/api/devices/:id",
     { summary: "Revoke one device", tag: "guardians", auth: "admin" },
     (req, res) => {
-      const { s, g, id } = linkOrDevice(req, "device");
-      const device = work.apply(
-        actorOf(req, s),
-        {
-          schoolId: g.schoolId,
-          action: "device.revoke",
-          targetKind: "device",
-          targetId: id,
-          detail: { guardian: g.id },
-        },
-        () => guardians.revokeDevice(id),
-      );
-      res.json(device);
+      const caller = auth.caller(req);
+      res.json(service.revokeDevice(caller, pathId(req.params.id, "device")));
     },
   );
   return api;

@@ -2,28 +2,17 @@ import express, { type Request, type Response } from "express";
 import { rateLimit } from "express-rate-limit";
 import { classroomState, decideCamera } from "../access/access-decision.js";
 import type { AccessState } from "../access/access-state.js";
-import type { AuditRepository } from "../audit/audit.repository.js";
 import { renditionsOf } from "../cameras/camera.js";
-import type { Guardian } from "../guardians/guardian.js";
-import type {
-  DevicePolicy,
-  GuardianRepository,
-  LinkCheck,
-  LinkProblem,
-} from "../guardians/guardian.repository.js";
-import type { SchoolRepository } from "../schools/school.repository.js";
+import type { GuardianService, LinkCheck, LinkProblem } from "../guardians/guardian.service.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
-import { cookieOf, deviceCookie, deviceOf, setBearerCookie } from "./admin-auth.js";
+import { cookieOf, deviceCookie, deviceOf, setBearerCookie, type DeviceLookup } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { errorBody, HttpError } from "../common/errors.js";
 import { isSameOrigin } from "./same-origin.js";
 
 export interface ViewerRouteOptions {
-  maxDevicesPerGuardian: number;
   secureCookies: boolean;
   openStreams: boolean;
-  /** The demo setting: the demo guardian's link and phones work only while it is on. */
-  demo: boolean;
 }
 
 const deviceCookieSeconds = 400 * 24 * 3600;
@@ -99,11 +88,8 @@ export function firstName(name: string): string {
  * A phone that watches for another guardian is told for whom, and the button replaces it only with
  * `replace=1`.
  */
-function confirmPage(
-  token: string,
-  c: Extract<LinkCheck, { ok: true }>,
-  school: { name: string; contact: string } | undefined,
-): string {
+function confirmPage(token: string, c: Extract<LinkCheck, { ok: true }>): string {
+  const school = c.school;
   const name = html(firstName(c.guardian.name));
   const parts = [
     `<p class="school">${html(school?.name ?? "")}</p>`,
@@ -165,16 +151,13 @@ function sendPage(res: Response, status: number, body: string): void {
  * each is next viewable.
  */
 export function viewerRoutes(
-  guardians: GuardianRepository,
-  schools: SchoolRepository,
+  guardians: GuardianService,
   state: AccessState,
   streams: StreamManager,
-  audit: AuditRepository,
   o: ViewerRouteOptions,
   now: () => number = Date.now,
 ): ApiRouter {
   const api = new ApiRouter();
-  const policy: DevicePolicy = { maxDevices: o.maxDevicesPerGuardian, demo: o.demo };
   api.router.use(
     "/a",
     rateLimit({
@@ -195,7 +178,6 @@ export function viewerRoutes(
   const refuse = (res: Response, problem: LinkRefusal) => {
     sendPage(res, linkTexts[problem].status, linkPage(problem));
   };
-  const schoolOf = (g: Guardian) => schools.get(g.schoolId);
 
   api.get(
     "/a/:linkToken",
@@ -212,10 +194,10 @@ export function viewerRoutes(
         refuse(res, "link_invalid");
         return;
       }
-      const c = guardians.checkLink(token, cookieOf(req, deviceCookie), policy);
+      const c = guardians.checkLink(token, cookieOf(req, deviceCookie));
       if (!c.ok) refuse(res, c.problem);
       else if (c.phone.kind === "registered") res.set("Cache-Control", "no-store").redirect(303, "/watch");
-      else sendPage(res, 200, confirmPage(token, c, schoolOf(c.guardian)));
+      else sendPage(res, 200, confirmPage(token, c));
     },
   );
 
@@ -248,8 +230,8 @@ export function viewerRoutes(
         token,
         cookieOf(req, deviceCookie),
         req.get("user-agent") ?? "",
-        policy,
         replace,
+        req.ip,
       );
       if (!r.ok) {
         refuse(res, r.problem);
@@ -257,41 +239,11 @@ export function viewerRoutes(
       }
       if (r.phone.kind === "other" && r.registered === undefined) {
         // Not confirmed: the phone stays with the other guardian; ask again.
-        sendPage(res, 409, confirmPage(token, r, schoolOf(r.guardian)));
+        sendPage(res, 409, confirmPage(token, r));
         return;
       }
       if (r.registered !== undefined) {
-        const { device, token: deviceToken, replaced } = r.registered;
-        const actor = { kind: "guardian" as const, id: r.guardian.id, name: r.guardian.name, ip: req.ip };
-        if (replaced !== undefined && r.phone.kind === "other") {
-          const holder = r.phone.holder;
-          audit.record({
-            // The other school's log names no one of this school: the phone itself moved on.
-            actor:
-              holder.schoolId === r.guardian.schoolId
-                ? actor
-                : { kind: "system", id: null, name: "Pantau", ip: req.ip },
-            schoolId: holder.schoolId,
-            action: "device.revoke",
-            targetKind: "device",
-            targetId: replaced.id,
-            detail: { guardian: holder.id, reason: "replaced" },
-          });
-        }
-        audit.record({
-          actor,
-          schoolId: r.guardian.schoolId,
-          action: "device.register",
-          targetKind: "device",
-          targetId: device.id,
-          detail: {
-            link: device.linkId,
-            userAgent: device.userAgent,
-            ...(replaced !== undefined && { replaced: replaced.id }),
-          },
-        });
-        state.invalidate();
-        setBearerCookie(res, deviceCookie, deviceToken, deviceCookieSeconds, o.secureCookies);
+        setBearerCookie(res, deviceCookie, r.registered.token, deviceCookieSeconds, o.secureCookies);
       }
       res.set("Cache-Control", "no-store").redirect(303, "/watch");
     },
@@ -351,7 +303,7 @@ export function viewerRoutes(
 }
 
 /** The device behind the cookie, or 401 no_device. */
-export function currentDevice(req: Request, guardians: GuardianRepository) {
+export function currentDevice(req: Request, guardians: DeviceLookup) {
   const device = deviceOf(req, guardians);
   if (!device) throw new HttpError(401, "no_device", "open the link from the school on this device first");
   return device;

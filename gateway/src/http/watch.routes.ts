@@ -5,9 +5,8 @@ import type { AccessState } from "../access/access-state.js";
 import type { MediaAccess } from "../access/media-access.js";
 import type { StreamTokens } from "../access/stream-token.js";
 import { renditionsOf } from "../cameras/camera.js";
-import type { GuardianRepository } from "../guardians/guardian.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
-import { deviceOf, type AdminAuth } from "./admin-auth.js";
+import { deviceOf, type AdminAuth, type DeviceLookup } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { HttpError } from "../common/errors.js";
 import { pathId } from "./errors.js";
@@ -21,7 +20,7 @@ export function watchRoutes(
   tokens: StreamTokens,
   access: MediaAccess,
   state: AccessState,
-  guardians: GuardianRepository,
+  guardians: DeviceLookup,
   auth: AdminAuth,
   streams: StreamManager,
   now: () => number = Date.now,
