@@ -1,4 +1,4 @@
-import type { Camera, CameraSource, RenditionName } from "../cameras/camera.js";
+import { needsTranscode, type Camera, type CameraSource, type RenditionName } from "../cameras/camera.js";
 import type { Clock } from "../common/clock.js";
 import { buildFfmpegArgs, type H264Encoder } from "../ffmpeg/ffmpeg-args.js";
 import type { ProcessSpawner } from "../ffmpeg/process-spawner.js";
@@ -85,7 +85,7 @@ export class Rendition {
     private readonly onCodec: (cameraId: string, codec: "h264" | "h265") => void,
   ) {
     this.lastUse = clock.now();
-    this.transcode = camera.source.kind === "test-pattern" || camera.videoCodec === "h265";
+    this.transcode = needsTranscode(camera.source.kind, camera.videoCodec);
     const rlog = contextLogger(log, `cam ${camera.name}/${name}`);
     this.stream = new LiveStream({
       windowSeconds: settings.windowSeconds,
@@ -115,15 +115,15 @@ export class Rendition {
       startTimeoutSeconds: settings.startTimeoutSeconds,
       onInit: (init) => {
         this.gotInit = true;
-        const hevc = /^(hvc1|hev1)/.test(init.codecs);
-        if (hevc && !this.transcode) {
-          // Browsers (Chromium, Android) cannot decode H.265: switch this camera to transcoding.
+        // While copying, the init segment tells what the camera sends (RFC 6381 sample entry).
+        const sent = /^(hvc1|hev1)/.test(init.codecs) ? "h265" : "h264";
+        if (!this.transcode && needsTranscode(this.camera.source.kind, sent)) {
           this.transcode = true;
-          this.onCodec(this.camera.id, "h265");
+          this.onCodec(this.camera.id, sent);
           this.supervisor.restart("H.265 source: transcoding to H.264");
           return;
         }
-        if (!this.transcode) this.onCodec(this.camera.id, "h264");
+        if (!this.transcode) this.onCodec(this.camera.id, sent);
         this.facts = {
           codecs: init.codecs,
           width: init.width,
@@ -205,7 +205,7 @@ export class Rendition {
     if (sourceChanged) {
       // Another source may have another codec and size: a master playlist waits for it rather than guess.
       this.facts = undefined;
-      this.transcode = camera.source.kind === "test-pattern" || camera.videoCodec === "h265";
+      this.transcode = needsTranscode(camera.source.kind, camera.videoCodec);
       this.supervisor.restart("camera settings changed");
     }
   }
