@@ -7,6 +7,7 @@ import type { Logger } from "../../log/logger.js";
 import type { Rendition } from "../rendition.js";
 import type { StreamManager } from "../stream-manager.js";
 import { mediaView, partTarget, targetDuration, variantView, type HlsTiming } from "./hls-view.js";
+import { partWaitMs, playlistRequest, renditionReports } from "./llhls-request.js";
 import { writeMasterPlaylist, writeMediaPlaylist } from "./playlist-writer.js";
 
 export interface HlsRouteOptions extends HlsTiming {
@@ -21,7 +22,6 @@ export type RawHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 const playlistType = "application/vnd.apple.mpegurl";
 const fallbackBandwidth: Record<RenditionName, number> = { main: 2_000_000, sub: 500_000 };
-const uint = /^\d{1,9}$/;
 const initFile = /^(\d{1,9})\.mp4$/;
 const partFile = /^(\d{1,12})\.m4s$/;
 const segFile = /^(\d{1,9})\.m4s$/;
@@ -97,7 +97,8 @@ function coldStart(r: Rendition, ready: () => boolean, timeoutMs: number): Promi
  * This is a plain node:http handler in front of express: a player makes ~10 requests a second, and the
  * router, helmet's page headers and express's response helpers cost more than the answer itself
  * (bench:auth, bench:fanout). Paths are matched as they arrive, never percent-decoded: a token is base64url
- * and a file name is digits, so `%2e%2e` and friends simply match nothing.
+ * and a file name is digits, so `%2e%2e` and friends simply match nothing. What a request may ask for and
+ * how long it may wait is decided in llhls-request.ts; this file does the I/O.
  */
 export function hlsRoutes(
   streams: StreamManager,
@@ -204,37 +205,18 @@ export function hlsRoutes(
         return;
       }
     }
-    const msnTexts = query.getAll("_HLS_msn");
-    const partTexts = query.getAll("_HLS_part");
-    const blocking = msnTexts.length > 0;
-    if (blocking) {
-      const [msnText = ""] = msnTexts;
-      if (
-        msnTexts.length > 1 ||
-        partTexts.length > 1 ||
-        !uint.test(msnText) ||
-        (partTexts[0] !== undefined && !uint.test(partTexts[0]))
-      ) {
-        deny(req, res, 400, "bad_request", "_HLS_msn and _HLS_part must be non-negative integers");
-        return;
-      }
-      const msn = Number(msnText);
-      const part = partTexts[0] === undefined ? undefined : Number(partTexts[0]);
-      const last = stream.lastPart();
-      const lastMsn = last?.msn ?? 0;
-      // RFC 8216bis §6.2.5.2: more than two segments ahead, or past the Advance Part Limit → 400 at once.
-      const advancePartLimit = Math.ceil(3 / partTarget(stream, o));
-      if (
-        msn > lastMsn + 2 ||
-        (part !== undefined && msn === lastMsn && last && part > last.index + advancePartLimit)
-      ) {
-        deny(req, res, 400, "bad_request", "requested media sequence is too far ahead of the live edge");
-        return;
-      }
-      const reached = () =>
-        part === undefined ? stream.hasReached(msn + 1, 0) : stream.hasReached(msn, part);
-      const waitMs = Math.min(o.blockingReloadMaxSeconds, 3 * targetDuration(stream)) * 1000;
-      const advanced = await stream.waitUntil(reached, waitMs);
+    const edge = {
+      lastPart: stream.lastPart(),
+      partTargetSeconds: partTarget(stream, o),
+      targetDurationSeconds: targetDuration(stream),
+    };
+    const asked = playlistRequest(query, edge, o.blockingReloadMaxSeconds);
+    if (asked.kind === "refuse") {
+      deny(req, res, 400, "bad_request", asked.message);
+      return;
+    }
+    if (asked.kind === "block") {
+      const advanced = await stream.waitUntil(() => stream.hasReached(asked.msn, asked.part), asked.waitMs);
       // A blocking reload may have waited seconds: a revocation, pause or window end in between is answered now.
       if (!authorize(req, res, token)) return;
       if (!advanced) {
@@ -242,15 +224,15 @@ export function hlsRoutes(
         return;
       }
     }
-    const reports = streams
+    const siblings = streams
       .renditionsOf(r.cameraId)
-      .filter(
-        (other) => other !== r && other.stream.lastPart() !== undefined && other.supervisor.state === "live",
-      )
-      .map((other) => {
-        const lp = other.stream.lastPart();
-        return { uri: `../${other.name}/index.m3u8`, lastMsn: lp?.msn ?? 0, lastPart: lp?.index ?? 0 };
-      });
+      .filter((other) => other !== r)
+      .map((other) => ({
+        name: other.name,
+        live: other.supervisor.state === "live",
+        lastPart: other.stream.lastPart(),
+      }));
+    const reports = renditionReports(siblings);
     const text = writeMediaPlaylist(mediaView(stream, o, reports));
     send(req, res, 200, playlistType, Buffer.from(text), "no-cache");
   };
@@ -284,10 +266,13 @@ export function hlsRoutes(
     }
     const seq = Number(m[1]);
     const stream = r.stream;
-    // The preload-hinted part (and one beyond, for a client racing ahead) is answered when it exists.
-    if (stream.part(seq) === undefined && seq >= stream.nextPartSeq && seq <= stream.nextPartSeq + 1) {
+    const waitMs =
+      stream.part(seq) === undefined
+        ? partWaitMs(seq, stream.nextPartSeq, o.blockingReloadMaxSeconds)
+        : undefined;
+    if (waitMs !== undefined) {
       r.acquire();
-      await stream.waitUntil(() => stream.part(seq) !== undefined, o.blockingReloadMaxSeconds * 1000);
+      await stream.waitUntil(() => stream.part(seq) !== undefined, waitMs);
       // Authorized again after the wait, as a blocking playlist reload is: no bytes after a revocation.
       if (!authorize(req, res, token)) return;
     }
