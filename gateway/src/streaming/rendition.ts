@@ -6,7 +6,7 @@ import { contextLogger, type Logger } from "../log/logger.js";
 import { AddressNotAllowedError, type NetworkGuard } from "../net/network-guard.js";
 import type { RenditionFacts } from "./hls/hls-view.js";
 import { LiveStream } from "./live-stream.js";
-import { RenditionSupervisor, type SupervisorHealth } from "./rendition-supervisor.js";
+import { RenditionSupervisor, type RenditionState, type SupervisorHealth } from "./rendition-supervisor.js";
 
 export interface RenditionSettings {
   ffmpegPath: string;
@@ -61,11 +61,12 @@ async function pinned(
 
 /**
  * One camera rendition at run time: its supervisor (the ffmpeg), its LiveStream (the packager state) and
- * its viewers, which decide when an on-demand rendition starts and stops.
+ * its viewers, which decide when an on-demand rendition starts and stops. The one face HTTP and WebSocket
+ * code sees: the supervisor stays inside.
  */
 export class Rendition {
   readonly stream: LiveStream;
-  readonly supervisor: RenditionSupervisor;
+  private readonly supervisor: RenditionSupervisor;
   private wsViewers = 0;
   private readonly hlsViewers = new Map<string, number>();
   private lastUse: number;
@@ -154,6 +155,29 @@ export class Rendition {
     return this.camera.alwaysOn;
   }
 
+  /** Where the rendition's ffmpeg is in its lifecycle (rendition-supervisor.ts). */
+  get state(): RenditionState {
+    return this.supervisor.state;
+  }
+
+  /**
+   * Waits until `ready` holds (a cold start becoming playable), across a restart (an H.265 camera is
+   * restarted to transcode), but answers false at once when the start failed and the rendition is backing
+   * off, or when it was stopped.
+   */
+  waitPlayable(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const finish = (v: boolean) => {
+        off();
+        resolve(v);
+      };
+      const off = this.supervisor.onStateChange((s) => {
+        if (s === "backoff" || s === "idle") finish(false);
+      });
+      void this.stream.waitUntil(ready, timeoutMs, true).then(finish);
+    });
+  }
+
   /** What the last run showed (codec string, size, rate), kept while the rendition is stopped. */
   get lastSeen(): RenditionFacts | undefined {
     return this.facts;
@@ -214,6 +238,12 @@ export class Rendition {
     return this.supervisor.stop(reason);
   }
 
+  /** Frames per second over the last 5 s, to one decimal; 0 when nothing arrived. */
+  fps(): number {
+    const recent = this.stream.recent(5000);
+    return Math.round((recent.samples / recent.seconds) * 10) / 10;
+  }
+
   health(): RenditionHealth {
     const s = this.supervisor.health();
     const recent = this.stream.recent(5000);
@@ -225,7 +255,7 @@ export class Rendition {
       codecs: init?.codecs,
       width: init?.width,
       height: init?.height,
-      fps: Math.round((recent.samples / recent.seconds) * 10) / 10,
+      fps: this.fps(),
       bitrate: Math.round((recent.bytes * 8) / recent.seconds),
       lastFragmentAgeMs: s.lastFragmentAt === undefined ? undefined : this.clock.now() - s.lastFragmentAt,
       viewers: this.viewers(),

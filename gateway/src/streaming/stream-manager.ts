@@ -103,7 +103,7 @@ export class StreamManager {
   private sweep(): void {
     this.sweepTimer = this.clock.setTimeout(() => {
       for (const r of this.renditions.values()) {
-        if (r.supervisor.state !== "idle" && !r.alwaysOn && r.idleSeconds() >= this.opts.idleStopSeconds) {
+        if (r.state !== "idle" && !r.alwaysOn && r.idleSeconds() >= this.opts.idleStopSeconds) {
           void r.stop(`no viewer for ${String(this.opts.idleStopSeconds)} s`);
         }
       }

@@ -74,23 +74,6 @@ function deny(
 }
 
 /**
- * Waits for a starting rendition to become playable, across a restart (an H.265 camera is restarted to
- * transcode), but answers at once when the start failed and the rendition is backing off.
- */
-function coldStart(r: Rendition, ready: () => boolean, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const finish = (v: boolean) => {
-      off();
-      resolve(v);
-    };
-    const off = r.supervisor.onStateChange((s) => {
-      if (s === "backoff" || s === "idle") finish(false);
-    });
-    void r.stream.waitUntil(ready, timeoutMs, true).then(finish);
-  });
-}
-
-/**
  * LL-HLS from memory under `/live/<streamToken>/…`. The token sits in the path, so every relative URI in
  * the playlists carries it; each request is authorized before anything is looked up.
  *
@@ -161,14 +144,14 @@ export function hlsRoutes(
       await Promise.all(
         unknown.map((r) => {
           r.acquire();
-          return coldStart(r, () => r.stream.current !== undefined, o.coldStartWaitSeconds * 1000);
+          return r.waitPlayable(() => r.stream.current !== undefined, o.coldStartWaitSeconds * 1000);
         }),
       );
       // The wait may have taken seconds: a revocation, pause or window end in between is answered now.
       if (!authorize(req, res, token)) return;
     }
     const variants = renditions.map((r) => {
-      const fps = r.health().fps;
+      const fps = r.fps();
       return variantView(
         `${r.name}/index.m3u8`,
         r.stream,
@@ -196,7 +179,7 @@ export function hlsRoutes(
     // only "empty" (levelEmptyError) and retries a second later. The first segment is cut short for this.
     const startable = () => stream.hasCompleteSegment();
     if (!startable()) {
-      const ok = await coldStart(r, startable, o.coldStartWaitSeconds * 1000);
+      const ok = await r.waitPlayable(startable, o.coldStartWaitSeconds * 1000);
       if (!authorize(req, res, token)) return;
       if (!ok) {
         deny(req, res, 503, "stream_starting", "the camera stream is not available yet", {
@@ -229,7 +212,7 @@ export function hlsRoutes(
       .filter((other) => other !== r)
       .map((other) => ({
         name: other.name,
-        live: other.supervisor.state === "live",
+        live: other.state === "live",
         lastPart: other.stream.lastPart(),
       }));
     const reports = renditionReports(siblings);
