@@ -172,15 +172,8 @@ export async function startGateway(
   const network = new NetworkGuard(AllowedNetworks.parse(config.network.allowedNetworks));
   const spawner = new NodeProcessSpawner();
   const streams = new StreamManager(cameras, spawner, systemClock, log, {
-    ffmpegPath: config.ffmpeg.path,
-    encoder: config.ffmpeg.encoder,
-    rtspTimeoutSeconds: config.ffmpeg.rtspTimeoutSeconds,
-    partTargetSeconds: config.streaming.partTargetSeconds,
-    windowSeconds: config.streaming.windowSeconds,
-    partHoldBackFactor: config.streaming.partHoldBackFactor,
-    stallSeconds: config.streaming.stallSeconds,
-    startTimeoutSeconds: config.streaming.startTimeoutSeconds,
-    idleStopSeconds: config.streaming.idleStopSeconds,
+    streaming: config.streaming,
+    ffmpeg: config.ffmpeg,
     network,
   });
   streams.start();
@@ -284,12 +277,7 @@ export async function startGateway(
   const media = hlsRoutes(
     streams,
     access,
-    {
-      partTargetSeconds: config.streaming.partTargetSeconds,
-      partHoldBackFactor: config.streaming.partHoldBackFactor,
-      blockingReloadMaxSeconds: config.streaming.blockingReloadMaxSeconds,
-      coldStartWaitSeconds: config.streaming.startTimeoutSeconds,
-    },
+    config.streaming,
     (req) => clientInfo(req, config.http.trustProxy),
     log,
   );
@@ -299,10 +287,7 @@ export async function startGateway(
     access,
     log,
     (req) => clientInfo(req, config.http.trustProxy),
-    {
-      maxBufferedBytes: config.streaming.wsMaxBufferedBytes,
-      dropAfterSkips: config.streaming.wsDropAfterSkips,
-    },
+    config.streaming,
   );
   // Every WebSocket path the gateway serves; any other upgrade is answered 404 and closed.
   routeUpgrades(server, [{ prefix: "/live/", handle: liveUpgrade }], log);

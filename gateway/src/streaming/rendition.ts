@@ -1,6 +1,7 @@
 import { needsTranscode, type Camera, type CameraSource, type RenditionName } from "../cameras/camera.js";
 import type { Clock } from "../common/clock.js";
-import { buildFfmpegArgs, type H264Encoder } from "../ffmpeg/ffmpeg-args.js";
+import type { Config } from "../config/config.schema.js";
+import { buildFfmpegArgs } from "../ffmpeg/ffmpeg-args.js";
 import type { ProcessSpawner } from "../ffmpeg/process-spawner.js";
 import { contextLogger, type Logger } from "../log/logger.js";
 import { AddressNotAllowedError, type NetworkGuard } from "../net/network-guard.js";
@@ -8,15 +9,10 @@ import type { RenditionFacts } from "./hls/hls-view.js";
 import { LiveStream } from "./live-stream.js";
 import { RenditionSupervisor, type RenditionState, type SupervisorHealth } from "./rendition-supervisor.js";
 
-export interface RenditionSettings {
-  ffmpegPath: string;
-  encoder: H264Encoder;
-  rtspTimeoutSeconds: number;
-  partTargetSeconds: number;
-  windowSeconds: number;
-  partHoldBackFactor: number;
-  stallSeconds: number;
-  startTimeoutSeconds: number;
+/** Streaming's settings: the config's streaming and ffmpeg slices as parsed, and where cameras may be. */
+export interface StreamSettings {
+  streaming: Config["streaming"];
+  ffmpeg: Config["ffmpeg"];
   /** Where cameras may be: ffmpeg gets the camera's checked address, resolved again at every start. */
   network: NetworkGuard;
 }
@@ -78,7 +74,7 @@ export class Rendition {
   constructor(
     private camera: Camera,
     readonly name: RenditionName,
-    private readonly settings: RenditionSettings,
+    settings: StreamSettings,
     spawner: ProcessSpawner,
     private readonly clock: Clock,
     log: Logger,
@@ -88,32 +84,33 @@ export class Rendition {
     this.lastUse = clock.now();
     this.transcode = needsTranscode(camera.source.kind, camera.videoCodec);
     const rlog = contextLogger(log, `cam ${camera.name}/${name}`);
+    const { streaming, ffmpeg } = settings;
     this.stream = new LiveStream({
-      windowSeconds: settings.windowSeconds,
-      partTargetSeconds: settings.partTargetSeconds,
+      windowSeconds: streaming.windowSeconds,
+      partTargetSeconds: streaming.partTargetSeconds,
       maxSegmentSeconds: 6,
       // Two parts: enough for hls.js to start (it waits for a complete segment), little added to a cold start.
-      firstSegmentSeconds: settings.partTargetSeconds * 2,
+      firstSegmentSeconds: streaming.partTargetSeconds * 2,
       now: () => clock.now(),
     });
     this.supervisor = new RenditionSupervisor(spawner, clock, rlog, {
-      ffmpegPath: settings.ffmpegPath,
+      ffmpegPath: ffmpeg.path,
       args: () => {
         const build = (source: CameraSource) =>
           buildFfmpegArgs({
             source,
             rendition: name,
-            video: this.transcode ? { mode: "transcode", encoder: settings.encoder } : { mode: "copy" },
+            video: this.transcode ? { mode: "transcode", encoder: ffmpeg.encoder } : { mode: "copy" },
             audio: this.camera.audio,
-            rtspTimeoutSeconds: settings.rtspTimeoutSeconds,
+            rtspTimeoutSeconds: ffmpeg.rtspTimeoutSeconds,
             probe: this.thoroughProbe ? "thorough" : "fast",
           });
         const { source } = this.camera;
         return source.kind === "rtsp" ? pinned(settings.network, source).then(build) : build(source);
       },
       secrets: () => (this.camera.source.kind === "rtsp" ? [this.camera.source.password] : []),
-      stallSeconds: settings.stallSeconds,
-      startTimeoutSeconds: settings.startTimeoutSeconds,
+      stallSeconds: streaming.stallSeconds,
+      startTimeoutSeconds: streaming.startTimeoutSeconds,
       onInit: (init) => {
         this.gotInit = true;
         // While copying, the init segment tells what the camera sends (RFC 6381 sample entry).

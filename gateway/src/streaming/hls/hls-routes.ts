@@ -2,20 +2,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Allowed, MediaAccess } from "../../access/media-access.js";
 import type { ClientInfo } from "../../access/viewing-tracker.js";
 import { renditionsOf, type RenditionName } from "../../cameras/camera.js";
+import type { Config } from "../../config/config.schema.js";
 import { errorBody } from "../../http/errors.js";
 import type { Logger } from "../../log/logger.js";
 import type { Rendition } from "../rendition.js";
 import type { StreamManager } from "../stream-manager.js";
-import { mediaView, partTarget, targetDuration, variantView, type HlsTiming } from "./hls-view.js";
+import { mediaView, partTarget, targetDuration, variantView } from "./hls-view.js";
 import { partWaitMs, playlistRequest, renditionReports } from "./llhls-request.js";
 import { writeMasterPlaylist, writeMediaPlaylist } from "./playlist-writer.js";
-
-export interface HlsRouteOptions extends HlsTiming {
-  /** Upper bound on a blocking playlist reload or preload-hinted part request. */
-  blockingReloadMaxSeconds: number;
-  /** How long the first playlist request of a cold rendition waits for its first part. */
-  coldStartWaitSeconds: number;
-}
 
 /** Answers a request it owns and returns true; returns false for any other path. */
 export type RawHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -86,10 +80,13 @@ function deny(
 export function hlsRoutes(
   streams: StreamManager,
   access: MediaAccess,
-  o: HlsRouteOptions,
+  o: Config["streaming"],
   clientOf: (req: IncomingMessage) => ClientInfo,
   log: Logger,
 ): RawHandler {
+  // The first playlist request of a cold rendition waits for it as long as a start may take.
+  const coldStartWaitMs = o.startTimeoutSeconds * 1000;
+
   /** Authorizes the token; answers the request itself when refused. */
   const authorize = (req: IncomingMessage, res: ServerResponse, token: string): Allowed | undefined => {
     const d = access.authorize(token);
@@ -144,7 +141,7 @@ export function hlsRoutes(
       await Promise.all(
         unknown.map((r) => {
           r.acquire();
-          return r.waitPlayable(() => r.stream.current !== undefined, o.coldStartWaitSeconds * 1000);
+          return r.waitPlayable(() => r.stream.current !== undefined, coldStartWaitMs);
         }),
       );
       // The wait may have taken seconds: a revocation, pause or window end in between is answered now.
@@ -179,7 +176,7 @@ export function hlsRoutes(
     // only "empty" (levelEmptyError) and retries a second later. The first segment is cut short for this.
     const startable = () => stream.hasCompleteSegment();
     if (!startable()) {
-      const ok = await r.waitPlayable(startable, o.coldStartWaitSeconds * 1000);
+      const ok = await r.waitPlayable(startable, coldStartWaitMs);
       if (!authorize(req, res, token)) return;
       if (!ok) {
         deny(req, res, 503, "stream_starting", "the camera stream is not available yet", {
