@@ -3,7 +3,7 @@ import { managesSchool } from "../access/permissions.js";
 import type { AccessState } from "../access/access-state.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
 import type { AdminAuth } from "./admin-auth.js";
-import { forbidden } from "./errors.js";
+import { forbidden } from "../common/errors.js";
 
 /**
  * `GET /healthz` for load balancers and systemd (no details); `GET /api/health` with every rendition's

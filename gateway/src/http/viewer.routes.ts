@@ -1,6 +1,7 @@
 import express, { type Request, type Response } from "express";
 import { rateLimit } from "express-rate-limit";
-import { classroomState, decideCamera, type AccessState } from "../access/access-state.js";
+import { classroomState, decideCamera } from "../access/access-decision.js";
+import type { AccessState } from "../access/access-state.js";
 import type { AuditRepository } from "../audit/audit.repository.js";
 import { renditionsOf } from "../cameras/camera.js";
 import type { Guardian } from "../guardians/guardian.js";
@@ -14,7 +15,7 @@ import type { SchoolRepository } from "../schools/school.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
 import { cookieOf, deviceCookie, deviceOf, setBearerCookie } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { errorBody, HttpError } from "./errors.js";
+import { errorBody, HttpError } from "../common/errors.js";
 import { isSameOrigin } from "./same-origin.js";
 
 export interface ViewerRouteOptions {

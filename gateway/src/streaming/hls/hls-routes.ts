@@ -3,7 +3,7 @@ import type { Allowed, MediaAccess } from "../../access/media-access.js";
 import type { ClientInfo } from "../../access/viewing-tracker.js";
 import { renditionsOf, type RenditionName } from "../../cameras/camera.js";
 import type { Config } from "../../config/config.schema.js";
-import { errorBody } from "../../http/errors.js";
+import { errorBody } from "../../common/errors.js";
 import type { Logger } from "../../log/logger.js";
 import type { Rendition } from "../rendition.js";
 import type { StreamManager } from "../stream-manager.js";

@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Allowed, MediaAccess } from "../../access/media-access.js";
 import type { ClientInfo } from "../../access/viewing-tracker.js";
 import type { Config } from "../../config/config.schema.js";
-import { rejectUpgrade, type UpgradeHandler } from "../../http/server.js";
+import { rejectUpgrade, type UpgradeHandler } from "../../net/http-upgrade.js";
 import type { Logger } from "../../log/logger.js";
 import type { LiveEvent } from "../live-stream.js";
 import type { Rendition } from "../rendition.js";
