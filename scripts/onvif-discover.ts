@@ -15,7 +15,7 @@ import { AllowedNetworks } from "../gateway/src/net/allowed-networks.js";
 import { AddressNotAllowedError, NetworkGuard } from "../gateway/src/net/network-guard.js";
 import { OnvifError } from "../gateway/src/onvif/onvif-error.js";
 import { OnvifInspector } from "../gateway/src/onvif/onvif-inspector.js";
-import { ScanTargetError, scanHosts } from "../gateway/src/onvif/scan-targets.js";
+import { ScanTargetError, scanHosts } from "../gateway/src/net/scan-targets.js";
 import { SoapClient } from "../gateway/src/onvif/soap-client.js";
 import { interfaceAddress, WsDiscovery } from "../gateway/src/onvif/ws-discovery.js";
 

@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { AccessState } from "./access/access-state.js";
 import { TokenMediaAccess } from "./access/media-access.js";
-import { SecretBox, SecretKeys } from "./access/secret-box.js";
+import { SecretBox, SecretKeys } from "./common/secret-box.js";
 import { StreamTokens } from "./access/stream-token.js";
 import { ViewingTracker } from "./access/viewing-tracker.js";
 import { AuditRepository, systemActor } from "./audit/audit.repository.js";
-import { Changes } from "./audit/changes.js";
+import { AuditService } from "./audit/audit.service.js";
+import { UnitOfWork } from "./audit/unit-of-work.js";
 import { ViewingSessionRepository } from "./audit/viewing-session.repository.js";
 import { CameraMoveRepository } from "./cameras/camera-move.repository.js";
 import { CameraRepository } from "./cameras/camera.repository.js";
@@ -143,7 +144,11 @@ export async function startGateway(
 
   // 3. Access: the in-memory state every media request is decided on, viewing sessions, stream tokens.
   const state = new AccessState({ schools, classrooms, cameras, guardians, users }, demo !== undefined);
-  const changes = new Changes(db, audit, state);
+  // Every admin change commits through the unit of work; the access state hears of each at once.
+  const work = new UnitOfWork(db, audit, log);
+  work.onCommit(() => {
+    state.invalidate();
+  });
   const tracker = new ViewingTracker(
     viewingSessions,
     audit,
@@ -172,18 +177,17 @@ export async function startGateway(
   const network = new NetworkGuard(AllowedNetworks.parse(config.network.allowedNetworks));
   const spawner = new NodeProcessSpawner();
   const streams = new StreamManager(cameras, spawner, systemClock, log, {
-    ffmpegPath: config.ffmpeg.path,
-    encoder: config.ffmpeg.encoder,
-    rtspTimeoutSeconds: config.ffmpeg.rtspTimeoutSeconds,
-    partTargetSeconds: config.streaming.partTargetSeconds,
-    windowSeconds: config.streaming.windowSeconds,
-    partHoldBackFactor: config.streaming.partHoldBackFactor,
-    stallSeconds: config.streaming.stallSeconds,
-    startTimeoutSeconds: config.streaming.startTimeoutSeconds,
-    idleStopSeconds: config.streaming.idleStopSeconds,
+    streaming: config.streaming,
+    ffmpeg: config.ffmpeg,
     network,
   });
   streams.start();
+  // Running renditions follow an added, edited, moved or removed camera without a restart.
+  work.onCommit((change) =>
+    change.targetKind === "camera" && change.targetId !== undefined
+      ? streams.cameraChanged(change.targetId, cameras.get(change.targetId))
+      : undefined,
+  );
   // Camera tests before and after adding one: ffprobe through the same spawner, so none outlives the gateway.
   const streamTester = new StreamTester(spawner, log, {
     ffprobePath: config.ffmpeg.ffprobePath,
@@ -208,23 +212,14 @@ export async function startGateway(
       `onvif.interface "${config.onvif.interface}" has no IPv4 address here; multicast uses the OS's choice`,
     );
   }
-  const addressWatcher = new OnvifAddressWatcher(
-    cameras,
-    cameraMoves,
-    discovery,
-    inspector,
-    changes,
-    streams,
-    log,
-    {
-      intervalMs: config.onvif.reprobeSeconds * 1000,
-      multicast: config.onvif.reprobeMulticast,
-      interfaceAddress: onvifInterface,
-      port: config.onvif.discoveryPort,
-      scanMs: config.onvif.scanSeconds * 1000,
-      ranges: config.onvif.reprobeRanges,
-    },
-  );
+  const addressWatcher = new OnvifAddressWatcher(cameras, cameraMoves, discovery, inspector, work, log, {
+    intervalMs: config.onvif.reprobeSeconds * 1000,
+    multicast: config.onvif.reprobeMulticast,
+    interfaceAddress: onvifInterface,
+    port: config.onvif.discoveryPort,
+    scanMs: config.onvif.scanSeconds * 1000,
+    ranges: config.onvif.reprobeRanges,
+  });
   addressWatcher.start();
 
   // 6. HTTP and WebSockets.
@@ -235,8 +230,8 @@ export async function startGateway(
     routers: [healthRoutes(streams, state, auth)],
     api: [
       authRoutes(users, auth, audit, state, { ...config.access, secureCookies }, now),
-      schoolRoutes(schools, classrooms, auth, changes, now),
-      cameraRoutes(cameras, schools, classrooms, streams, auth, changes, inspector, streamTester, network),
+      schoolRoutes(schools, classrooms, auth, work, now),
+      cameraRoutes(cameras, schools, classrooms, auth, work, inspector, streamTester, network),
       cameraTestRoutes(cameras, schools, streamTester, auth),
       cameraMoveRoutes(cameraMoves, cameras, addressWatcher, auth),
       onvifRoutes(discovery, inspector, cameras, auth, config.onvif, network, log),
@@ -245,7 +240,7 @@ export async function startGateway(
         classrooms,
         guardians,
         auth,
-        changes,
+        work,
         {
           csvLimitBytes: config.http.csvLimitBytes,
           linkDays: config.access.linkDays,
@@ -253,8 +248,8 @@ export async function startGateway(
         },
         now,
       ),
-      userRoutes(users, schools, classrooms, auth, changes),
-      auditRoutes(audit, auth),
+      userRoutes(users, schools, classrooms, auth, work),
+      auditRoutes(new AuditService(audit), auth),
       viewerRoutes(
         guardians,
         schools,
@@ -284,12 +279,7 @@ export async function startGateway(
   const media = hlsRoutes(
     streams,
     access,
-    {
-      partTargetSeconds: config.streaming.partTargetSeconds,
-      partHoldBackFactor: config.streaming.partHoldBackFactor,
-      blockingReloadMaxSeconds: config.streaming.blockingReloadMaxSeconds,
-      coldStartWaitSeconds: config.streaming.startTimeoutSeconds,
-    },
+    config.streaming,
     (req) => clientInfo(req, config.http.trustProxy),
     log,
   );
@@ -299,10 +289,7 @@ export async function startGateway(
     access,
     log,
     (req) => clientInfo(req, config.http.trustProxy),
-    {
-      maxBufferedBytes: config.streaming.wsMaxBufferedBytes,
-      dropAfterSkips: config.streaming.wsDropAfterSkips,
-    },
+    config.streaming,
   );
   // Every WebSocket path the gateway serves; any other upgrade is answered 404 and closed.
   routeUpgrades(server, [{ prefix: "/live/", handle: liveUpgrade }], log);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideCamera, type AccessSnapshot } from "../../gateway/src/access/access-state.js";
+import { decideCamera, type AccessSnapshot } from "../../gateway/src/access/access-decision.js";
 import {
   managesSchool,
   managesUser,

@@ -6,7 +6,7 @@ import {
   defaultAllowedNetworks,
   refusalOf,
 } from "../../gateway/src/net/allowed-networks.js";
-import { MAX_SCAN_HOSTS, ScanTargetError, scanHosts } from "../../gateway/src/onvif/scan-targets.js";
+import { MAX_SCAN_HOSTS, ScanTargetError, scanHosts } from "../../gateway/src/net/scan-targets.js";
 
 const noLocal = { own: [], broadcast: [] };
 import { chooseDeviceUrl, normalizeEndpoint } from "../../gateway/src/onvif/ws-discovery.js";

@@ -1,5 +1,6 @@
 import type { Camera } from "../cameras/camera.js";
-import { decideCamera, type AccessState, type CameraDecision, type Viewer } from "./access-state.js";
+import { decideCamera, type CameraDecision, type Viewer } from "./access-decision.js";
+import type { AccessState } from "./access-state.js";
 import { SocketLimits, type SocketRefusal } from "./socket-limits.js";
 import type { StreamTokens } from "./stream-token.js";
 import { ViewingTracker, type ClientInfo } from "./viewing-tracker.js";

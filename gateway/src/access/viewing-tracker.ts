@@ -7,7 +7,7 @@ import type {
 import type { Camera } from "../cameras/camera.js";
 import { newId } from "../common/ids.js";
 import type { Logger } from "../log/logger.js";
-import type { Viewer } from "./access-state.js";
+import type { Viewer } from "./access-decision.js";
 
 export interface ClientInfo {
   ip: string | undefined;

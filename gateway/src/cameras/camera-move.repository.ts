@@ -1,4 +1,5 @@
-import { ConflictError, newId } from "../common/ids.js";
+import { ConflictError } from "../common/errors.js";
+import { newId } from "../common/ids.js";
 import type { Db } from "../db/database.js";
 import type { MoveReason } from "../onvif/move-decision.js";
 

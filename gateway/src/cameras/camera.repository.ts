@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { NotFoundError } from "../common/ids.js";
+import { NotFoundError } from "../common/errors.js";
 import type { Db } from "../db/database.js";
-import type { SecretBox } from "../access/secret-box.js";
+import type { SecretBox } from "../common/secret-box.js";
 import type { Camera, CameraSource, OnvifBinding, VideoCodec } from "./camera.js";
 import {
   separateCredentials,

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { idSchema, nameSchema } from "../common/ids.js";
+import { idSchema } from "../common/ids.js";
+import { nameSchema } from "../common/names.js";
 import { explanations } from "./stream-test-result.js";
 
 const maxUrlLength = 2048;

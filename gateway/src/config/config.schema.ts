@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AllowedNetworks, defaultAllowedNetworks, parseNetwork, refusalOf } from "../net/allowed-networks.js";
-import { scanHosts } from "../onvif/scan-targets.js";
+import { scanHosts } from "../net/scan-targets.js";
 
 /**
  * The one description of every setting: type, default, validation and meaning sit together.

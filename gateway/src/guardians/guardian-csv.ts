@@ -2,7 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { emailSchema, phoneSchema } from "./guardian.js";
-import { nameSchema } from "../common/ids.js";
+import { nameSchema } from "../common/names.js";
 
 /**
  * The guardian roster a school exports from its spreadsheet, one row per child (a guardian with two children

@@ -1,4 +1,6 @@
-import { newId, newSecret, NotFoundError, sha256Hex } from "../common/ids.js";
+import { newId } from "../common/ids.js";
+import { newSecret, sha256Hex } from "../common/tokens.js";
+import { NotFoundError } from "../common/errors.js";
 import type { Db } from "../db/database.js";
 import type {
   AccessLink,

@@ -1,6 +1,6 @@
 import { explanations } from "../cameras/stream-test-result.js";
 import { AddressNotAllowedError, UnknownHostError } from "../net/network-guard.js";
-import { HttpError } from "./errors.js";
+import { HttpError } from "../common/errors.js";
 
 /**
  * The answer for a camera address the gateway will not connect to, naming the request field: 422

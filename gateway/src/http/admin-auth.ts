@@ -1,11 +1,12 @@
 import type { Request, Response } from "express";
 import { parse as parseCookies, serialize } from "cookie";
+import type { Caller } from "../access/caller.js";
 import type { Actor } from "../audit/audit.repository.js";
 import type { Device } from "../guardians/guardian.js";
 import type { GuardianRepository } from "../guardians/guardian.repository.js";
 import type { User } from "../users/user.js";
 import type { UserRepository } from "../users/user.repository.js";
-import { HttpError } from "./errors.js";
+import { HttpError } from "../common/errors.js";
 
 export const sessionCookie = "pantau_session";
 export const deviceCookie = "pantau_device";
@@ -109,6 +110,12 @@ export class AdminAuth {
     const s = this.current(req);
     if (!s) throw new HttpError(401, "not_signed_in", "sign in first (POST /api/auth/login)");
     return s;
+  }
+
+  /** The signed-in admin as a service's caller; 401 when nobody is signed in. */
+  caller(req: Request): Caller {
+    const s = this.require(req);
+    return { user: s.user, actor: actorOf(req, s) };
   }
 }
 

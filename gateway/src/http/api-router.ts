@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from "express";
 import type { z } from "zod";
-import { HttpError, parseOr400 } from "./errors.js";
+import { HttpError } from "../common/errors.js";
+import { parseOr400 } from "./errors.js";
 
 /**
  * Who may call a route, as the OpenAPI document says it: an admin sign-in, a guardian device, either

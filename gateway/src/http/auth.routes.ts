@@ -7,7 +7,7 @@ import { loginSchema, type User } from "../users/user.js";
 import type { UserRepository } from "../users/user.repository.js";
 import { actorOf, AdminAuth, clearCookie, sessionCookie, setBearerCookie } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { errorBody, explainedError } from "./errors.js";
+import { errorBody, explainedError } from "../common/errors.js";
 
 export interface AuthOptions {
   sessionHours: number;

@@ -9,7 +9,8 @@ import type { OnvifAddressWatcher } from "../onvif/address-watcher.js";
 import { moveReasonText } from "../onvif/move-decision.js";
 import { actorOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { explainedError, forbidden, notFound, parseOr400, pathId } from "./errors.js";
+import { explainedError, forbidden, notFound } from "../common/errors.js";
+import { parseOr400, pathId } from "./errors.js";
 
 const movesQuery = z
   .object({

@@ -8,7 +8,8 @@ import { idSchema } from "../common/ids.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { HttpError, explainedError, forbidden, notFound, pathId } from "./errors.js";
+import { HttpError, explainedError, forbidden, notFound } from "../common/errors.js";
+import { pathId } from "./errors.js";
 
 export const cameraTestSchema = z
   .object({

@@ -1,6 +1,6 @@
 import type { Request } from "express";
 import { managesSchool, seesCamera } from "../access/permissions.js";
-import type { Changes } from "../audit/changes.js";
+import type { UnitOfWork } from "../audit/unit-of-work.js";
 import { publicCamera, shownSource, type Camera } from "../cameras/camera.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import { cameraCreateSchema, cameraPatchSchema, type CameraCreate } from "../cameras/camera.schema.js";
@@ -11,12 +11,12 @@ import type { StreamTester } from "../cameras/stream-tester.js";
 import type { NetworkGuard } from "../net/network-guard.js";
 import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
-import type { StreamManager } from "../streaming/stream-manager.js";
 import type { User } from "../users/user.js";
 import { addressHttpError } from "./address-errors.js";
 import { actorOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { explainedError, HttpError, forbidden, notFound, pathId } from "./errors.js";
+import { explainedError, HttpError, forbidden, notFound } from "../common/errors.js";
+import { pathId } from "./errors.js";
 import { onvifHttpError } from "./onvif.routes.js";
 
 /** What the audit log keeps of a camera change: never a credential. */
@@ -37,9 +37,8 @@ export function cameraRoutes(
   cameras: CameraRepository,
   schools: SchoolRepository,
   classrooms: ClassroomRepository,
-  streams: StreamManager,
   auth: AdminAuth,
-  changes: Changes,
+  work: UnitOfWork,
   inspector: OnvifInspector,
   streamTester: StreamTester,
   network: NetworkGuard,
@@ -165,7 +164,7 @@ export function cameraRoutes(
       }
       checkClassroom(body.schoolId, body.classroomId);
       const stored = await storedSource(body.source, s.user);
-      const camera = changes.apply(
+      const camera = work.apply(
         actorOf(req, s),
         (c: Camera) => ({
           schoolId: c.schoolId,
@@ -184,7 +183,6 @@ export function cameraRoutes(
           ),
       );
       res.status(201).json(publicCamera(camera));
-      void streams.cameraChanged(camera.id, camera);
     },
   );
 
@@ -210,7 +208,7 @@ export function cameraRoutes(
       if (!managesSchool(s.user, camera.schoolId)) throw forbidden();
       checkClassroom(camera.schoolId, body.classroomId);
       const stored = body.source && (await storedSource(body.source, s.user, camera.id));
-      const updated = changes.apply(
+      const updated = work.apply(
         actorOf(req, s),
         (c: Camera) => ({
           schoolId: c.schoolId,
@@ -229,7 +227,6 @@ export function cameraRoutes(
           ),
       );
       res.json(publicCamera(updated));
-      void streams.cameraChanged(updated.id, updated);
     },
   );
 
@@ -244,7 +241,7 @@ export function cameraRoutes(
     async (req, res) => {
       const { s, camera } = visible(req);
       if (!managesSchool(s.user, camera.schoolId)) throw forbidden();
-      changes.apply(
+      await work.applySettled(
         actorOf(req, s),
         {
           schoolId: camera.schoolId,
@@ -257,7 +254,6 @@ export function cameraRoutes(
           cameras.delete(camera.id);
         },
       );
-      await streams.cameraChanged(camera.id, undefined);
       res.status(204).end();
     },
   );

@@ -1,39 +1,9 @@
 import type { ErrorRequestHandler } from "express";
 import { z } from "zod";
+import { ConflictError, errorBody, HttpError, notFound, NotFoundError } from "../common/errors.js";
 import type { Explanation } from "../common/explanation.js";
-import { ConflictError, idSchema, NotFoundError } from "../common/ids.js";
+import { idSchema } from "../common/ids.js";
 import type { Logger } from "../log/logger.js";
-
-/** An error with an HTTP status and a stable code; rendered as `{error: {code, message, field?}}`. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-    /** More members of the error object, e.g. every bad line of a CSV import. */
-    readonly extra?: Record<string, unknown>,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * An error a school admin must act on (wrong camera password, stream unreachable…): `message` is the
- * English text and `messages` carries it in Bahasa Indonesia and English, for a page to show as is.
- */
-export function explainedError(
-  status: number,
-  code: string,
-  text: Explanation,
-  extra: Record<string, unknown> = {},
-): HttpError {
-  return new HttpError(status, code, text.en, undefined, { messages: text, ...extra });
-}
-
-export function errorBody(code: string, message: string, field?: string): { error: Record<string, string> } {
-  return { error: { code, message, ...(field !== undefined && { field }) } };
-}
 
 /**
  * Parses a request part with a zod schema; a failure becomes a 400 that names the first bad field. A custom
@@ -58,10 +28,6 @@ export function parseOr400<T extends z.ZodType>(schema: T, value: unknown): z.in
     field,
   );
 }
-
-export const forbidden = (what = "your role may not do this"): HttpError =>
-  new HttpError(403, "forbidden", what);
-export const notFound = (what: string): HttpError => new HttpError(404, "not_found", `no such ${what}`);
 
 /** An id from the path; anything that is not one (traversal, SQL, markup) is simply "no such <what>". */
 export function pathId(raw: unknown, what: string): string {

@@ -1,7 +1,7 @@
 import express, { type Request } from "express";
 import QRCode from "qrcode";
 import { managesSchool } from "../access/permissions.js";
-import type { Changes } from "../audit/changes.js";
+import type { UnitOfWork } from "../audit/unit-of-work.js";
 import { parseRoster, type CsvProblem } from "../guardians/guardian-csv.js";
 import {
   guardianCreateSchema,
@@ -14,7 +14,8 @@ import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
 import { actorOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { HttpError, forbidden, notFound, pathId } from "./errors.js";
+import { HttpError, forbidden, notFound } from "../common/errors.js";
+import { pathId } from "./errors.js";
 
 export interface GuardianRouteOptions {
   csvLimitBytes: number;
@@ -32,7 +33,7 @@ export function guardianRoutes(
   classrooms: ClassroomRepository,
   guardians: GuardianRepository,
   auth: AdminAuth,
-  changes: Changes,
+  work: UnitOfWork,
   o: GuardianRouteOptions,
   now: () => number = Date.now,
 ): ApiRouter {
@@ -106,7 +107,7 @@ export function guardianRoutes(
     (req, res, body) => {
       const { s, school } = managedSchool(req);
       checkChildren(school.id, body.children);
-      const g = changes.apply(
+      const g = work.apply(
         actorOf(req, s),
         (r: Guardian) => ({
           schoolId: school.id,
@@ -169,7 +170,7 @@ export function guardianRoutes(
           },
         );
       }
-      const result = changes.apply(
+      const result = work.apply(
         actorOf(req, s),
         (r: { created: number; updated: number; childrenAdded: number }) => ({
           schoolId: school.id,
@@ -229,7 +230,7 @@ export function guardianRoutes(
     (req, res, body) => {
       const { s, g } = managedGuardian(req);
       if (body.children) checkChildren(g.schoolId, body.children);
-      const updated = changes.apply(
+      const updated = work.apply(
         actorOf(req, s),
         {
           schoolId: g.schoolId,
@@ -254,7 +255,7 @@ export function guardianRoutes(
     },
     (req, res) => {
       const { s, g } = managedGuardian(req);
-      changes.apply(
+      work.apply(
         actorOf(req, s),
         {
           schoolId: g.schoolId,
@@ -285,7 +286,7 @@ export function guardianRoutes(
       if (g.revokedAt !== null)
         throw new HttpError(409, "conflict", "this guardian's access is revoked; restore it first");
       const expiresAt = new Date(now() + (body.expiresInDays ?? o.linkDays) * 86_400_000);
-      const { link, token } = changes.apply(
+      const { link, token } = work.apply(
         actorOf(req, s),
         (r: ReturnType<typeof guardians.createLink>) => ({
           schoolId: g.schoolId,
@@ -324,7 +325,7 @@ export function guardianRoutes(
     },
     (req, res) => {
       const { s, g, id } = linkOrDevice(req, "link");
-      const r = changes.apply(
+      const r = work.apply(
         actorOf(req, s),
         (x: ReturnType<typeof guardians.revokeLink>) => ({
           schoolId: g.schoolId,
@@ -344,7 +345,7 @@ export function guardianRoutes(
     { summary: "Revoke one device", tag: "guardians", auth: "admin" },
     (req, res) => {
       const { s, g, id } = linkOrDevice(req, "device");
-      const device = changes.apply(
+      const device = work.apply(
         actorOf(req, s),
         {
           schoolId: g.schoolId,

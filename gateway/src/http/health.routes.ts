@@ -4,7 +4,7 @@ import type { AccessState } from "../access/access-state.js";
 import type { RenditionHealth } from "../streaming/rendition.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
 import type { AdminAuth } from "./admin-auth.js";
-import { forbidden } from "./errors.js";
+import { forbidden } from "../common/errors.js";
 
 /** One rendition as `GET /api/health` answers it; the benchmarks read it too (bench/lib/gateway-process.ts). */
 export type RenditionHealthJson = ReturnType<typeof renditionHealthJson>;

@@ -9,13 +9,13 @@ import { AddressNotAllowedError, type NetworkGuard } from "../net/network-guard.
 import { deviceUrlOf, type OnvifInspector } from "../onvif/onvif-inspector.js";
 import { OnvifError, type OnvifErrorCode } from "../onvif/onvif-error.js";
 import { ProfileChoiceError } from "../onvif/onvif-onboarding.js";
-import { ScanTargetError, scanHosts } from "../onvif/scan-targets.js";
+import { ScanTargetError, scanHosts } from "../net/scan-targets.js";
 import { interfaceAddress, MulticastError, type WsDiscovery } from "../onvif/ws-discovery.js";
 import type { User } from "../users/user.js";
 import { addressHttpError } from "./address-errors.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { explainedError, forbidden, HttpError } from "./errors.js";
+import { explainedError, forbidden, HttpError } from "../common/errors.js";
 
 const statusOf: Record<OnvifErrorCode, number> = {
   onvif_auth_failed: 422,

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from "express";
-import { errorBody } from "./errors.js";
+import { errorBody } from "../common/errors.js";
 
 /**
  * A state-changing request must come from our own pages: a browser sends an Origin with every POST, and a

@@ -1,5 +1,5 @@
 import { managesSchool, pausesClassroom, seesClassroom, seesSchool } from "../access/permissions.js";
-import type { Changes } from "../audit/changes.js";
+import type { UnitOfWork } from "../audit/unit-of-work.js";
 import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import {
   classroomCreateSchema,
@@ -13,14 +13,15 @@ import type { SchoolRepository } from "../schools/school.repository.js";
 import { emptySchedule, scheduleSchema, viewingState } from "../schools/schedule.js";
 import { actorOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { forbidden, notFound, pathId } from "./errors.js";
+import { forbidden, notFound } from "../common/errors.js";
+import { pathId } from "./errors.js";
 
 /** Schools, classrooms, schedules and privacy pauses; each admin sees and changes only their own scope. */
 export function schoolRoutes(
   schools: SchoolRepository,
   classrooms: ClassroomRepository,
   auth: AdminAuth,
-  changes: Changes,
+  work: UnitOfWork,
   now: () => number = Date.now,
 ): ApiRouter {
   const api = new ApiRouter(auth);
@@ -62,7 +63,7 @@ export function schoolRoutes(
     (req, res, body) => {
       const s = auth.require(req);
       if (s.user.role !== "operator") throw forbidden("only an operator adds schools");
-      const school = changes.apply(
+      const school = work.apply(
         actorOf(req, s),
         (r: ReturnType<typeof schools.create>) => ({
           schoolId: r.id,
@@ -89,7 +90,7 @@ export function schoolRoutes(
       const s = auth.require(req);
       const school = schoolFor(req.params.id, (id) => seesSchool(s.user, id));
       if (!managesSchool(s.user, school.id)) throw forbidden();
-      const updated = changes.apply(
+      const updated = work.apply(
         actorOf(req, s),
         {
           schoolId: school.id,
@@ -116,7 +117,7 @@ export function schoolRoutes(
       const s = auth.require(req);
       const school = schoolFor(req.params.id, (id) => seesSchool(s.user, id));
       if (s.user.role !== "operator") throw forbidden("only an operator removes schools");
-      changes.apply(
+      work.apply(
         actorOf(req, s),
         {
           schoolId: school.id,
@@ -161,7 +162,7 @@ export function schoolRoutes(
       const s = auth.require(req);
       const school = schoolFor(req.params.id, (id) => seesSchool(s.user, id));
       if (!managesSchool(s.user, school.id)) throw forbidden();
-      const room = changes.apply(
+      const room = work.apply(
         actorOf(req, s),
         (r: Classroom) => ({
           schoolId: school.id,
@@ -189,7 +190,7 @@ export function schoolRoutes(
       const s = auth.require(req);
       const room = classroomFor(req.params.id, s.user);
       if (!managesSchool(s.user, room.schoolId)) throw forbidden();
-      const updated = changes.apply(
+      const updated = work.apply(
         actorOf(req, s),
         {
           schoolId: room.schoolId,
@@ -216,7 +217,7 @@ export function schoolRoutes(
       const s = auth.require(req);
       const room = classroomFor(req.params.id, s.user);
       if (!managesSchool(s.user, room.schoolId)) throw forbidden();
-      changes.apply(
+      work.apply(
         actorOf(req, s),
         {
           schoolId: room.schoolId,
@@ -245,7 +246,7 @@ export function schoolRoutes(
       const s = auth.require(req);
       const room = classroomFor(req.params.id, s.user);
       if (!managesSchool(s.user, room.schoolId)) throw forbidden();
-      const updated = changes.apply(
+      const updated = work.apply(
         actorOf(req, s),
         {
           schoolId: room.schoolId,
@@ -273,7 +274,7 @@ export function schoolRoutes(
       const room = classroomFor(req.params.id, s.user);
       if (!pausesClassroom(s.user, room)) throw forbidden();
       const until = body.minutes === undefined ? null : new Date(now() + body.minutes * 60_000);
-      const updated = changes.apply(
+      const updated = work.apply(
         actorOf(req, s),
         {
           schoolId: room.schoolId,
@@ -295,7 +296,7 @@ export function schoolRoutes(
       const s = auth.require(req);
       const room = classroomFor(req.params.id, s.user);
       if (!pausesClassroom(s.user, room)) throw forbidden();
-      const updated = changes.apply(
+      const updated = work.apply(
         actorOf(req, s),
         { schoolId: room.schoolId, action: "classroom.resume", targetKind: "classroom", targetId: room.id },
         () => classrooms.resume(room.id),

@@ -1,6 +1,6 @@
 import type { Request } from "express";
 import { managesUser } from "../access/permissions.js";
-import type { Changes } from "../audit/changes.js";
+import type { UnitOfWork } from "../audit/unit-of-work.js";
 import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
 import { hashPassword } from "../users/passwords.js";
@@ -9,7 +9,8 @@ import type { UserRepository } from "../users/user.repository.js";
 import { actorOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { publicUser } from "./auth.routes.js";
-import { HttpError, forbidden, notFound, pathId } from "./errors.js";
+import { HttpError, forbidden, notFound } from "../common/errors.js";
+import { pathId } from "./errors.js";
 
 /** Admin accounts: an operator manages all; a school_admin the admins and teachers of their own school. */
 export function userRoutes(
@@ -17,7 +18,7 @@ export function userRoutes(
   schools: SchoolRepository,
   classrooms: ClassroomRepository,
   auth: AdminAuth,
-  changes: Changes,
+  work: UnitOfWork,
 ): ApiRouter {
   const api = new ApiRouter(auth);
 
@@ -69,7 +70,7 @@ export function userRoutes(
       if (!managesUser(s.user, { role: body.role, schoolId: body.schoolId ?? null })) throw forbidden();
       checkScope(body.schoolId, body.classroomIds);
       const hash = await hashPassword(body.password);
-      const user = changes.apply(
+      const user = work.apply(
         actorOf(req, s),
         (r: User) => ({
           schoolId: r.schoolId,
@@ -105,7 +106,7 @@ export function userRoutes(
       if (body.classroomIds) checkScope(u.schoolId ?? undefined, body.classroomIds);
       const hash = body.password === undefined ? undefined : await hashPassword(body.password);
       const { password: _omit, ...shown } = body;
-      const updated = changes.apply(
+      const updated = work.apply(
         actorOf(req, s),
         {
           schoolId: u.schoolId,
@@ -135,7 +136,7 @@ export function userRoutes(
     (req, res) => {
       const { s, u } = target(req);
       if (u.id === s.user.id) throw new HttpError(409, "conflict", "you cannot remove your own account");
-      changes.apply(
+      work.apply(
         actorOf(req, s),
         {
           schoolId: u.schoolId,

@@ -1,6 +1,7 @@
 import express, { type Request, type Response } from "express";
 import { rateLimit } from "express-rate-limit";
-import { classroomState, decideCamera, type AccessState } from "../access/access-state.js";
+import { classroomState, decideCamera } from "../access/access-decision.js";
+import type { AccessState } from "../access/access-state.js";
 import type { AuditRepository } from "../audit/audit.repository.js";
 import { renditionsOf } from "../cameras/camera.js";
 import type { Guardian } from "../guardians/guardian.js";
@@ -14,7 +15,7 @@ import type { SchoolRepository } from "../schools/school.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
 import { cookieOf, deviceCookie, deviceOf, setBearerCookie } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { errorBody, HttpError } from "./errors.js";
+import { errorBody, HttpError } from "../common/errors.js";
 import { isSameOrigin } from "./same-origin.js";
 
 export interface ViewerRouteOptions {
@@ -320,7 +321,7 @@ export function viewerRoutes(
           const d = decideCamera(snap, device.id, c.id, at, o.openStreams);
           const offline = streams
             .renditionsOf(c.id)
-            .some((r) => r.supervisor.state === "backoff" || r.supervisor.state === "failed");
+            .some((r) => r.state === "backoff" || r.state === "failed");
           const status = !d.ok ? d.code : offline ? "camera_offline" : "viewable";
           return {
             id: c.id,

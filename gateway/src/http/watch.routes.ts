@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Request } from "express";
-import { devSidPrefix, type AccessState } from "../access/access-state.js";
+import { devSidPrefix } from "../access/access-decision.js";
+import type { AccessState } from "../access/access-state.js";
 import type { MediaAccess } from "../access/media-access.js";
 import type { StreamTokens } from "../access/stream-token.js";
 import { renditionsOf } from "../cameras/camera.js";
@@ -8,7 +9,8 @@ import type { GuardianRepository } from "../guardians/guardian.repository.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
 import { deviceOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { HttpError, pathId } from "./errors.js";
+import { HttpError } from "../common/errors.js";
+import { pathId } from "./errors.js";
 
 /**
  * `POST /api/watch/:cameraId` → `{hls, ws, expiresAt}`: stream URLs with a signed token in the path, for a

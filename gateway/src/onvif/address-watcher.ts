@@ -1,13 +1,12 @@
 import { systemActor, type Actor } from "../audit/audit.repository.js";
-import type { ChangeRecord, Changes } from "../audit/changes.js";
+import type { ChangeRecord, UnitOfWork } from "../audit/unit-of-work.js";
 import type { Camera } from "../cameras/camera.js";
 import type { CameraMove, CameraMoveRepository } from "../cameras/camera-move.repository.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import type { Logger } from "../log/logger.js";
-import type { StreamManager } from "../streaming/stream-manager.js";
 import { decideMove, type MoveSituation } from "./move-decision.js";
 import { onHost, type OnvifInspector } from "./onvif-inspector.js";
-import { scanHosts } from "./scan-targets.js";
+import { scanHosts } from "../net/scan-targets.js";
 import type { DiscoveredDevice, WsDiscovery } from "./ws-discovery.js";
 
 export interface AddressWatcherOptions {
@@ -46,8 +45,7 @@ export class OnvifAddressWatcher {
     private readonly moves: CameraMoveRepository,
     private readonly discovery: WsDiscovery,
     private readonly inspector: OnvifInspector,
-    private readonly changes: Changes,
-    private readonly streams: StreamManager,
+    private readonly work: UnitOfWork,
     private readonly log: Logger,
     private readonly opts: AddressWatcherOptions,
   ) {
@@ -101,7 +99,7 @@ export class OnvifAddressWatcher {
 
   /** A school admin dismissed a pending item: the camera stays, and this host is not asked about again. */
   dismiss(move: CameraMove, actor: Actor & { id: string }): CameraMove {
-    return this.changes.apply(
+    return this.work.apply(
       actor,
       {
         schoolId: move.schoolId,
@@ -207,7 +205,7 @@ export class OnvifAddressWatcher {
       this.moves.sighted(sighting);
       return;
     }
-    const { move } = this.changes.apply(
+    const { move } = this.work.apply(
       systemActor,
       (r: { move: CameraMove }) => ({
         schoolId: camera.schoolId,
@@ -247,7 +245,7 @@ export class OnvifAddressWatcher {
     if (onvif === null || source.kind !== "rtsp")
       throw new Error(`camera ${camera.id} is not an ONVIF camera`);
     const from = hostOf(camera);
-    const moved = this.changes.apply(actor, record, () => {
+    const moved = this.work.apply(actor, record, () => {
       also?.();
       const c = this.cameras.moveOnvif(
         camera.id,
@@ -262,7 +260,6 @@ export class OnvifAddressWatcher {
       { cameraId: camera.id, deviceUuid: where.deviceUuid, from, to: where.to, by: actor.kind },
       `[cam ${camera.name}] moved to a new address ${from} → ${where.to}`,
     );
-    void this.streams.cameraChanged(moved.id, moved);
     return moved;
   }
 }

@@ -1,4 +1,5 @@
-import { ConflictError, newId, NotFoundError } from "../common/ids.js";
+import { ConflictError, NotFoundError } from "../common/errors.js";
+import { newId } from "../common/ids.js";
 import type { Db } from "../db/database.js";
 import type { Classroom } from "./school.js";
 import { emptySchedule, type Schedule } from "./schedule.js";

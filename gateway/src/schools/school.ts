@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { nameSchema } from "../common/ids.js";
+import { nameSchema } from "../common/names.js";
 import { isTimeZone, scheduleSchema, type Pause, type Schedule } from "./schedule.js";
 
 export interface School {

@@ -1,4 +1,6 @@
-import { ConflictError, newId, newSecret, NotFoundError, sha256Hex } from "../common/ids.js";
+import { ConflictError, NotFoundError } from "../common/errors.js";
+import { newId } from "../common/ids.js";
+import { newSecret, sha256Hex } from "../common/tokens.js";
 import type { Db } from "../db/database.js";
 import type { Role, User } from "./user.js";
 

@@ -1,6 +1,6 @@
 import ipaddr from "ipaddr.js";
-import type { Refusal } from "../net/allowed-networks.js";
-import { AddressNotAllowedError } from "../net/network-guard.js";
+import type { Refusal } from "./allowed-networks.js";
+import { AddressNotAllowedError } from "./network-guard.js";
 
 /** More than a /22 is not one school's camera network; a bigger scan is a mistake or a misuse. */
 export const MAX_SCAN_HOSTS = 1024;
