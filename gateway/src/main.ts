@@ -15,6 +15,7 @@ import { CameraMoveRepository } from "./cameras/camera-move.repository.js";
 import { CameraRepository } from "./cameras/camera.repository.js";
 import { StreamTester } from "./cameras/stream-tester.js";
 import { systemClock } from "./common/clock.js";
+import { Closers } from "./common/closers.js";
 import type { Config } from "./config/config.schema.js";
 import { ConfigError, loadConfig } from "./config/load-config.js";
 import { secureDataDir } from "./db/data-dir.js";
@@ -114,6 +115,21 @@ export async function startGateway(
     now?: () => number;
   } = {},
 ): Promise<Gateway> {
+  const opened = new Closers(log);
+  try {
+    return await openGateway(config, log, opts, opened);
+  } catch (err) {
+    await opened.closeAll();
+    throw err;
+  }
+}
+
+async function openGateway(
+  config: Config,
+  log: Logger,
+  opts: { now?: () => number },
+  opened: Closers,
+): Promise<Gateway> {
   const now = opts.now ?? Date.now;
   const nowDate = () => new Date(now());
   // 0. The data directory and its files, readable by this user only (0700/0600), tightened if they were not.
@@ -123,6 +139,9 @@ export async function startGateway(
 
   // 2. Storage and repositories, one per aggregate.
   const db = openDatabase(join(config.dataDir, "pantau.db"));
+  opened.add("the database", () => {
+    db.close();
+  });
   const schools = new SchoolRepository(db, nowDate);
   const classrooms = new ClassroomRepository(db, nowDate);
   const cameras = new CameraRepository(db, new SecretBox(keys.derive("camera-passwords")), nowDate);
@@ -157,6 +176,9 @@ export async function startGateway(
     now,
   );
   tracker.start();
+  opened.add("viewing sessions", () => {
+    tracker.close();
+  });
   const tokens = new StreamTokens(keys.derive("stream-tokens"), now);
   const access = new TokenMediaAccess(
     tokens,
@@ -182,6 +204,7 @@ export async function startGateway(
     network,
   });
   streams.start();
+  opened.add("streams", () => streams.close());
   // Running renditions follow an added, edited, moved or removed camera without a restart.
   work.onCommit((change) =>
     change.targetKind === "camera" && change.targetId !== undefined
@@ -195,6 +218,9 @@ export async function startGateway(
     timeoutSeconds: config.cameras.testTimeoutSeconds,
     maxConcurrent: config.cameras.maxConcurrentTests,
     maxQueued: 4 * config.cameras.maxConcurrentTests,
+  });
+  opened.add("camera tests", () => {
+    streamTester.close();
   });
 
   // 5. ONVIF: discovery and inspection for onboarding; a watcher follows cameras whose address changed.
@@ -221,6 +247,7 @@ export async function startGateway(
     ranges: config.onvif.reprobeRanges,
   });
   addressWatcher.start();
+  opened.add("the address watcher", () => addressWatcher.stop());
 
   // 6. HTTP and WebSockets.
   const secureCookies = config.http.publicUrl?.startsWith("https:") ?? false;
@@ -284,6 +311,7 @@ export async function startGateway(
     log,
   );
   const { server, address } = await listen(app, config.http.host, config.http.port, media);
+  opened.add("the HTTP server", () => closeServer(server));
   const { wss, upgrade: liveUpgrade } = wsFmp4(
     streams,
     access,
@@ -291,6 +319,10 @@ export async function startGateway(
     (req) => clientInfo(req, config.http.trustProxy),
     config.streaming,
   );
+  opened.add("WebSockets", () => {
+    for (const client of wss.clients) client.close(1001, "gateway stopping");
+    wss.close();
+  });
   // Every WebSocket path the gateway serves; any other upgrade is answered 404 and closed.
   routeUpgrades(server, [{ prefix: "/live/", handle: liveUpgrade }], log);
   const host = config.http.host === "0.0.0.0" || config.http.host === "::" ? "localhost" : config.http.host;
@@ -298,20 +330,10 @@ export async function startGateway(
     config.http.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${String(address.port)}`
   ).replace(/\/$/, "");
 
+  // Reverse order: stop taking viewers, stop re-probing, camera tests and every ffmpeg, record the viewing
+  // sessions, close the database.
   let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      // Reverse order: stop taking viewers, stop re-probing, camera tests and every ffmpeg, record the viewing sessions,
-      // close the database.
-      for (const client of wss.clients) client.close(1001, "gateway stopping");
-      wss.close();
-      await closeServer(server);
-      await addressWatcher.stop();
-      streamTester.close();
-      await streams.close();
-      tracker.close();
-      db.close();
-    })());
+  const close = () => (closing ??= opened.closeAll());
 
   return {
     url,
