@@ -12,12 +12,11 @@ import type { NetworkGuard } from "../net/network-guard.js";
 import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
 import type { User } from "../users/user.js";
-import { addressHttpError } from "./address-errors.js";
 import { actorOf, type AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { explainedError, HttpError, forbidden, notFound } from "../common/errors.js";
 import { pathId } from "./errors.js";
-import { onvifHttpError } from "./onvif.routes.js";
+import { addressHttpError, onvifHttpError } from "../cameras/source-errors.js";
 
 /** What the audit log keeps of a camera change: never a credential. */
 function auditedCamera(c: Camera): Record<string, unknown> {

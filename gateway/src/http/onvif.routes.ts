@@ -3,43 +3,18 @@ import { BusyError, ConcurrencyLimit } from "../common/concurrency-limit.js";
 import { managesSchool } from "../access/permissions.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import { cameraHost, onvifPath } from "../cameras/camera.schema.js";
+import { addressHttpError, onvifHttpError } from "../cameras/source-errors.js";
 import type { Config } from "../config/config.schema.js";
 import type { Logger } from "../log/logger.js";
 import { AddressNotAllowedError, type NetworkGuard } from "../net/network-guard.js";
 import { deviceUrlOf, type OnvifInspector } from "../onvif/onvif-inspector.js";
-import { OnvifError, type OnvifErrorCode } from "../onvif/onvif-error.js";
-import { ProfileChoiceError } from "../onvif/onvif-onboarding.js";
+import { OnvifError } from "../onvif/onvif-error.js";
 import { ScanTargetError, scanHosts } from "../net/scan-targets.js";
 import { interfaceAddress, MulticastError, type WsDiscovery } from "../onvif/ws-discovery.js";
 import type { User } from "../users/user.js";
-import { addressHttpError } from "./address-errors.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { explainedError, forbidden, HttpError } from "../common/errors.js";
-
-const statusOf: Record<OnvifErrorCode, number> = {
-  onvif_auth_failed: 422,
-  onvif_not_onvif: 422,
-  onvif_not_supported: 422,
-  onvif_no_profiles: 422,
-  onvif_clock_far_off: 422,
-  // The camera, not the request, is at fault: the gateway could not get a usable answer upstream.
-  onvif_unreachable: 502,
-  onvif_bad_reply: 502,
-  stream_unreachable: 502,
-  onvif_timeout: 504,
-};
-
-/**
- * The HTTP answer for a failed exchange with a camera: its code, ID/EN texts and a technical detail; a
- * host outside the allowed networks names `hostField`.
- */
-export function onvifHttpError(e: unknown, hostField = "host"): unknown {
-  if (e instanceof OnvifError)
-    return explainedError(statusOf[e.code], e.code, e.messages, { detail: e.detail });
-  if (e instanceof ProfileChoiceError) return new HttpError(400, "invalid_input", e.message, e.field);
-  return addressHttpError(e, hostField);
-}
 
 export const scanSchema = z
   .object({
