@@ -8,6 +8,7 @@ import { SecretBox, SecretKeys } from "./common/secret-box.js";
 import { StreamTokens } from "./access/stream-token.js";
 import { ViewingTracker } from "./access/viewing-tracker.js";
 import { AuditRepository, systemActor } from "./audit/audit.repository.js";
+import { AuditService } from "./audit/audit.service.js";
 import { UnitOfWork } from "./audit/unit-of-work.js";
 import { ViewingSessionRepository } from "./audit/viewing-session.repository.js";
 import { CameraMoveRepository } from "./cameras/camera-move.repository.js";
@@ -277,7 +278,7 @@ export async function startGateway(
         now,
       ),
       userRoutes(users, schools, classrooms, auth, work),
-      auditRoutes(audit, auth),
+      auditRoutes(new AuditService(audit), auth),
       viewerRoutes(
         guardians,
         schools,

@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Allowed, MediaAccess } from "../../access/media-access.js";
 import type { ClientInfo } from "../../access/viewing-tracker.js";
-import { rejectUpgrade, type UpgradeHandler } from "../../http/server.js";
+import { rejectUpgrade, type UpgradeHandler } from "../../net/http-upgrade.js";
 import type { Logger } from "../../log/logger.js";
 import type { LiveEvent } from "../live-stream.js";
 import type { Rendition } from "../rendition.js";

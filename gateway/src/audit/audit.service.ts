@@ -1,0 +1,33 @@
+import type { Caller } from "../access/caller.js";
+import { forbidden } from "../common/errors.js";
+import type { AuditEvent, AuditRepository } from "./audit.repository.js";
+
+export interface AuditQuery {
+  schoolId?: string | undefined;
+  /** ISO instants: from inclusive, to exclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+  /** An action or its prefix (`guardian` matches `guardian.create`). */
+  action?: string | undefined;
+  limit: number;
+}
+
+/** Reading the audit log: an operator reads every school's, a school admin their own, a teacher none. */
+export class AuditService {
+  constructor(private readonly audit: AuditRepository) {}
+
+  query(by: Caller, q: AuditQuery): AuditEvent[] {
+    const { user } = by;
+    if (user.role === "teacher") throw forbidden();
+    const toIso = (t: string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+    return this.audit.query({
+      schoolId: q.schoolId,
+      // A school_admin reads their own school's log and nothing else, whatever they ask for.
+      schoolIds: user.role === "operator" ? undefined : [user.schoolId ?? ""],
+      from: toIso(q.from),
+      to: toIso(q.to),
+      action: q.action,
+      limit: q.limit,
+    });
+  }
+}
