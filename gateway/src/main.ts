@@ -12,7 +12,9 @@ import { AuditService } from "./audit/audit.service.js";
 import { UnitOfWork } from "./audit/unit-of-work.js";
 import { ViewingSessionRepository } from "./audit/viewing-session.repository.js";
 import { CameraMoveRepository } from "./cameras/camera-move.repository.js";
+import { CameraMoveService } from "./cameras/camera-move.service.js";
 import { CameraRepository } from "./cameras/camera.repository.js";
+import { CameraService } from "./cameras/camera.service.js";
 import { StreamTester } from "./cameras/stream-tester.js";
 import { systemClock } from "./common/clock.js";
 import { Closers } from "./common/closers.js";
@@ -238,18 +240,38 @@ async function openGateway(
       `onvif.interface "${config.onvif.interface}" has no IPv4 address here; multicast uses the OS's choice`,
     );
   }
-  const addressWatcher = new OnvifAddressWatcher(cameras, cameraMoves, discovery, inspector, work, log, {
-    intervalMs: config.onvif.reprobeSeconds * 1000,
-    multicast: config.onvif.reprobeMulticast,
-    interfaceAddress: onvifInterface,
-    port: config.onvif.discoveryPort,
-    scanMs: config.onvif.scanSeconds * 1000,
-    ranges: config.onvif.reprobeRanges,
-  });
+
+  // 6. Services: every admin change to a camera, and every address move, goes through them.
+  const cameraService = new CameraService(
+    cameras,
+    schools,
+    classrooms,
+    work,
+    inspector,
+    streamTester,
+    network,
+  );
+  const cameraMoveService = new CameraMoveService(cameras, cameraMoves, work, log);
+  const addressWatcher = new OnvifAddressWatcher(
+    cameras,
+    cameraMoves,
+    cameraMoveService,
+    discovery,
+    inspector,
+    log,
+    {
+      intervalMs: config.onvif.reprobeSeconds * 1000,
+      multicast: config.onvif.reprobeMulticast,
+      interfaceAddress: onvifInterface,
+      port: config.onvif.discoveryPort,
+      scanMs: config.onvif.scanSeconds * 1000,
+      ranges: config.onvif.reprobeRanges,
+    },
+  );
   addressWatcher.start();
   opened.add("the address watcher", () => addressWatcher.stop());
 
-  // 6. HTTP and WebSockets.
+  // 7. HTTP and WebSockets.
   const secureCookies = config.http.publicUrl?.startsWith("https:") ?? false;
   const viewer = await buildViewerAssets();
   const app = createApp({
@@ -258,10 +280,10 @@ async function openGateway(
     api: [
       authRoutes(users, auth, audit, state, { ...config.access, secureCookies }, now),
       schoolRoutes(schools, classrooms, auth, work, now),
-      cameraRoutes(cameras, schools, classrooms, auth, work, inspector, streamTester, network),
-      cameraTestRoutes(cameras, schools, streamTester, auth),
-      cameraMoveRoutes(cameraMoves, cameras, addressWatcher, auth),
-      onvifRoutes(discovery, inspector, cameras, auth, config.onvif, network, log),
+      cameraRoutes(cameraService, auth),
+      cameraTestRoutes(cameraService, auth),
+      cameraMoveRoutes(cameraMoveService, auth),
+      onvifRoutes(discovery, inspector, cameraService, auth, config.onvif, network, log),
       guardianRoutes(
         schools,
         classrooms,

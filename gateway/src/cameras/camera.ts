@@ -68,6 +68,11 @@ export function isDemoCamera(camera: Camera): boolean {
   return camera.demo && camera.source.kind === "test-pattern";
 }
 
+/** The host an ONVIF camera is reached at now; "" for a camera not registered through ONVIF. */
+export function onvifHostOf(camera: Camera): string {
+  return camera.onvif ? new URL(camera.onvif.deviceServiceUrl).hostname : "";
+}
+
 export type RenditionName = "main" | "sub";
 
 /** The renditions a camera offers: main always, sub when the source has a second stream. */
