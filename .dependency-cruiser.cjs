@@ -22,7 +22,8 @@ module.exports = {
     {
       name: "base-at-the-bottom",
       severity: "error",
-      comment: "common/, config/, log/ and net/ are used by everything and use nothing of the gateway above them.",
+      comment:
+        "common/, config/, log/ and net/ are used by everything and use nothing of the gateway above them.",
       from: { path: `${src}(common|config|log|net)/` },
       to: { path: src, pathNot: `${src}(common|config|log|net)/` },
     },
@@ -59,14 +60,16 @@ module.exports = {
     {
       name: "main-is-the-root",
       severity: "error",
-      comment: "Only tests and scripts start the gateway; nothing inside it reaches back to the composition root.",
+      comment:
+        "Only tests and scripts start the gateway; nothing inside it reaches back to the composition root.",
       from: { path: src, pathNot: `${src}main\\.ts$` },
       to: { path: `${src}main\\.ts$` },
     },
     {
       name: "gateway-and-viewer-apart",
       severity: "error",
-      comment: "The viewer is a browser bundle; the gateway builds it from source but shares no module with it.",
+      comment:
+        "The viewer is a browser bundle; the gateway builds it from source but shares no module with it.",
       from: { path: ["^gateway/", "^viewer/"] },
       to: { path: ["^test/", "^bench/"] },
     },
@@ -82,7 +85,10 @@ module.exports = {
     doNotFollow: { path: "node_modules" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default"],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

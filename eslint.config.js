@@ -38,6 +38,11 @@ export default defineConfig(
     },
   },
   {
+    // dependency-cruiser reads its rules as CommonJS.
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { module: "writable" } },
+  },
+  {
     // Tests: `expect(fake.method).toHaveBeenCalled()` passes methods unbound by design, and fixtures index
     // into arrays they just built, where `!` is clearer than a guard that can never fire.
     files: ["test/**/*.ts", "bench/**/*.ts"],

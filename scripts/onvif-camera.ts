@@ -23,7 +23,7 @@
  * Exit status: 0 on quit/SIGTERM, 2 for a bad option, 3 when a port cannot be bound.
  */
 import { createInterface } from "node:readline";
-import { describeCamera } from "./onvif-camera/camera-model.js";
+import { describeCamera } from "./onvif-camera/describe-camera.js";
 import { DiscoveryResponder } from "./onvif-camera/discovery.js";
 import { HttpService } from "./onvif-camera/http-service.js";
 import { OptionError, parseOptions, type CameraOptions } from "./onvif-camera/options.js";

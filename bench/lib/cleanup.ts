@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { isRunning } from "../../test/helpers/ready-process.js";
 import { processTree } from "./proc.js";
 
 type Cleanup = () => Promise<void> | void;
@@ -49,9 +50,6 @@ export function track(child: ChildProcess): ChildProcess {
   child.once("exit", () => children.delete(child));
   return child;
 }
-
-export const isRunning = (child: ChildProcess): boolean =>
-  child.exitCode === null && child.signalCode === null;
 
 /** Sends `signal`, then SIGKILL after `graceMs`; resolves when the child has exited. */
 export function stopChild(

@@ -12,9 +12,12 @@ import { AuditService } from "./audit/audit.service.js";
 import { UnitOfWork } from "./audit/unit-of-work.js";
 import { ViewingSessionRepository } from "./audit/viewing-session.repository.js";
 import { CameraMoveRepository } from "./cameras/camera-move.repository.js";
+import { CameraMoveService } from "./cameras/camera-move.service.js";
 import { CameraRepository } from "./cameras/camera.repository.js";
+import { CameraService } from "./cameras/camera.service.js";
 import { StreamTester } from "./cameras/stream-tester.js";
 import { systemClock } from "./common/clock.js";
+import { Closers } from "./common/closers.js";
 import type { Config } from "./config/config.schema.js";
 import { ConfigError, loadConfig } from "./config/load-config.js";
 import { secureDataDir } from "./db/data-dir.js";
@@ -118,6 +121,21 @@ export async function startGateway(
     now?: () => number;
   } = {},
 ): Promise<Gateway> {
+  const opened = new Closers(log);
+  try {
+    return await openGateway(config, log, opts, opened);
+  } catch (err) {
+    await opened.closeAll();
+    throw err;
+  }
+}
+
+async function openGateway(
+  config: Config,
+  log: Logger,
+  opts: { now?: () => number },
+  opened: Closers,
+): Promise<Gateway> {
   const now = opts.now ?? Date.now;
   const nowDate = () => new Date(now());
   // 0. The data directory and its files, readable by this user only (0700/0600), tightened if they were not.
@@ -127,6 +145,9 @@ export async function startGateway(
 
   // 2. Storage and repositories, one per aggregate.
   const db = openDatabase(join(config.dataDir, "pantau.db"));
+  opened.add("the database", () => {
+    db.close();
+  });
   const schools = new SchoolRepository(db, nowDate);
   const classrooms = new ClassroomRepository(db, nowDate);
   const cameras = new CameraRepository(db, new SecretBox(keys.derive("camera-passwords")), nowDate);
@@ -161,6 +182,9 @@ export async function startGateway(
     now,
   );
   tracker.start();
+  opened.add("viewing sessions", () => {
+    tracker.close();
+  });
   const tokens = new StreamTokens(keys.derive("stream-tokens"), now);
   const access = new TokenMediaAccess(
     tokens,
@@ -175,34 +199,18 @@ export async function startGateway(
     now,
   );
   const auth = new AdminAuth(users, now);
-  // People: schools and classrooms, guardians with their links and phones, admin accounts and sign-ins.
-  const schoolService = new SchoolService(schools, classrooms, work, now);
-  const guardianService = new GuardianService(schools, classrooms, guardians, work, now, {
-    linkDays: config.access.linkDays,
-    publicUrl: config.http.publicUrl,
-    maxDevicesPerGuardian: config.access.maxDevicesPerGuardian,
-    demo: demo !== undefined,
-  });
-  const userService = new UserService(users, schools, classrooms, work);
-  const signIns = new SignInService(users, audit, work, config.access, now);
 
   // 4. Streams: one supervised ffmpeg per active rendition. Every connection to a camera (ffmpeg, ffprobe,
   //    ONVIF) goes to an address the network guard resolved and checked against network.allowedNetworks.
   const network = new NetworkGuard(AllowedNetworks.parse(config.network.allowedNetworks));
   const spawner = new NodeProcessSpawner();
   const streams = new StreamManager(cameras, spawner, systemClock, log, {
-    ffmpegPath: config.ffmpeg.path,
-    encoder: config.ffmpeg.encoder,
-    rtspTimeoutSeconds: config.ffmpeg.rtspTimeoutSeconds,
-    partTargetSeconds: config.streaming.partTargetSeconds,
-    windowSeconds: config.streaming.windowSeconds,
-    partHoldBackFactor: config.streaming.partHoldBackFactor,
-    stallSeconds: config.streaming.stallSeconds,
-    startTimeoutSeconds: config.streaming.startTimeoutSeconds,
-    idleStopSeconds: config.streaming.idleStopSeconds,
+    streaming: config.streaming,
+    ffmpeg: config.ffmpeg,
     network,
   });
   streams.start();
+  opened.add("streams", () => streams.close());
   // Running renditions follow an added, edited, moved or removed camera without a restart.
   work.onCommit((change) =>
     change.targetKind === "camera" && change.targetId !== undefined
@@ -216,6 +224,9 @@ export async function startGateway(
     timeoutSeconds: config.cameras.testTimeoutSeconds,
     maxConcurrent: config.cameras.maxConcurrentTests,
     maxQueued: 4 * config.cameras.maxConcurrentTests,
+  });
+  opened.add("camera tests", () => {
+    streamTester.close();
   });
 
   // 5. ONVIF: discovery and inspection for onboarding; a watcher follows cameras whose address changed.
@@ -233,17 +244,49 @@ export async function startGateway(
       `onvif.interface "${config.onvif.interface}" has no IPv4 address here; multicast uses the OS's choice`,
     );
   }
-  const addressWatcher = new OnvifAddressWatcher(cameras, cameraMoves, discovery, inspector, work, log, {
-    intervalMs: config.onvif.reprobeSeconds * 1000,
-    multicast: config.onvif.reprobeMulticast,
-    interfaceAddress: onvifInterface,
-    port: config.onvif.discoveryPort,
-    scanMs: config.onvif.scanSeconds * 1000,
-    ranges: config.onvif.reprobeRanges,
-  });
-  addressWatcher.start();
 
-  // 6. HTTP and WebSockets.
+  // 6. Services: every admin change (and every camera address move) goes through them and the unit of work.
+  // People: schools and classrooms, guardians with their links and phones, admin accounts and sign-ins.
+  const schoolService = new SchoolService(schools, classrooms, work, now);
+  const guardianService = new GuardianService(schools, classrooms, guardians, work, now, {
+    linkDays: config.access.linkDays,
+    publicUrl: config.http.publicUrl,
+    maxDevicesPerGuardian: config.access.maxDevicesPerGuardian,
+    demo: demo !== undefined,
+  });
+  const userService = new UserService(users, schools, classrooms, work);
+  const signIns = new SignInService(users, audit, work, config.access, now);
+  // Cameras, and the moves the address watcher proposes or applies.
+  const cameraService = new CameraService(
+    cameras,
+    schools,
+    classrooms,
+    work,
+    inspector,
+    streamTester,
+    network,
+  );
+  const cameraMoveService = new CameraMoveService(cameras, cameraMoves, work, log);
+  const addressWatcher = new OnvifAddressWatcher(
+    cameras,
+    cameraMoves,
+    cameraMoveService,
+    discovery,
+    inspector,
+    log,
+    {
+      intervalMs: config.onvif.reprobeSeconds * 1000,
+      multicast: config.onvif.reprobeMulticast,
+      interfaceAddress: onvifInterface,
+      port: config.onvif.discoveryPort,
+      scanMs: config.onvif.scanSeconds * 1000,
+      ranges: config.onvif.reprobeRanges,
+    },
+  );
+  addressWatcher.start();
+  opened.add("the address watcher", () => addressWatcher.stop());
+
+  // 7. HTTP and WebSockets.
   const secureCookies = config.http.publicUrl?.startsWith("https:") ?? false;
   const viewer = await buildViewerAssets();
   const app = createApp({
@@ -252,10 +295,10 @@ export async function startGateway(
     api: [
       authRoutes(signIns, auth, { ...config.access, secureCookies }),
       schoolRoutes(schoolService, auth),
-      cameraRoutes(cameras, schools, classrooms, auth, work, inspector, streamTester, network),
-      cameraTestRoutes(cameras, schools, streamTester, auth),
-      cameraMoveRoutes(cameraMoves, cameras, addressWatcher, auth),
-      onvifRoutes(discovery, inspector, cameras, auth, config.onvif, network, log),
+      cameraRoutes(cameraService, auth),
+      cameraTestRoutes(cameraService, auth),
+      cameraMoveRoutes(cameraMoveService, auth),
+      onvifRoutes(discovery, inspector, cameraService, auth, config.onvif, network, log),
       guardianRoutes(guardianService, auth, config.http.csvLimitBytes),
       userRoutes(userService, auth),
       auditRoutes(new AuditService(audit), auth),
@@ -281,26 +324,23 @@ export async function startGateway(
   const media = hlsRoutes(
     streams,
     access,
-    {
-      partTargetSeconds: config.streaming.partTargetSeconds,
-      partHoldBackFactor: config.streaming.partHoldBackFactor,
-      blockingReloadMaxSeconds: config.streaming.blockingReloadMaxSeconds,
-      coldStartWaitSeconds: config.streaming.startTimeoutSeconds,
-    },
+    config.streaming,
     (req) => clientInfo(req, config.http.trustProxy),
     log,
   );
   const { server, address } = await listen(app, config.http.host, config.http.port, media);
+  opened.add("the HTTP server", () => closeServer(server));
   const { wss, upgrade: liveUpgrade } = wsFmp4(
     streams,
     access,
     log,
     (req) => clientInfo(req, config.http.trustProxy),
-    {
-      maxBufferedBytes: config.streaming.wsMaxBufferedBytes,
-      dropAfterSkips: config.streaming.wsDropAfterSkips,
-    },
+    config.streaming,
   );
+  opened.add("WebSockets", () => {
+    for (const client of wss.clients) client.close(1001, "gateway stopping");
+    wss.close();
+  });
   // Every WebSocket path the gateway serves; any other upgrade is answered 404 and closed.
   routeUpgrades(server, [{ prefix: "/live/", handle: liveUpgrade }], log);
   const host = config.http.host === "0.0.0.0" || config.http.host === "::" ? "localhost" : config.http.host;
@@ -308,20 +348,10 @@ export async function startGateway(
     config.http.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${String(address.port)}`
   ).replace(/\/$/, "");
 
+  // Reverse order: stop taking viewers, stop re-probing, camera tests and every ffmpeg, record the viewing
+  // sessions, close the database.
   let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      // Reverse order: stop taking viewers, stop re-probing, camera tests and every ffmpeg, record the viewing sessions,
-      // close the database.
-      for (const client of wss.clients) client.close(1001, "gateway stopping");
-      wss.close();
-      await closeServer(server);
-      await addressWatcher.stop();
-      streamTester.close();
-      await streams.close();
-      tracker.close();
-      db.close();
-    })());
+  const close = () => (closing ??= opened.closeAll());
 
   return {
     url,

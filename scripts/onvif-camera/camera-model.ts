@@ -1,11 +1,10 @@
-import { dahua } from "./dahua-style.js";
-import { hikvision } from "./hikvision-style.js";
-import type { CameraOptions, Identity, StreamOptions, Style } from "./options.js";
-import type { VendorStyle } from "./vendor-style.js";
+import type { CameraOptions, Identity, StreamOptions } from "./options.js";
+import type { XmlNode } from "./xml.js";
 
-// Everything a reply needs to know about the simulated camera, resolved once the HTTP port is bound.
-
-const VENDOR_STYLES: Readonly<Record<Style, VendorStyle>> = { hikvision, dahua };
+// Everything a reply needs to know about the simulated camera (resolved once the HTTP port is bound,
+// describe-camera.ts), and what a vendor style is: how one vendor's firmware writes its replies (prefixes,
+// namespace declarations, element order, whitespace, tokens and extra elements). The two refer to each
+// other, so they share this file; the styles themselves import it.
 
 export interface ProfileModel {
   readonly token: string;
@@ -34,32 +33,45 @@ export interface CameraModel {
 
 export const SNAPSHOT_PATH = "/onvif/snapshot.jpg";
 
-export function describeCamera(options: CameraOptions, httpPort: number): CameraModel {
-  const style = VENDOR_STYLES[options.style];
-  const identity: Identity = {
-    name: options.identity.name ?? style.defaults.name,
-    hardware: options.identity.hardware ?? options.identity.model ?? style.defaults.hardware,
-    location: options.identity.location ?? style.defaults.location,
-    manufacturer: options.identity.manufacturer ?? style.defaults.manufacturer,
-    model: options.identity.model ?? style.defaults.model,
-    firmware: options.identity.firmware ?? style.defaults.firmware,
-    serial: options.identity.serial ?? style.defaults.serial,
-    hardwareId: options.identity.hardwareId ?? style.defaults.hardwareId,
-  };
-  const profile = (index: 1 | 2, stream: StreamOptions): ProfileModel => {
-    const { token, name } = style.profileNames[index === 1 ? 0 : 1];
-    return { token, name, index, stream, uri: stream.uri ?? style.defaultStreamUri(options.host, index) };
-  };
-  return {
-    options,
-    style,
-    identity,
-    endpoint: `${style.endpointPrefix}${options.uuid}`,
-    httpPort,
-    xaddrBase: `http://${options.xaddrHost}:${httpPort}`,
-    profiles: [profile(1, options.main), profile(2, options.sub)],
-    snapshotUri: options.snapshotUri ?? `http://${options.host}:${httpPort}${SNAPSHOT_PATH}`,
-    scopes: style.scopes(identity),
-    nowMs: () => Date.now() + options.skewSeconds * 1000,
-  };
+export type FaultKind =
+  "NotAuthorized" | "ActionNotSupported" | "WellFormed" | "VersionMismatch" | "NoProfile" | "NoSuchService";
+
+export interface Reply {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** One message number per sent WS-Discovery message, and the instance they belong to (WS-Discovery §7). */
+export interface AppSequence {
+  readonly instanceId: number;
+  readonly messageNumber: number;
+}
+
+/** How one vendor's firmware writes its replies: hikvision-style.ts and dahua-style.ts are the two. */
+export interface VendorStyle {
+  readonly defaults: Identity;
+  readonly profileNames: readonly [{ token: string; name: string }, { token: string; name: string }];
+  readonly endpointPrefix: string;
+  /** Service paths as advertised in GetCapabilities and GetServices. */
+  readonly paths: { readonly device: string; readonly media: string; readonly events: string };
+  defaultStreamUri(host: string, index: 1 | 2): string;
+  scopes(identity: Identity): string[];
+  /** A whole HTTP reply body around the given Body content. */
+  envelope(body: XmlNode): string;
+  fault(kind: FaultKind): Reply;
+  probeMatches(
+    camera: CameraModel,
+    relatesTo: string,
+    messageId: string,
+    seq: AppSequence,
+    scopes?: readonly string[],
+  ): string;
+  systemDateAndTime(cameraNowMs: number): XmlNode;
+  deviceInformation(camera: CameraModel): XmlNode;
+  /** Undefined when none of the requested categories exists (the camera then faults). */
+  capabilities(camera: CameraModel, categories: ReadonlySet<string>): XmlNode | undefined;
+  services(camera: CameraModel, includeCapability: boolean): XmlNode;
+  scopesResponse(camera: CameraModel): XmlNode;
+  profiles(camera: CameraModel, empty: boolean): XmlNode;
+  mediaUri(operation: "GetStreamUri" | "GetSnapshotUri", uri: string): XmlNode;
 }

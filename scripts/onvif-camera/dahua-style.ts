@@ -1,4 +1,4 @@
-import type { ProfileModel } from "./camera-model.js";
+import type { ProfileModel, VendorStyle } from "./camera-model.js";
 import {
   capabilitiesResponse,
   deviceInformation,
@@ -17,8 +17,7 @@ import {
   supportedVersions,
   systemDateAndTime,
   videoEncoderConfiguration,
-  type VendorStyle,
-} from "./vendor-style.js";
+} from "./style-parts.js";
 import { el, serialize, type XmlNode } from "./xml.js";
 
 // Dahua (and its OEMs): `s:` prefix, only the namespaces a reply uses, `standalone="yes"`, an empty

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import type { CameraModel } from "./camera-model.js";
-import { NS } from "./vendor-style.js";
+import { NS } from "./style-parts.js";
 import { child, parseXml, resolveQName, XmlError, type XmlElement } from "./xml.js";
 
 // WS-Discovery 2005/04 target service, SOAP-over-UDP: answers Probes for an ONVIF video transmitter

@@ -1,3 +1,4 @@
+import type { VendorStyle } from "./camera-model.js";
 import {
   ANONYMOUS,
   capabilitiesResponse,
@@ -17,8 +18,7 @@ import {
   supportedVersions,
   systemDateAndTime,
   videoEncoderConfiguration,
-  type VendorStyle,
-} from "./vendor-style.js";
+} from "./style-parts.js";
 import { el, serialize, type XmlLayout, type XmlNode } from "./xml.js";
 
 // Hikvision: `env:` prefix, one long namespace list on every reply (DS-2CD3955FWD-IWS, V5.5 firmware),

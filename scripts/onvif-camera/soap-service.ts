@@ -1,5 +1,5 @@
-import type { CameraModel } from "./camera-model.js";
-import { NS, type Reply } from "./vendor-style.js";
+import type { CameraModel, Reply } from "./camera-model.js";
+import { NS } from "./style-parts.js";
 import { checkUsernameToken } from "./wsse.js";
 import { child, parseXml, XmlError, type XmlElement, type XmlNode } from "./xml.js";
 

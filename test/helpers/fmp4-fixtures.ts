@@ -1,37 +1,20 @@
-import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 import { expect } from "vitest";
 
 import { Fmp4BoxReader } from "../../gateway/src/streaming/fmp4/box-reader.js";
 import type { Fragment, InitSegment } from "../../gateway/src/streaming/fmp4/fmp4-types.js";
 
-/** The fragmenting flags the gateway gives ffmpeg (design.md "Data flow"). */
-export const FMP4_OUTPUT = [
-  "-f",
-  "mp4",
-  "-movflags",
-  "+frag_keyframe+empty_moov+default_base_moof",
-  "-frag_duration",
-  "200000",
-] as const;
+/** The kept ffmpeg outputs in test/fixtures/fmp4/; make-fixtures.ts there says how each was made. */
+export type Fmp4FixtureName =
+  | "h264-high-l30-3s"
+  | "h264-aac-bframes"
+  | "h264-baseline-remux"
+  | "hevc-hev1"
+  | "hevc-hvc1"
+  | "h264-cmaf-prft";
 
-/** 320x180 test pattern at 25 fps. */
-export const TEST_VIDEO = ["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25"] as const;
-export const TEST_AUDIO = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"] as const;
-
-/** Runs ffmpeg with `args` (output goes to stdout) and returns stdout; `input` feeds stdin. */
-export function runFfmpeg(args: readonly string[], input?: Buffer): Buffer {
-  const result = spawnSync(
-    "ffmpeg",
-    ["-hide_banner", "-loglevel", "error", "-nostdin", ...args],
-    input ? { input, maxBuffer: 64 << 20 } : { maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  if (result.status !== 0) {
-    throw new Error(`ffmpeg ${args.join(" ")} exited ${result.status}: ${result.stderr.toString()}`);
-  }
-  return result.stdout;
-}
-
+/** The fields of ffprobe -show_streams the tests compare the reader with. */
 export interface ProbedStream {
   codec_type: string;
   codec_tag_string: string;
@@ -43,24 +26,21 @@ export interface ProbedStream {
   nb_read_frames?: string;
 }
 
-/** ffprobe -show_streams on in-memory MP4 bytes (read from stdin, so non-seekable like a pipe). */
-export function probe(data: Buffer, countFrames = false): ProbedStream[] {
-  const result = spawnSync(
-    "ffprobe",
-    [
-      "-v",
-      "error",
-      ...(countFrames ? ["-count_frames"] : []),
-      "-show_streams",
-      "-of",
-      "json",
-      "-i",
-      "pipe:0",
-    ],
-    { input: data, maxBuffer: 16 << 20 },
-  );
-  if (result.status !== 0) throw new Error(`ffprobe exited ${result.status}: ${result.stderr.toString()}`);
-  return (JSON.parse(result.stdout.toString()) as { streams: ProbedStream[] }).streams;
+/** A kept ffmpeg output and what ffprobe -count_frames said of it when it was made. */
+export interface Fmp4Fixture {
+  bytes: Buffer;
+  streams: ProbedStream[];
+}
+
+const FIXTURES = new URL("../fixtures/fmp4/", import.meta.url);
+
+/** Reads a kept fixture: real ffmpeg output without starting ffmpeg (the unit tier starts no processes). */
+export function fmp4Fixture(name: Fmp4FixtureName): Fmp4Fixture {
+  const probed = readFileSync(new URL(`${name}.ffprobe.json`, FIXTURES), "utf8");
+  return {
+    bytes: readFileSync(new URL(`${name}.mp4`, FIXTURES)),
+    streams: (JSON.parse(probed) as { streams: ProbedStream[] }).streams,
+  };
 }
 
 export interface ReadResult {

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { exited as exitOf, isRunning, killOnExit } from "./ready-process.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -18,22 +20,41 @@ export interface GatewayProcess {
   cleanup(): Promise<void>;
 }
 
+export interface GatewayProcessOptions {
+  /** Run inside this network namespace (`ip netns exec`, which execs: the child is the gateway). */
+  netns?: string;
+  /** Node options before the gateway's entry point (the benchmarks' `--cpu-prof`). */
+  nodeArgs?: readonly string[];
+  /** Written to the data folder and passed as PANTAU_CONFIG, so config/pantau.yml cannot change the run. */
+  configYaml?: string;
+  /** Each line the gateway writes to stderr, from the start on. */
+  onStderrLine?: (line: string) => void;
+  readyTimeoutMs?: number;
+}
+
 /**
  * The gateway as `npm start` runs it (node --import tsx gateway/src/main.ts), in its own process, on a free
- * port; with `netns`, inside that network namespace (`ip netns exec`, which execs: the child is the gateway).
+ * port, with a fresh data folder; the benchmarks start it this way too (bench/lib/gateway-process.ts).
  */
 export async function startGatewayProcess(
   env: Record<string, string> = {},
-  opts: { netns?: string } = {},
+  opts: GatewayProcessOptions = {},
 ): Promise<GatewayProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "pantau-proc-"));
-  const node = [process.execPath, "--import", "tsx", "gateway/src/main.ts"];
+  let configEnv: Record<string, string> = {};
+  if (opts.configYaml !== undefined) {
+    const configFile = join(dataDir, "pantau.yml");
+    writeFileSync(configFile, opts.configYaml);
+    configEnv = { PANTAU_CONFIG: configFile };
+  }
+  const node = [process.execPath, ...(opts.nodeArgs ?? []), "--import", "tsx", "gateway/src/main.ts"];
   const [command = "", ...args] =
     opts.netns === undefined ? node : ["ip", "netns", "exec", opts.netns, ...node];
   const child = spawn(command, args, {
     cwd: root,
     env: {
       ...process.env,
+      ...configEnv,
       PANTAU_DATA_DIR: dataDir,
       PANTAU_HTTP_HOST: "127.0.0.1",
       PANTAU_HTTP_PORT: "0",
@@ -45,12 +66,16 @@ export async function startGatewayProcess(
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  killOnExit(child);
   const stdout: string[] = [];
   const stderr: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once("exit", (code, signal) => resolve({ code, signal }));
   });
   child.stderr.setEncoding("utf8").on("data", (t: string) => stderr.push(t));
+  const { onStderrLine } = opts;
+  if (onStderrLine) createInterface({ input: child.stderr }).on("line", onStderrLine);
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
   const ready = new Promise<{ url: string; demoUrl: string | undefined }>((resolve, reject) => {
     let buf = "";
     child.stdout.setEncoding("utf8").on("data", (t: string) => {
@@ -63,23 +88,24 @@ export async function startGatewayProcess(
     void exited.then(({ code }) =>
       reject(new Error(`gateway exited (${String(code)}) before ready:\n${stderr.join("")}`)),
     );
-    setTimeout(() => reject(new Error(`gateway not ready after 30 s:\n${stderr.join("")}`)), 30_000).unref();
+    setTimeout(() => {
+      reject(new Error(`gateway not ready after ${String(readyTimeoutMs / 1000)} s:\n${stderr.join("")}`));
+    }, readyTimeoutMs).unref();
   });
-  const { url, demoUrl } = await ready;
-  return {
-    child,
-    url,
-    demoUrl,
-    stdout,
-    stderr,
-    dataDir,
-    exited,
-    cleanup: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGKILL");
-        await exited;
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+  const cleanup = async (): Promise<void> => {
+    if (isRunning(child)) {
+      child.kill("SIGKILL");
+      await exitOf(child);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
   };
+  let started: { url: string; demoUrl: string | undefined };
+  try {
+    started = await ready;
+  } catch (err) {
+    // Nobody gets a handle to a gateway that never got ready, so it must not outlive this call.
+    await cleanup();
+    throw err;
+  }
+  return { child, ...started, stdout, stderr, dataDir, exited, cleanup };
 }

@@ -3,6 +3,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isRunning } from "./ready-process.js";
 
 // A multicast test network made of Linux network namespaces (design.md, "Real parts"): a "switch" namespace
 // holding a bridge, and a gateway and N camera namespaces, each joined to the bridge by a veth pair. The test
@@ -108,8 +109,6 @@ async function ip(args: readonly string[], batch?: readonly string[]): Promise<v
   const r = await run("ip", full, batch ? { input: batch.join("\n") + "\n" } : {});
   if (r.code !== 0) throw new Error(`ip ${full.join(" ")} failed (${String(r.code)}): ${r.stderr.trim()}`);
 }
-
-const isRunning = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
 
 function startTimeOf(pid: number): string | undefined {
   try {

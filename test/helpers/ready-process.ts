@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { spawn, type ChildProcess, type ChildProcessByStdio } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -24,22 +24,30 @@ export class StartError extends Error {
   }
 }
 
-const running = new Set<ReadyChild>();
+const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-// stdin closing covers a SIGKILLed test process; this hook covers a normal exit that forgot stop()
-// without waiting for the pipe to close.
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const child of running) child.kill("SIGKILL");
-  });
+/**
+ * SIGKILLs `child` if it still runs when this process exits: a ready process's stdin closing covers a
+ * SIGKILLed test process, this covers a normal exit that forgot to stop it.
+ */
+export function killOnExit(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on("exit", () => {
+      for (const c of running) c.kill("SIGKILL");
+    });
+  }
+  running.add(child);
+  child.once("exit", () => running.delete(child));
 }
 
-export const isRunning = (child: ReadyChild): boolean => child.exitCode === null && child.signalCode === null;
+/** Neither exited nor killed by a signal yet (the tests' and the benchmarks' children alike). */
+export const isRunning = (child: ChildProcess): boolean =>
+  child.exitCode === null && child.signalCode === null;
 
-export function exited(child: ReadyChild): Promise<void> {
+/** Resolves once `child` has exited (at once if it already has). */
+export function exited(child: ChildProcess): Promise<void> {
   if (!isRunning(child)) return Promise.resolve();
   return new Promise((resolve) => child.once("exit", () => resolve()));
 }
@@ -53,12 +61,10 @@ export function startReadyProcess<T>(
   command: readonly string[],
   opts: { isReady: (line: unknown) => line is T; netns?: string | undefined },
 ): Promise<{ child: ReadyChild; ready: T }> {
-  installExitHook();
   const [file = "", ...args] =
     opts.netns === undefined ? command : ["ip", "netns", "exec", opts.netns, ...command];
   const child = spawn(file, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
-  running.add(child);
-  child.once("exit", () => running.delete(child));
+  killOnExit(child);
   // Writing to a process that just died must not crash the test process with EPIPE.
   child.stdin.on("error", () => undefined);
 

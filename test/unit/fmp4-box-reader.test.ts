@@ -5,44 +5,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Fmp4BoxReader } from "../../gateway/src/streaming/fmp4/box-reader.js";
 import { Fmp4Error } from "../../gateway/src/streaming/fmp4/fmp4-types.js";
 import type { Fmp4ErrorCode } from "../../gateway/src/streaming/fmp4/fmp4-types.js";
-import {
-  FMP4_OUTPUT,
-  TEST_VIDEO,
-  box,
-  probe,
-  randomSizes,
-  readAll,
-  runFfmpeg,
-  topLevelBoxes,
-  u32,
-} from "../helpers/fmp4-fixtures.js";
-import type { ReadResult } from "../helpers/fmp4-fixtures.js";
+import { box, fmp4Fixture, randomSizes, readAll, topLevelBoxes, u32 } from "../helpers/fmp4-fixtures.js";
+import type { ProbedStream, ReadResult } from "../helpers/fmp4-fixtures.js";
 
 // High profile forced to level 3.0, one keyframe a second, no B-frames: the gateway's transcode shape.
 let stream: Buffer;
+let probed: ProbedStream[];
 let result: ReadResult;
 
 beforeAll(() => {
-  stream = runFfmpeg([
-    ...TEST_VIDEO,
-    "-t",
-    "3",
-    "-c:v",
-    "libx264",
-    "-profile:v",
-    "high",
-    "-level:v",
-    "3.0",
-    "-g",
-    "25",
-    "-bf",
-    "0",
-    "-pix_fmt",
-    "yuv420p",
-    "-an",
-    ...FMP4_OUTPUT,
-    "pipe:1",
-  ]);
+  ({ bytes: stream, streams: probed } = fmp4Fixture("h264-high-l30-3s"));
   result = readAll(stream);
 });
 
@@ -76,7 +48,7 @@ describe("Fmp4BoxReader on ffmpeg 5.1 output", () => {
   it("describes the init segment as ffprobe does", () => {
     expect(result.inits).toHaveLength(1);
     const init = result.inits[0]!;
-    const [video] = probe(stream);
+    const [video] = probed;
     const profile = H264_PROFILE_IDC[video!.profile!]!;
     const level = video!.level!;
     expect(init.codecs).toBe(`avc1.${profile.toString(16)}00${level.toString(16).padStart(2, "0")}`);
@@ -120,7 +92,8 @@ describe("Fmp4BoxReader on ffmpeg 5.1 output", () => {
     expect(topLevelBoxes(stream.subarray(joined.length))).toEqual([
       { type: "mfra", size: stream.length - joined.length },
     ]);
-    expect(probe(joined, true)[0]!.nb_read_frames).toBe("75");
+    // ffprobe counted the fixture up to its mfra, which is `joined` byte for byte.
+    expect(probed[0]!.nb_read_frames).toBe("75");
   });
 
   it("gives identical results for one chunk, 1-byte chunks and random chunks", () => {

@@ -1,35 +1,11 @@
 import { describe, expect, it } from "vitest";
 
-import {
-  FMP4_OUTPUT,
-  TEST_VIDEO,
-  expectWellFormed,
-  probe,
-  readAll,
-  runFfmpeg,
-  topLevelBoxes,
-} from "../helpers/fmp4-fixtures.js";
+import { expectWellFormed, fmp4Fixture, readAll, topLevelBoxes } from "../helpers/fmp4-fixtures.js";
 
 describe("Fmp4BoxReader on HEVC and CMAF output", () => {
   it("builds ISO/IEC 14496-15 Annex E strings under both sample entry names", () => {
-    const hev1 = runFfmpeg([
-      ...TEST_VIDEO,
-      "-t",
-      "1",
-      "-c:v",
-      "libx265",
-      "-x265-params",
-      "log-level=error",
-      "-preset",
-      "ultrafast",
-      "-g",
-      "25",
-      "-bf",
-      "0",
-      ...FMP4_OUTPUT,
-      "pipe:1",
-    ]);
-    const [video] = probe(hev1);
+    const { bytes: hev1, streams } = fmp4Fixture("hevc-hev1");
+    const [video] = streams;
     expect(video).toMatchObject({
       codec_tag_string: "hev1",
       profile: "Main",
@@ -41,30 +17,13 @@ describe("Fmp4BoxReader on HEVC and CMAF output", () => {
     expect(r.inits[0]!.codecs).toBe("hev1.1.6.L60.90");
     expectWellFormed(hev1, r, 1, 25);
 
-    const hvc1 = runFfmpeg(["-i", "pipe:0", "-c", "copy", "-tag:v", "hvc1", ...FMP4_OUTPUT, "pipe:1"], hev1);
+    // The same stream remuxed with -tag:v hvc1.
+    const { bytes: hvc1 } = fmp4Fixture("hevc-hvc1");
     expect(readAll(hvc1).inits[0]!.codecs).toBe("hvc1.1.6.L60.90");
   });
 
   it("keeps prft boxes with the fragment they precede (CMAF, trun v1)", () => {
-    const output = FMP4_OUTPUT.map((arg) => (arg.startsWith("+frag_keyframe") ? `${arg}+cmaf` : arg));
-    const stream = runFfmpeg([
-      ...TEST_VIDEO,
-      "-t",
-      "1",
-      "-c:v",
-      "libx264",
-      "-g",
-      "10",
-      "-threads",
-      "1",
-      "-bf",
-      "0",
-      "-an",
-      "-write_prft",
-      "wallclock",
-      ...output,
-      "pipe:1",
-    ]);
+    const { bytes: stream } = fmp4Fixture("h264-cmaf-prft");
     const r = readAll(stream);
     for (const f of r.fragments) {
       expect(topLevelBoxes(f.data).map((b) => b.type)).toEqual(["prft", "moof", "mdat"]);

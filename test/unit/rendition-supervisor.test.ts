@@ -6,30 +6,14 @@ import {
 } from "../../gateway/src/streaming/rendition-supervisor.js";
 import { FakeClock } from "../helpers/fake-clock.js";
 import { FakeSpawner, flush } from "../helpers/fake-process.js";
-import { FMP4_OUTPUT, TEST_VIDEO, readAll, runFfmpeg } from "../helpers/fmp4-fixtures.js";
+import { fmp4Fixture, readAll } from "../helpers/fmp4-fixtures.js";
 
 let init: Buffer;
 let fragments: Buffer[];
 
 beforeAll(() => {
   // Real fMP4 from ffmpeg, cut into its init and fragments, is what the fake process "writes".
-  const data = runFfmpeg([
-    ...TEST_VIDEO,
-    "-t",
-    "2",
-    "-c:v",
-    "libx264",
-    "-g",
-    "25",
-    "-bf",
-    "0",
-    "-pix_fmt",
-    "yuv420p",
-    "-an",
-    ...FMP4_OUTPUT,
-    "pipe:1",
-  ]);
-  const read = readAll(data);
+  const read = readAll(fmp4Fixture("h264-high-l30-3s").bytes);
   init = read.inits[0]!.data;
   fragments = read.fragments.map((f) => f.data);
 });

@@ -25,6 +25,16 @@ export interface CameraMove {
   decidedBy: string | null;
 }
 
+/** One round's sighting of a camera at another host, with why it was not followed. */
+export interface MoveSighting {
+  cameraId: string;
+  deviceUuid: string;
+  from: string;
+  to: string;
+  deviceServiceUrl: string;
+  reason: MoveReason;
+}
+
 interface MoveRow {
   id: string;
   camera_id: string;
@@ -99,14 +109,7 @@ export class CameraMoveRepository {
    * Records that this round saw the camera at `to`: a new pending item, or the open one brought up to date.
    * `created` tells the two apart (only a new item is audited).
    */
-  sighted(s: {
-    cameraId: string;
-    deviceUuid: string;
-    from: string;
-    to: string;
-    deviceServiceUrl: string;
-    reason: MoveReason;
-  }): { move: CameraMove; created: boolean } {
+  sighted(s: MoveSighting): { move: CameraMove; created: boolean } {
     const at = this.now().toISOString();
     const open = this.db
       .prepare("SELECT id FROM camera_moves WHERE camera_id = ? AND to_host = ? AND status = 'pending'")

@@ -12,6 +12,14 @@ export type CameraSource =
 export type VideoCodec = "h264" | "h265";
 
 /**
+ * The one transcode decision: ffmpeg encodes H.264 for the test pattern (it draws the picture) and for an
+ * H.265 source (no browser Pantau serves plays it: Chromium, Android, most iPhones); otherwise it copies.
+ */
+export function needsTranscode(source: CameraSource["kind"], codec: VideoCodec | null | undefined): boolean {
+  return source === "test-pattern" || codec === "h265";
+}
+
+/**
  * Who an ONVIF camera said it was at registration (GetDeviceInformation, asked with credentials). A host that
  * later answers with the camera's UUID is followed automatically only if it says the same, unasked for credentials.
  */
@@ -58,6 +66,11 @@ export interface Camera {
  */
 export function isDemoCamera(camera: Camera): boolean {
   return camera.demo && camera.source.kind === "test-pattern";
+}
+
+/** The host an ONVIF camera is reached at now; "" for a camera not registered through ONVIF. */
+export function onvifHostOf(camera: Camera): string {
+  return camera.onvif ? new URL(camera.onvif.deviceServiceUrl).hostname : "";
 }
 
 export type RenditionName = "main" | "sub";

@@ -1,6 +1,6 @@
 import type { Explanation } from "../common/explanation.js";
 import { redact } from "../ffmpeg/redact.js";
-import type { VideoCodec } from "./camera.js";
+import { needsTranscode, type VideoCodec } from "./camera.js";
 
 export interface StreamTestOk {
   ok: true;
@@ -218,7 +218,7 @@ function classifyStreams(stdout: string, timeoutSeconds: number): StreamTestResu
       ...(profile !== undefined && { profile }),
     },
     audio: audio ? { codec: audio.codec_name ?? "unknown" } : null,
-    needsTranscode: normalized === "h265",
+    needsTranscode: needsTranscode("rtsp", normalized),
   };
 }
 

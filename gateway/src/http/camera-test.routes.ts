@@ -1,14 +1,11 @@
 import { z } from "zod";
-import { managesSchool, seesCamera } from "../access/permissions.js";
-import type { CameraRepository } from "../cameras/camera.repository.js";
+import type { CameraService } from "../cameras/camera.service.js";
 import { credential, rtspUrl } from "../cameras/camera.schema.js";
 import type { StreamTestFailure, StreamTestResult } from "../cameras/stream-test-result.js";
-import type { StreamTester } from "../cameras/stream-tester.js";
+import { HttpError } from "../common/errors.js";
 import { idSchema } from "../common/ids.js";
-import type { SchoolRepository } from "../schools/school.repository.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { HttpError, explainedError, forbidden, notFound } from "../common/errors.js";
 import { pathId } from "./errors.js";
 
 export const cameraTestSchema = z
@@ -21,11 +18,6 @@ export const cameraTestSchema = z
       .describe("The school the camera is for; a school_admin may name only their own"),
   })
   .strict();
-
-const testPattern = {
-  id: "Kamera ini adalah pola uji bawaan Pantau, bukan kamera RTSP; tidak ada aliran yang perlu diuji.",
-  en: "This camera is Pantau's built-in test pattern, not an RTSP camera; there is no stream to test.",
-};
 
 /** A failed test as the error object of a refusal, the same members a 422 carries. */
 function errorOf(r: StreamTestFailure): Record<string, unknown> {
@@ -56,12 +48,7 @@ const shown = (r: StreamTestResult) => (r.ok ? r : { ok: false, error: errorOf(r
  * camera, with its stored credentials): ffprobe says what the camera sends, or why it cannot be used.
  * Tests change nothing and are not audited; the password is never in an answer or a log line.
  */
-export function cameraTestRoutes(
-  cameras: CameraRepository,
-  schools: SchoolRepository,
-  tester: StreamTester,
-  auth: AdminAuth,
-): ApiRouter {
+export function cameraTestRoutes(service: CameraService, auth: AdminAuth): ApiRouter {
   const api = new ApiRouter(auth);
 
   api.post(
@@ -75,15 +62,7 @@ export function cameraTestRoutes(
       body: cameraTestSchema,
     },
     async (req, res, body) => {
-      const { user } = auth.require(req);
-      // A school_admin tests for their own school, named or not; teachers add no cameras.
-      if (!managesSchool(user, body.schoolId ?? user.schoolId)) {
-        throw forbidden("you may test cameras only for your own school");
-      }
-      if (body.schoolId !== undefined && !schools.get(body.schoolId)) {
-        throw new HttpError(400, "invalid_input", "schoolId: no such school", "schoolId");
-      }
-      const result = await tester.test({ url: body.url, username: body.username, password: body.password });
+      const result = await service.testStream(auth.caller(req), body);
       if (!result.ok) throw refusal(result);
       res.json(result);
     },
@@ -99,17 +78,7 @@ export function cameraTestRoutes(
       auth: "admin",
     },
     async (req, res) => {
-      const { user } = auth.require(req);
-      const camera = cameras.get(pathId(req.params.id, "camera"));
-      if (!camera || !seesCamera(user, camera)) throw notFound("camera");
-      if (!managesSchool(user, camera.schoolId)) throw forbidden();
-      const { source } = camera;
-      if (source.kind !== "rtsp") throw explainedError(422, "not_rtsp", testPattern);
-      const credentials = { username: source.username, password: source.password };
-      const [main, sub] = await Promise.all([
-        tester.test({ url: source.url, ...credentials }),
-        source.subUrl === undefined ? undefined : tester.test({ url: source.subUrl, ...credentials }),
-      ]);
+      const { main, sub } = await service.testStored(auth.caller(req), pathId(req.params.id, "camera"));
       res.json({
         ok: main.ok && (sub?.ok ?? true),
         main: shown(main),

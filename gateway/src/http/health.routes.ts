@@ -1,9 +1,36 @@
 import { Router } from "express";
 import { managesSchool } from "../access/permissions.js";
 import type { AccessState } from "../access/access-state.js";
+import type { RenditionHealth } from "../streaming/rendition.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { forbidden } from "../common/errors.js";
+
+/** One rendition as `GET /api/health` answers it; the benchmarks read it too (bench/lib/gateway-process.ts). */
+export type RenditionHealthJson = ReturnType<typeof renditionHealthJson>;
+
+function renditionHealthJson(h: RenditionHealth) {
+  return {
+    cameraId: h.cameraId,
+    rendition: h.rendition,
+    state: h.state,
+    since: new Date(h.since).toISOString(),
+    codecs: h.codecs,
+    width: h.width,
+    height: h.height,
+    fps: h.fps,
+    bitrate: h.bitrate,
+    lastFragmentAgeMs: h.lastFragmentAgeMs,
+    restarts: h.restarts,
+    lastError: h.lastError,
+    nextAttemptAt: h.nextAttemptAt === undefined ? undefined : new Date(h.nextAttemptAt).toISOString(),
+    viewers: h.viewers,
+    transcoding: h.transcoding,
+    memoryBytes: h.memoryBytes,
+    pid: h.pid,
+    stderr: h.stderr,
+  };
+}
 
 /**
  * `GET /healthz` for load balancers and systemd (no details); `GET /api/health` with every rendition's
@@ -22,26 +49,7 @@ export function healthRoutes(streams: StreamManager, state: AccessState, auth: A
     const renditions = streams
       .health()
       .filter((h) => managesSchool(user, cameras.get(h.cameraId)?.schoolId ?? null))
-      .map((h) => ({
-        cameraId: h.cameraId,
-        rendition: h.rendition,
-        state: h.state,
-        since: new Date(h.since).toISOString(),
-        codecs: h.codecs,
-        width: h.width,
-        height: h.height,
-        fps: h.fps,
-        bitrate: h.bitrate,
-        lastFragmentAgeMs: h.lastFragmentAgeMs,
-        restarts: h.restarts,
-        lastError: h.lastError,
-        nextAttemptAt: h.nextAttemptAt === undefined ? undefined : new Date(h.nextAttemptAt).toISOString(),
-        viewers: h.viewers,
-        transcoding: h.transcoding,
-        memoryBytes: h.memoryBytes,
-        pid: h.pid,
-        stderr: h.stderr,
-      }));
+      .map(renditionHealthJson);
     res.set("Cache-Control", "no-store").json({ renditions });
   });
   return router;

@@ -1,45 +1,19 @@
 import { z } from "zod";
 import { BusyError, ConcurrencyLimit } from "../common/concurrency-limit.js";
-import { managesSchool } from "../access/permissions.js";
-import type { CameraRepository } from "../cameras/camera.repository.js";
+import type { CameraService } from "../cameras/camera.service.js";
 import { cameraHost, onvifPath } from "../cameras/camera.schema.js";
+import { addressHttpError, onvifHttpError } from "../cameras/source-errors.js";
 import type { Config } from "../config/config.schema.js";
 import type { Logger } from "../log/logger.js";
 import { AddressNotAllowedError, type NetworkGuard } from "../net/network-guard.js";
 import { deviceUrlOf, type OnvifInspector } from "../onvif/onvif-inspector.js";
-import { OnvifError, type OnvifErrorCode } from "../onvif/onvif-error.js";
-import { ProfileChoiceError } from "../onvif/onvif-onboarding.js";
+import { OnvifError } from "../onvif/onvif-error.js";
 import { ScanTargetError, scanHosts } from "../net/scan-targets.js";
 import { interfaceAddress, MulticastError, type WsDiscovery } from "../onvif/ws-discovery.js";
 import type { User } from "../users/user.js";
-import { addressHttpError } from "./address-errors.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { explainedError, forbidden, HttpError } from "../common/errors.js";
-
-const statusOf: Record<OnvifErrorCode, number> = {
-  onvif_auth_failed: 422,
-  onvif_not_onvif: 422,
-  onvif_not_supported: 422,
-  onvif_no_profiles: 422,
-  onvif_clock_far_off: 422,
-  // The camera, not the request, is at fault: the gateway could not get a usable answer upstream.
-  onvif_unreachable: 502,
-  onvif_bad_reply: 502,
-  stream_unreachable: 502,
-  onvif_timeout: 504,
-};
-
-/**
- * The HTTP answer for a failed exchange with a camera: its code, ID/EN texts and a technical detail; a
- * host outside the allowed networks names `hostField`.
- */
-export function onvifHttpError(e: unknown, hostField = "host"): unknown {
-  if (e instanceof OnvifError)
-    return explainedError(statusOf[e.code], e.code, e.messages, { detail: e.detail });
-  if (e instanceof ProfileChoiceError) return new HttpError(400, "invalid_input", e.message, e.field);
-  return addressHttpError(e, hostField);
-}
 
 export const scanSchema = z
   .object({
@@ -78,7 +52,7 @@ const mayOnboard = (user: User) => user.role === "operator" || user.role === "sc
 export function onvifRoutes(
   discovery: WsDiscovery,
   inspector: OnvifInspector,
-  cameras: CameraRepository,
+  cameras: CameraService,
   auth: AdminAuth,
   settings: Config["onvif"],
   network: NetworkGuard,
@@ -97,8 +71,8 @@ export function onvifRoutes(
       body: scanSchema,
     },
     async (req, res, body) => {
-      const { user } = auth.require(req);
-      if (!mayOnboard(user)) throw forbidden();
+      const caller = auth.caller(req);
+      if (!mayOnboard(caller.user)) throw forbidden();
       let hosts: string[];
       try {
         hosts = scanHosts({ cidr: body.cidr, hosts: body.hosts }, network.checker());
@@ -175,18 +149,12 @@ export function onvifRoutes(
           { detail: (e as Error).message },
         );
       }
-      const byUuid = cameras.listByOnvifUuid();
+      const registrations = cameras.registrations(
+        caller,
+        report.devices.map((d) => d.uuid),
+      );
       res.json({
-        devices: report.devices.map((d) => {
-          const known = byUuid.get(d.uuid) ?? [];
-          const mine = known.filter((c) => managesSchool(user, c.schoolId));
-          return {
-            ...d,
-            // Another school's camera is only "registered", never named (a school sees only its own).
-            registered: known.length > 0,
-            cameras: mine.map((c) => ({ id: c.id, name: c.name, schoolId: c.schoolId })),
-          };
-        }),
+        devices: report.devices.map((d, i) => ({ ...d, ...registrations[i] })),
         durationMs: report.durationMs,
         ignored: report.ignored,
         probed: { multicast: body.multicast, interface: iface ?? null, unicastHosts: hosts.length },
@@ -203,21 +171,15 @@ export function onvifRoutes(
       body: inspectSchema,
     },
     async (req, res, body) => {
-      const { user } = auth.require(req);
-      if (!mayOnboard(user)) throw forbidden();
+      const caller = auth.caller(req);
+      if (!mayOnboard(caller.user)) throw forbidden();
       try {
         const inspection = await inspector.inspect(deviceUrlOf(body.host, body.port, body.path), {
           username: body.username ?? "",
           password: body.password ?? "",
         });
-        const byUuid = inspection.uuid === null ? [] : (cameras.listByOnvifUuid().get(inspection.uuid) ?? []);
-        res.json({
-          ...inspection,
-          registered: byUuid.length > 0,
-          cameras: byUuid
-            .filter((c) => managesSchool(user, c.schoolId))
-            .map((c) => ({ id: c.id, name: c.name, schoolId: c.schoolId })),
-        });
+        const [registration] = cameras.registrations(caller, [inspection.uuid]);
+        res.json({ ...inspection, ...registration });
       } catch (e) {
         if (e instanceof OnvifError) log.info({ code: e.code, detail: e.detail }, "ONVIF inspect failed");
         if (e instanceof AddressNotAllowedError) log.info(`ONVIF inspect refused: ${e.detail}`);

@@ -1,15 +1,9 @@
-import {
-  createServer,
-  STATUS_CODES,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Express } from "express";
 import type { Logger } from "../log/logger.js";
-import { errorBody } from "../common/errors.js";
+import { rejectUpgrade, type UpgradeHandler } from "../net/http-upgrade.js";
 
 /**
  * Starts listening; resolves with the bound address (port 0 picks a free port, as tests do). `front` answers
@@ -53,9 +47,6 @@ export function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** Takes over an upgrade request it owns: it must answer it, by a handshake or with rejectUpgrade. */
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-
 /** One WebSocket path family the gateway serves, by path prefix (e.g. `/live/`). */
 export interface UpgradeRoute {
   prefix: string;
@@ -77,21 +68,4 @@ export function routeUpgrades(server: Server, routes: readonly UpgradeRoute[], l
     if (route) route.handle(req, socket, head);
     else rejectUpgrade(socket, 404, "not_found", "no WebSocket is served at this path");
   });
-}
-
-/** Answers an upgrade request with a plain HTTP error and closes the socket once it is written. */
-export function rejectUpgrade(socket: Duplex, status: number, code: string, message: string): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const body = JSON.stringify(errorBody(code, message));
-  socket.once("finish", () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${String(status)} ${STATUS_CODES[status] ?? "Error"}\r\n` +
-      "Connection: close\r\n" +
-      "Content-Type: application/json; charset=utf-8\r\n" +
-      `Content-Length: ${String(Buffer.byteLength(body))}\r\n\r\n` +
-      body,
-  );
 }

@@ -273,7 +273,7 @@ export function viewerRoutes(
           const d = decideCamera(snap, device.id, c.id, at, o.openStreams);
           const offline = streams
             .renditionsOf(c.id)
-            .some((r) => r.supervisor.state === "backoff" || r.supervisor.state === "failed");
+            .some((r) => r.state === "backoff" || r.state === "failed");
           const status = !d.ok ? d.code : offline ? "camera_offline" : "viewable";
           return {
             id: c.id,

@@ -1,7 +1,6 @@
-import { systemActor, type Actor } from "../audit/audit.repository.js";
-import type { ChangeRecord, UnitOfWork } from "../audit/unit-of-work.js";
-import type { Camera } from "../cameras/camera.js";
-import type { CameraMove, CameraMoveRepository } from "../cameras/camera-move.repository.js";
+import { onvifHostOf, type Camera } from "../cameras/camera.js";
+import type { CameraMoveRepository } from "../cameras/camera-move.repository.js";
+import type { CameraMoveService } from "../cameras/camera-move.service.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import type { Logger } from "../log/logger.js";
 import { decideMove, type MoveSituation } from "./move-decision.js";
@@ -27,13 +26,11 @@ export interface Move {
   to: string;
 }
 
-const hostOf = (c: Camera) => (c.onvif ? new URL(c.onvif.deviceServiceUrl).hostname : "");
-
 /**
  * Follows ONVIF cameras whose address changed (DHCP). Each round probes for the registered device UUIDs (the
  * known addresses by unicast, the ranges, multicast); where a UUID answers from another host, decideMove says
- * whether the camera moves there on its own or the sighting waits for a school admin as a pending item.
- * A move (automatic or confirmed) is audited, and the camera's streams restart at the new address.
+ * whether the camera moves there on its own or the sighting waits for a school admin as a pending item. It
+ * reads cameras and dismissed hosts from the repositories; every change goes through the CameraMoveService.
  */
 export class OnvifAddressWatcher {
   private timer: NodeJS.Timeout | undefined;
@@ -43,9 +40,9 @@ export class OnvifAddressWatcher {
   constructor(
     private readonly cameras: CameraRepository,
     private readonly moves: CameraMoveRepository,
+    private readonly service: CameraMoveService,
     private readonly discovery: WsDiscovery,
     private readonly inspector: OnvifInspector,
-    private readonly work: UnitOfWork,
     private readonly log: Logger,
     private readonly opts: AddressWatcherOptions,
   ) {
@@ -72,58 +69,12 @@ export class OnvifAddressWatcher {
     return this.running;
   }
 
-  /** A school admin confirmed a pending item: the camera moves there, as an automatic move would. */
-  confirm(move: CameraMove, actor: Actor & { id: string }): Camera {
-    const camera = this.cameras.get(move.cameraId);
-    if (!camera) throw new Error(`camera ${move.cameraId} of move ${move.id} is gone`);
-    return this.move(
-      camera,
-      { deviceUuid: move.deviceUuid, to: move.to, deviceServiceUrl: move.deviceServiceUrl },
-      actor,
-      {
-        schoolId: camera.schoolId,
-        action: "camera.move.confirm",
-        targetKind: "camera",
-        targetId: camera.id,
-        detail: {
-          moveId: move.id,
-          name: camera.name,
-          deviceUuid: move.deviceUuid,
-          from: move.from,
-          to: move.to,
-        },
-      },
-      () => this.moves.decide(move.id, "confirmed", actor.id),
-    );
-  }
-
-  /** A school admin dismissed a pending item: the camera stays, and this host is not asked about again. */
-  dismiss(move: CameraMove, actor: Actor & { id: string }): CameraMove {
-    return this.work.apply(
-      actor,
-      {
-        schoolId: move.schoolId,
-        action: "camera.move.dismiss",
-        targetKind: "camera",
-        targetId: move.cameraId,
-        detail: {
-          moveId: move.id,
-          name: move.cameraName,
-          deviceUuid: move.deviceUuid,
-          from: move.from,
-          to: move.to,
-        },
-      },
-      () => this.moves.decide(move.id, "dismissed", actor.id),
-    );
-  }
-
   private async round(): Promise<Move[]> {
     const byUuid = this.cameras.listByOnvifUuid();
     if (byUuid.size === 0) return [];
     const known = [...byUuid.values()]
       .flat()
-      .map(hostOf)
+      .map(onvifHostOf)
       .filter((h) => /^\d+\.\d+\.\d+\.\d+$/.test(h));
     const report = await this.discovery.probe({
       multicast: this.opts.multicast,
@@ -148,8 +99,8 @@ export class OnvifAddressWatcher {
   private async follow(camera: Camera, sightings: readonly DiscoveredDevice[]): Promise<Move | undefined> {
     const { onvif, source } = camera;
     if (onvif === null || source.kind !== "rtsp") return undefined;
-    const from = hostOf(camera);
-    this.moves.supersedeStale(camera.id, from);
+    const from = onvifHostOf(camera);
+    this.service.supersedeStale(camera);
     const dismissed = this.moves.dismissedHosts(camera.id);
     const elsewhere = sightings.filter((d) => d.address !== from);
     const live = elsewhere.filter((d) => !dismissed.has(d.address));
@@ -168,7 +119,7 @@ export class OnvifAddressWatcher {
         decision = decideMove({ ...situation, seen: await this.inspector.identityOf(deviceServiceUrl) });
         // Changed (confirmed elsewhere, edited, deleted) while the host was asked: this sighting is out of date.
         const now = this.cameras.get(camera.id);
-        if (!now || hostOf(now) !== from) return undefined;
+        if (!now || onvifHostOf(now) !== from) return undefined;
       }
       const where = { deviceUuid: d.uuid, to, deviceServiceUrl };
       switch (decision.kind) {
@@ -176,90 +127,13 @@ export class OnvifAddressWatcher {
         case "check_identity":
           continue;
         case "move":
-          this.move(camera, where, systemActor, {
-            schoolId: camera.schoolId,
-            action: "camera.address_changed",
-            targetKind: "camera",
-            targetId: camera.id,
-            detail: {
-              name: camera.name,
-              deviceUuid: d.uuid,
-              from,
-              to,
-              serialNumber: onvif.identity?.serialNumber,
-            },
-          });
+          this.service.followAddress(camera, where);
           return { cameraId: camera.id, deviceUuid: d.uuid, from, to };
         case "pending":
-          this.pend(camera, { ...where, from, reason: decision.reason });
+          this.service.recordSighting(camera, { ...where, from, reason: decision.reason });
           continue;
       }
     }
     return undefined;
-  }
-
-  private pend(camera: Camera, s: Omit<Parameters<CameraMoveRepository["sighted"]>[0], "cameraId">): void {
-    const sighting = { cameraId: camera.id, ...s };
-    // Seen again: the open item is brought up to date, unaudited (one record per question, not per round).
-    if (this.moves.pendingAt(camera.id, s.to)) {
-      this.moves.sighted(sighting);
-      return;
-    }
-    const { move } = this.work.apply(
-      systemActor,
-      (r: { move: CameraMove }) => ({
-        schoolId: camera.schoolId,
-        action: "camera.move.pending",
-        targetKind: "camera",
-        targetId: camera.id,
-        detail: {
-          moveId: r.move.id,
-          name: camera.name,
-          deviceUuid: s.deviceUuid,
-          from: s.from,
-          to: s.to,
-          reason: s.reason,
-        },
-      }),
-      () => this.moves.sighted(sighting),
-    );
-    this.log.warn(
-      { cameraId: camera.id, moveId: move.id, from: s.from, to: s.to, reason: s.reason },
-      `[cam ${camera.name}] seen at another address ${s.from} → ${s.to}, not followed (${s.reason}): waits for an admin`,
-    );
-  }
-
-  /**
-   * Moves a camera (its ONVIF URL and stream URLs; credentials and identity stay) in one audited transaction,
-   * with `also` (a confirmation) inside it; whatever else was pending about the camera is superseded. Its
-   * streams then restart at the new address.
-   */
-  private move(
-    camera: Camera,
-    where: { deviceUuid: string; to: string; deviceServiceUrl: string },
-    actor: Actor,
-    record: ChangeRecord,
-    also?: () => void,
-  ): Camera {
-    const { onvif, source } = camera;
-    if (onvif === null || source.kind !== "rtsp")
-      throw new Error(`camera ${camera.id} is not an ONVIF camera`);
-    const from = hostOf(camera);
-    const moved = this.work.apply(actor, record, () => {
-      also?.();
-      const c = this.cameras.moveOnvif(
-        camera.id,
-        { ...onvif, deviceServiceUrl: onHost(where.deviceServiceUrl, where.to).url },
-        onHost(source.url, where.to).url,
-        source.subUrl === undefined ? undefined : onHost(source.subUrl, where.to).url,
-      );
-      this.moves.supersedePending(camera.id);
-      return c;
-    });
-    this.log.info(
-      { cameraId: camera.id, deviceUuid: where.deviceUuid, from, to: where.to, by: actor.kind },
-      `[cam ${camera.name}] moved to a new address ${from} → ${where.to}`,
-    );
-    return moved;
   }
 }

@@ -1,4 +1,5 @@
 import { isIPv4 } from "node:net";
+import { needsTranscode } from "../cameras/camera.js";
 import type { Explanation } from "../common/explanation.js";
 import { explain, OnvifError } from "./onvif-error.js";
 import {
@@ -224,7 +225,8 @@ export class OnvifInspector {
     auth: SoapAuth,
   ): Promise<InspectedProfile> {
     const codec = codecOf(p.encoding);
-    const base = { ...p, codec, needsTranscode: codec === "h265", streamUri: null, uriRewritten: false };
+    const transcode = codec !== "unsupported" && needsTranscode("rtsp", codec);
+    const base = { ...p, codec, needsTranscode: transcode, streamUri: null, uriRewritten: false };
     if (codec === "unsupported")
       return { ...base, problem: `encoding ${p.encoding ?? "unknown"} is not H.264 or H.265` };
     let uri: string | undefined;

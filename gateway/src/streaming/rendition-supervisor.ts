@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from "../common/clock.js";
-import type { ChildHandle, ProcessSpawner } from "../ffmpeg/process-spawner.js";
-import { redact } from "../ffmpeg/redact.js";
+import { FfmpegRun } from "../ffmpeg/ffmpeg-run.js";
+import type { ProcessSpawner } from "../ffmpeg/process-spawner.js";
+import { StderrTail } from "../ffmpeg/stderr-tail.js";
 import type { Logger } from "../log/logger.js";
 import { Fmp4BoxReader } from "./fmp4/box-reader.js";
 import type { Fragment, InitSegment } from "./fmp4/fmp4-types.js";
@@ -10,8 +11,6 @@ export type RenditionState = "idle" | "starting" | "live" | "stalled" | "failed"
 /** Backoff steps in seconds (design.md): grows, caps at 60 s, reset after 60 s live. */
 export const backoffSteps = [1, 2, 5, 10, 30, 60] as const;
 const resetAfterLiveMs = 60_000;
-const stderrLines = 50;
-const killAfterMs = 5_000;
 
 export interface SupervisorOptions {
   ffmpegPath: string;
@@ -46,22 +45,22 @@ export interface SupervisorHealth {
  * Keeps one ffmpeg running for one rendition: idle → starting → live → stalled|failed → backoff → starting,
  * and stopping → idle. Freshness of fragments is supervised, not only the process: ffmpeg 5.1 stalls
  * silently (alive, no output) when camera timestamps jump back, and exits 0 after an RTSP timeout.
- * Every callback carries the generation it was made for; a stale one is ignored.
+ * Every callback carries the generation it was made for; a stale one is ignored. The process itself
+ * (pipes, stderr, kill escalation) is an FfmpegRun; this class holds states, timers, backoff and the watchdog.
  */
 export class RenditionSupervisor {
   private st: RenditionState = "idle";
   private sinceMs: number;
   private generation = 0;
-  private child: ChildHandle | undefined;
+  private run: FfmpegRun | undefined;
   private timer: TimerHandle | undefined;
-  private killTimer: TimerHandle | undefined;
   private backoffIndex = 0;
   private liveSince: number | undefined;
   private lastFragment: number | undefined;
   private nextAttempt: number | undefined;
   private restartCount = 0;
   private error: string | undefined;
-  private readonly tail: string[] = [];
+  private readonly tail: StderrTail;
   private stopWaiters: (() => void)[] = [];
   private readonly stateListeners = new Set<(s: RenditionState) => void>();
   private restartPending = false;
@@ -76,6 +75,7 @@ export class RenditionSupervisor {
     private readonly opts: SupervisorOptions,
   ) {
     this.sinceMs = clock.now();
+    this.tail = new StderrTail(opts.secrets);
   }
 
   get state(): RenditionState {
@@ -108,9 +108,9 @@ export class RenditionSupervisor {
     const done = new Promise<void>((resolve) => this.stopWaiters.push(resolve));
     if (this.st === "stopping") return done;
     this.clearTimer();
-    if (this.child) {
+    if (this.run) {
       this.transition("stopping", reason);
-      this.terminate(this.child, "SIGTERM");
+      this.run.stop();
     } else {
       this.transition("idle", reason);
       this.settleStop();
@@ -121,7 +121,7 @@ export class RenditionSupervisor {
   /** Kills the running ffmpeg and starts a new one at once (no backoff): for a changed camera or codec. */
   restart(reason: string): void {
     if (this.st === "idle") return;
-    if (!this.child) {
+    if (!this.run) {
       this.clearTimer();
       this.spawn(reason);
       return;
@@ -129,7 +129,7 @@ export class RenditionSupervisor {
     this.restartPending = true;
     this.clearTimer();
     this.transition("stopping", reason);
-    this.terminate(this.child, "SIGTERM");
+    this.run.stop();
   }
 
   onStateChange(listener: (s: RenditionState) => void): () => void {
@@ -145,8 +145,8 @@ export class RenditionSupervisor {
       lastError: this.error,
       lastFragmentAt: this.lastFragment,
       nextAttemptAt: this.st === "backoff" ? this.nextAttempt : undefined,
-      pid: this.child?.pid,
-      stderr: [...this.tail],
+      pid: this.run?.pid,
+      stderr: this.tail.lines(),
     };
   }
 
@@ -175,9 +175,6 @@ export class RenditionSupervisor {
   }
 
   private launch(gen: number, args: string[]): void {
-    this.log.debug({ argv: args.map((a) => redact(a, this.opts.secrets())) }, "spawning ffmpeg");
-    const child = this.spawner.spawn(this.opts.ffmpegPath, args);
-    this.child = child;
     this.lastFragment = undefined;
     this.mediaSeconds = 0;
     this.progress = [];
@@ -193,30 +190,15 @@ export class RenditionSupervisor {
         this.opts.onFragment(f);
       },
     });
-    child.stdout.on("data", (chunk: Buffer) => {
-      if (gen !== this.generation || this.st === "failed" || this.st === "stalled") return;
-      try {
-        reader.push(chunk);
-      } catch (err) {
-        this.fail(gen, `unreadable output from ffmpeg: ${(err as Error).message}`);
-      }
-    });
-    child.stdout.on("error", (err) => {
-      this.log.warn({ err }, "ffmpeg stdout error");
-    });
-    let partial = "";
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (text: string) => {
-      const lines = (partial + text).split(/\r?\n|\r/);
-      partial = lines.pop() ?? "";
-      for (const line of lines) this.keepStderr(line);
-    });
-    child.stderr.on("error", (err) => {
-      this.log.warn({ err }, "ffmpeg stderr error");
-    });
-    child.onExit((code, signal, error) => {
-      if (partial !== "") this.keepStderr(partial);
-      this.exited(gen, code, signal, error);
+    const command = this.opts.ffmpegPath;
+    const run = { command, args, secrets: this.opts.secrets(), output: reader, stderr: this.tail };
+    this.run = FfmpegRun.spawn(this.spawner, this.clock, this.log, run, {
+      onOutputError: (err) => {
+        this.fail(gen, `unreadable output from ffmpeg: ${err.message}`);
+      },
+      onExit: (code, signal, error) => {
+        this.exited(gen, code, signal, error);
+      },
     });
     this.setTimer(gen, this.opts.startTimeoutSeconds * 1000, () => {
       if (this.st === "starting")
@@ -262,7 +244,7 @@ export class RenditionSupervisor {
         this.error = reason;
         this.transition("stalled", reason);
         this.endRun();
-        if (this.child) this.terminate(this.child, "SIGKILL");
+        this.run?.kill();
       } else {
         this.watch(gen);
       }
@@ -274,14 +256,12 @@ export class RenditionSupervisor {
     this.error = message;
     this.transition("failed", message);
     this.endRun();
-    if (this.child) this.terminate(this.child, "SIGKILL");
+    this.run?.kill();
   }
 
   private exited(gen: number, code: number | null, signal: NodeJS.Signals | null, error?: Error): void {
-    if (this.killTimer) this.clock.clearTimeout(this.killTimer);
-    this.killTimer = undefined;
     if (gen !== this.generation) return;
-    this.child = undefined;
+    this.run = undefined;
     const how = error
       ? `could not start ffmpeg: ${error.message}`
       : `ffmpeg exited (${signal ?? `code ${String(code)}`})`;
@@ -300,7 +280,7 @@ export class RenditionSupervisor {
         return;
       case "starting":
       case "live": {
-        const last = this.tail.at(-1);
+        const last = this.tail.last;
         this.error = last !== undefined ? `${how}: ${last}` : how;
         this.transition("failed", this.error);
         this.endRun();
@@ -337,26 +317,8 @@ export class RenditionSupervisor {
     });
   }
 
-  private terminate(child: ChildHandle, signal: NodeJS.Signals): void {
-    child.kill(signal);
-    if (signal !== "SIGKILL" && !this.killTimer) {
-      this.killTimer = this.clock.setTimeout(() => {
-        this.killTimer = undefined;
-        this.log.warn("ffmpeg ignored SIGTERM for 5 s; sending SIGKILL");
-        child.kill("SIGKILL");
-      }, killAfterMs);
-    }
-  }
-
   private endRun(): void {
     this.opts.onRunEnd();
-  }
-
-  private keepStderr(line: string): void {
-    const clean = redact(line.trim(), this.opts.secrets());
-    if (clean === "") return;
-    this.tail.push(clean);
-    if (this.tail.length > stderrLines) this.tail.shift();
   }
 
   private settleStop(): void {

@@ -1,22 +1,18 @@
-import type { Camera, CameraSource, RenditionName } from "../cameras/camera.js";
+import { needsTranscode, type Camera, type CameraSource, type RenditionName } from "../cameras/camera.js";
 import type { Clock } from "../common/clock.js";
-import { buildFfmpegArgs, type H264Encoder } from "../ffmpeg/ffmpeg-args.js";
+import type { Config } from "../config/config.schema.js";
+import { buildFfmpegArgs } from "../ffmpeg/ffmpeg-args.js";
 import type { ProcessSpawner } from "../ffmpeg/process-spawner.js";
 import { contextLogger, type Logger } from "../log/logger.js";
 import { AddressNotAllowedError, type NetworkGuard } from "../net/network-guard.js";
 import type { RenditionFacts } from "./hls/hls-view.js";
 import { LiveStream } from "./live-stream.js";
-import { RenditionSupervisor, type SupervisorHealth } from "./rendition-supervisor.js";
+import { RenditionSupervisor, type RenditionState, type SupervisorHealth } from "./rendition-supervisor.js";
 
-export interface RenditionSettings {
-  ffmpegPath: string;
-  encoder: H264Encoder;
-  rtspTimeoutSeconds: number;
-  partTargetSeconds: number;
-  windowSeconds: number;
-  partHoldBackFactor: number;
-  stallSeconds: number;
-  startTimeoutSeconds: number;
+/** Streaming's settings: the config's streaming and ffmpeg slices as parsed, and where cameras may be. */
+export interface StreamSettings {
+  streaming: Config["streaming"];
+  ffmpeg: Config["ffmpeg"];
   /** Where cameras may be: ffmpeg gets the camera's checked address, resolved again at every start. */
   network: NetworkGuard;
 }
@@ -61,11 +57,12 @@ async function pinned(
 
 /**
  * One camera rendition at run time: its supervisor (the ffmpeg), its LiveStream (the packager state) and
- * its viewers, which decide when an on-demand rendition starts and stops.
+ * its viewers, which decide when an on-demand rendition starts and stops. The one face HTTP and WebSocket
+ * code sees: the supervisor stays inside.
  */
 export class Rendition {
   readonly stream: LiveStream;
-  readonly supervisor: RenditionSupervisor;
+  private readonly supervisor: RenditionSupervisor;
   private wsViewers = 0;
   private readonly hlsViewers = new Map<string, number>();
   private lastUse: number;
@@ -77,7 +74,7 @@ export class Rendition {
   constructor(
     private camera: Camera,
     readonly name: RenditionName,
-    private readonly settings: RenditionSettings,
+    settings: StreamSettings,
     spawner: ProcessSpawner,
     private readonly clock: Clock,
     log: Logger,
@@ -85,45 +82,46 @@ export class Rendition {
     private readonly onCodec: (cameraId: string, codec: "h264" | "h265") => void,
   ) {
     this.lastUse = clock.now();
-    this.transcode = camera.source.kind === "test-pattern" || camera.videoCodec === "h265";
+    this.transcode = needsTranscode(camera.source.kind, camera.videoCodec);
     const rlog = contextLogger(log, `cam ${camera.name}/${name}`);
+    const { streaming, ffmpeg } = settings;
     this.stream = new LiveStream({
-      windowSeconds: settings.windowSeconds,
-      partTargetSeconds: settings.partTargetSeconds,
+      windowSeconds: streaming.windowSeconds,
+      partTargetSeconds: streaming.partTargetSeconds,
       maxSegmentSeconds: 6,
       // Two parts: enough for hls.js to start (it waits for a complete segment), little added to a cold start.
-      firstSegmentSeconds: settings.partTargetSeconds * 2,
+      firstSegmentSeconds: streaming.partTargetSeconds * 2,
       now: () => clock.now(),
     });
     this.supervisor = new RenditionSupervisor(spawner, clock, rlog, {
-      ffmpegPath: settings.ffmpegPath,
+      ffmpegPath: ffmpeg.path,
       args: () => {
         const build = (source: CameraSource) =>
           buildFfmpegArgs({
             source,
             rendition: name,
-            video: this.transcode ? { mode: "transcode", encoder: settings.encoder } : { mode: "copy" },
+            video: this.transcode ? { mode: "transcode", encoder: ffmpeg.encoder } : { mode: "copy" },
             audio: this.camera.audio,
-            rtspTimeoutSeconds: settings.rtspTimeoutSeconds,
+            rtspTimeoutSeconds: ffmpeg.rtspTimeoutSeconds,
             probe: this.thoroughProbe ? "thorough" : "fast",
           });
         const { source } = this.camera;
         return source.kind === "rtsp" ? pinned(settings.network, source).then(build) : build(source);
       },
       secrets: () => (this.camera.source.kind === "rtsp" ? [this.camera.source.password] : []),
-      stallSeconds: settings.stallSeconds,
-      startTimeoutSeconds: settings.startTimeoutSeconds,
+      stallSeconds: streaming.stallSeconds,
+      startTimeoutSeconds: streaming.startTimeoutSeconds,
       onInit: (init) => {
         this.gotInit = true;
-        const hevc = /^(hvc1|hev1)/.test(init.codecs);
-        if (hevc && !this.transcode) {
-          // Browsers (Chromium, Android) cannot decode H.265: switch this camera to transcoding.
+        // While copying, the init segment tells what the camera sends (RFC 6381 sample entry).
+        const sent = /^(hvc1|hev1)/.test(init.codecs) ? "h265" : "h264";
+        if (!this.transcode && needsTranscode(this.camera.source.kind, sent)) {
           this.transcode = true;
-          this.onCodec(this.camera.id, "h265");
+          this.onCodec(this.camera.id, sent);
           this.supervisor.restart("H.265 source: transcoding to H.264");
           return;
         }
-        if (!this.transcode) this.onCodec(this.camera.id, "h264");
+        if (!this.transcode) this.onCodec(this.camera.id, sent);
         this.facts = {
           codecs: init.codecs,
           width: init.width,
@@ -152,6 +150,29 @@ export class Rendition {
 
   get alwaysOn(): boolean {
     return this.camera.alwaysOn;
+  }
+
+  /** Where the rendition's ffmpeg is in its lifecycle (rendition-supervisor.ts). */
+  get state(): RenditionState {
+    return this.supervisor.state;
+  }
+
+  /**
+   * Waits until `ready` holds (a cold start becoming playable), across a restart (an H.265 camera is
+   * restarted to transcode), but answers false at once when the start failed and the rendition is backing
+   * off, or when it was stopped.
+   */
+  waitPlayable(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const finish = (v: boolean) => {
+        off();
+        resolve(v);
+      };
+      const off = this.supervisor.onStateChange((s) => {
+        if (s === "backoff" || s === "idle") finish(false);
+      });
+      void this.stream.waitUntil(ready, timeoutMs, true).then(finish);
+    });
   }
 
   /** What the last run showed (codec string, size, rate), kept while the rendition is stopped. */
@@ -205,13 +226,19 @@ export class Rendition {
     if (sourceChanged) {
       // Another source may have another codec and size: a master playlist waits for it rather than guess.
       this.facts = undefined;
-      this.transcode = camera.source.kind === "test-pattern" || camera.videoCodec === "h265";
+      this.transcode = needsTranscode(camera.source.kind, camera.videoCodec);
       this.supervisor.restart("camera settings changed");
     }
   }
 
   stop(reason?: string): Promise<void> {
     return this.supervisor.stop(reason);
+  }
+
+  /** Frames per second over the last 5 s, to one decimal; 0 when nothing arrived. */
+  fps(): number {
+    const recent = this.stream.recent(5000);
+    return Math.round((recent.samples / recent.seconds) * 10) / 10;
   }
 
   health(): RenditionHealth {
@@ -225,7 +252,7 @@ export class Rendition {
       codecs: init?.codecs,
       width: init?.width,
       height: init?.height,
-      fps: Math.round((recent.samples / recent.seconds) * 10) / 10,
+      fps: this.fps(),
       bitrate: Math.round((recent.bytes * 8) / recent.seconds),
       lastFragmentAgeMs: s.lastFragmentAt === undefined ? undefined : this.clock.now() - s.lastFragmentAt,
       viewers: this.viewers(),

@@ -3,11 +3,7 @@ import type { CameraRepository } from "../cameras/camera.repository.js";
 import type { Clock, TimerHandle } from "../common/clock.js";
 import type { ProcessSpawner } from "../ffmpeg/process-spawner.js";
 import type { Logger } from "../log/logger.js";
-import { Rendition, type RenditionHealth, type RenditionSettings } from "./rendition.js";
-
-export interface StreamManagerOptions extends RenditionSettings {
-  idleStopSeconds: number;
-}
+import { Rendition, type RenditionHealth, type StreamSettings } from "./rendition.js";
 
 /**
  * All renditions of all cameras: created when first asked for, started on demand (or at boot for alwaysOn
@@ -23,7 +19,7 @@ export class StreamManager {
     private readonly spawner: ProcessSpawner,
     private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly opts: StreamManagerOptions,
+    private readonly settings: StreamSettings,
   ) {}
 
   /** Starts alwaysOn cameras and the idle sweep. */
@@ -43,7 +39,7 @@ export class StreamManager {
     if (existing) return existing;
     const camera = this.cameras.get(cameraId);
     if (!camera?.enabled || !renditionsOf(camera).includes(name)) return undefined;
-    const r = new Rendition(camera, name, this.opts, this.spawner, this.clock, this.log, (id, codec) => {
+    const r = new Rendition(camera, name, this.settings, this.spawner, this.clock, this.log, (id, codec) => {
       if (camera.videoCodec !== codec) this.cameras.setVideoCodec(id, codec);
     });
     this.renditions.set(key, r);
@@ -101,10 +97,11 @@ export class StreamManager {
   }
 
   private sweep(): void {
+    const { idleStopSeconds } = this.settings.streaming;
     this.sweepTimer = this.clock.setTimeout(() => {
       for (const r of this.renditions.values()) {
-        if (r.supervisor.state !== "idle" && !r.alwaysOn && r.idleSeconds() >= this.opts.idleStopSeconds) {
-          void r.stop(`no viewer for ${String(this.opts.idleStopSeconds)} s`);
+        if (r.state !== "idle" && !r.alwaysOn && r.idleSeconds() >= idleStopSeconds) {
+          void r.stop(`no viewer for ${String(idleStopSeconds)} s`);
         }
       }
       if (!this.closed) this.sweep();

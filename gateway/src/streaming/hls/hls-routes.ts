@@ -2,26 +2,20 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Allowed, MediaAccess } from "../../access/media-access.js";
 import type { ClientInfo } from "../../access/viewing-tracker.js";
 import { renditionsOf, type RenditionName } from "../../cameras/camera.js";
+import type { Config } from "../../config/config.schema.js";
 import { errorBody } from "../../common/errors.js";
 import type { Logger } from "../../log/logger.js";
 import type { Rendition } from "../rendition.js";
 import type { StreamManager } from "../stream-manager.js";
-import { mediaView, partTarget, targetDuration, variantView, type HlsTiming } from "./hls-view.js";
+import { mediaView, partTarget, targetDuration, variantView } from "./hls-view.js";
+import { partWaitMs, playlistRequest, renditionReports } from "./llhls-request.js";
 import { writeMasterPlaylist, writeMediaPlaylist } from "./playlist-writer.js";
-
-export interface HlsRouteOptions extends HlsTiming {
-  /** Upper bound on a blocking playlist reload or preload-hinted part request. */
-  blockingReloadMaxSeconds: number;
-  /** How long the first playlist request of a cold rendition waits for its first part. */
-  coldStartWaitSeconds: number;
-}
 
 /** Answers a request it owns and returns true; returns false for any other path. */
 export type RawHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 const playlistType = "application/vnd.apple.mpegurl";
 const fallbackBandwidth: Record<RenditionName, number> = { main: 2_000_000, sub: 500_000 };
-const uint = /^\d{1,9}$/;
 const initFile = /^(\d{1,9})\.mp4$/;
 const partFile = /^(\d{1,12})\.m4s$/;
 const segFile = /^(\d{1,9})\.m4s$/;
@@ -74,38 +68,25 @@ function deny(
 }
 
 /**
- * Waits for a starting rendition to become playable, across a restart (an H.265 camera is restarted to
- * transcode), but answers at once when the start failed and the rendition is backing off.
- */
-function coldStart(r: Rendition, ready: () => boolean, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const finish = (v: boolean) => {
-      off();
-      resolve(v);
-    };
-    const off = r.supervisor.onStateChange((s) => {
-      if (s === "backoff" || s === "idle") finish(false);
-    });
-    void r.stream.waitUntil(ready, timeoutMs, true).then(finish);
-  });
-}
-
-/**
  * LL-HLS from memory under `/live/<streamToken>/…`. The token sits in the path, so every relative URI in
  * the playlists carries it; each request is authorized before anything is looked up.
  *
  * This is a plain node:http handler in front of express: a player makes ~10 requests a second, and the
  * router, helmet's page headers and express's response helpers cost more than the answer itself
  * (bench:auth, bench:fanout). Paths are matched as they arrive, never percent-decoded: a token is base64url
- * and a file name is digits, so `%2e%2e` and friends simply match nothing.
+ * and a file name is digits, so `%2e%2e` and friends simply match nothing. What a request may ask for and
+ * how long it may wait is decided in llhls-request.ts; this file does the I/O.
  */
 export function hlsRoutes(
   streams: StreamManager,
   access: MediaAccess,
-  o: HlsRouteOptions,
+  o: Config["streaming"],
   clientOf: (req: IncomingMessage) => ClientInfo,
   log: Logger,
 ): RawHandler {
+  // The first playlist request of a cold rendition waits for it as long as a start may take.
+  const coldStartWaitMs = o.startTimeoutSeconds * 1000;
+
   /** Authorizes the token; answers the request itself when refused. */
   const authorize = (req: IncomingMessage, res: ServerResponse, token: string): Allowed | undefined => {
     const d = access.authorize(token);
@@ -160,14 +141,14 @@ export function hlsRoutes(
       await Promise.all(
         unknown.map((r) => {
           r.acquire();
-          return coldStart(r, () => r.stream.current !== undefined, o.coldStartWaitSeconds * 1000);
+          return r.waitPlayable(() => r.stream.current !== undefined, coldStartWaitMs);
         }),
       );
       // The wait may have taken seconds: a revocation, pause or window end in between is answered now.
       if (!authorize(req, res, token)) return;
     }
     const variants = renditions.map((r) => {
-      const fps = r.health().fps;
+      const fps = r.fps();
       return variantView(
         `${r.name}/index.m3u8`,
         r.stream,
@@ -195,7 +176,7 @@ export function hlsRoutes(
     // only "empty" (levelEmptyError) and retries a second later. The first segment is cut short for this.
     const startable = () => stream.hasCompleteSegment();
     if (!startable()) {
-      const ok = await coldStart(r, startable, o.coldStartWaitSeconds * 1000);
+      const ok = await r.waitPlayable(startable, coldStartWaitMs);
       if (!authorize(req, res, token)) return;
       if (!ok) {
         deny(req, res, 503, "stream_starting", "the camera stream is not available yet", {
@@ -204,37 +185,18 @@ export function hlsRoutes(
         return;
       }
     }
-    const msnTexts = query.getAll("_HLS_msn");
-    const partTexts = query.getAll("_HLS_part");
-    const blocking = msnTexts.length > 0;
-    if (blocking) {
-      const [msnText = ""] = msnTexts;
-      if (
-        msnTexts.length > 1 ||
-        partTexts.length > 1 ||
-        !uint.test(msnText) ||
-        (partTexts[0] !== undefined && !uint.test(partTexts[0]))
-      ) {
-        deny(req, res, 400, "bad_request", "_HLS_msn and _HLS_part must be non-negative integers");
-        return;
-      }
-      const msn = Number(msnText);
-      const part = partTexts[0] === undefined ? undefined : Number(partTexts[0]);
-      const last = stream.lastPart();
-      const lastMsn = last?.msn ?? 0;
-      // RFC 8216bis §6.2.5.2: more than two segments ahead, or past the Advance Part Limit → 400 at once.
-      const advancePartLimit = Math.ceil(3 / partTarget(stream, o));
-      if (
-        msn > lastMsn + 2 ||
-        (part !== undefined && msn === lastMsn && last && part > last.index + advancePartLimit)
-      ) {
-        deny(req, res, 400, "bad_request", "requested media sequence is too far ahead of the live edge");
-        return;
-      }
-      const reached = () =>
-        part === undefined ? stream.hasReached(msn + 1, 0) : stream.hasReached(msn, part);
-      const waitMs = Math.min(o.blockingReloadMaxSeconds, 3 * targetDuration(stream)) * 1000;
-      const advanced = await stream.waitUntil(reached, waitMs);
+    const edge = {
+      lastPart: stream.lastPart(),
+      partTargetSeconds: partTarget(stream, o),
+      targetDurationSeconds: targetDuration(stream),
+    };
+    const asked = playlistRequest(query, edge, o.blockingReloadMaxSeconds);
+    if (asked.kind === "refuse") {
+      deny(req, res, 400, "bad_request", asked.message);
+      return;
+    }
+    if (asked.kind === "block") {
+      const advanced = await stream.waitUntil(() => stream.hasReached(asked.msn, asked.part), asked.waitMs);
       // A blocking reload may have waited seconds: a revocation, pause or window end in between is answered now.
       if (!authorize(req, res, token)) return;
       if (!advanced) {
@@ -242,15 +204,15 @@ export function hlsRoutes(
         return;
       }
     }
-    const reports = streams
+    const siblings = streams
       .renditionsOf(r.cameraId)
-      .filter(
-        (other) => other !== r && other.stream.lastPart() !== undefined && other.supervisor.state === "live",
-      )
-      .map((other) => {
-        const lp = other.stream.lastPart();
-        return { uri: `../${other.name}/index.m3u8`, lastMsn: lp?.msn ?? 0, lastPart: lp?.index ?? 0 };
-      });
+      .filter((other) => other !== r)
+      .map((other) => ({
+        name: other.name,
+        live: other.state === "live",
+        lastPart: other.stream.lastPart(),
+      }));
+    const reports = renditionReports(siblings);
     const text = writeMediaPlaylist(mediaView(stream, o, reports));
     send(req, res, 200, playlistType, Buffer.from(text), "no-cache");
   };
@@ -284,10 +246,13 @@ export function hlsRoutes(
     }
     const seq = Number(m[1]);
     const stream = r.stream;
-    // The preload-hinted part (and one beyond, for a client racing ahead) is answered when it exists.
-    if (stream.part(seq) === undefined && seq >= stream.nextPartSeq && seq <= stream.nextPartSeq + 1) {
+    const waitMs =
+      stream.part(seq) === undefined
+        ? partWaitMs(seq, stream.nextPartSeq, o.blockingReloadMaxSeconds)
+        : undefined;
+    if (waitMs !== undefined) {
       r.acquire();
-      await stream.waitUntil(() => stream.part(seq) !== undefined, o.blockingReloadMaxSeconds * 1000);
+      await stream.waitUntil(() => stream.part(seq) !== undefined, waitMs);
       // Authorized again after the wait, as a blocking playlist reload is: no bytes after a revocation.
       if (!authorize(req, res, token)) return;
     }

@@ -3,19 +3,13 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Allowed, MediaAccess } from "../../access/media-access.js";
 import type { ClientInfo } from "../../access/viewing-tracker.js";
-import { rejectUpgrade, type UpgradeHandler } from "../../http/server.js";
+import type { Config } from "../../config/config.schema.js";
+import { rejectUpgrade, type UpgradeHandler } from "../../net/http-upgrade.js";
 import type { Logger } from "../../log/logger.js";
 import type { LiveEvent } from "../live-stream.js";
 import type { Rendition } from "../rendition.js";
 import type { StreamManager } from "../stream-manager.js";
 import { tooSlowClose, ViewerFeed, type FeedSocket } from "./viewer-feed.js";
-
-export interface WsOptions {
-  /** A viewer with more than this queued skips ahead to the next keyframe. */
-  maxBufferedBytes: number;
-  /** Skips in a row before a viewer is disconnected as too slow. */
-  dropAfterSkips: number;
-}
 
 /** Close codes the page understands (4000–4999 are for applications, RFC 6455 §7.4.2). */
 export const wsClose = { denied: 4403, notFound: 4404, tooSlow: tooSlowClose.code, ended: 4410 } as const;
@@ -33,8 +27,9 @@ export function wsFmp4(
   access: MediaAccess,
   log: Logger,
   clientOf: (req: IncomingMessage) => ClientInfo,
-  o: WsOptions,
+  o: Config["streaming"],
 ): { wss: WebSocketServer; upgrade: UpgradeHandler } {
+  const feedLimits = { maxBufferedBytes: o.wsMaxBufferedBytes, dropAfterSkips: o.wsDropAfterSkips };
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
   wss.on("error", (err) => {
     log.warn({ err }, "websocket server error");
@@ -101,7 +96,7 @@ export function wsFmp4(
         ws.close(code, reason);
       },
     };
-    const feed = new ViewerFeed(socket, rendition.name, o, (bytes) => {
+    const feed = new ViewerFeed(socket, rendition.name, feedLimits, (bytes) => {
       access.served(d.key, bytes);
     });
     const onEvent = (e: LiveEvent) => {

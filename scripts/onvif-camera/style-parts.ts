@@ -1,11 +1,11 @@
-import type { CameraModel, ProfileModel } from "./camera-model.js";
+import type { CameraModel, FaultKind, ProfileModel } from "./camera-model.js";
 import type { Identity } from "./options.js";
 import { el, type XmlNode } from "./xml.js";
 
-// What a vendor style is (how one vendor's firmware writes its replies: prefixes, namespace
-// declarations, element order, whitespace, tokens and extra elements), and the reply parts whose order
-// the ONVIF schema fixes for every vendor. The styles are hikvision-style.ts and dahua-style.ts, modelled
-// on the captures in test/fixtures/onvif/<vendor>/ (the README there says where each comes from).
+// The parts of a vendor style (camera-model.ts says what one is) that both vendors share: the namespaces,
+// and the reply parts whose order the ONVIF schema fixes for every vendor. The styles are hikvision-style.ts
+// and dahua-style.ts, modelled on the captures in test/fixtures/onvif/<vendor>/ (the README there says
+// where each comes from).
 
 export const NS = {
   soap: "http://www.w3.org/2003/05/soap-envelope",
@@ -25,48 +25,6 @@ export const ANONYMOUS = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/
 export const PROBE_MATCHES_ACTION = "http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches";
 /** The cameras in the simulated schools are set to Indonesian western time (WIB, UTC+7). */
 export const LOCAL_OFFSET_HOURS = 7;
-
-export type FaultKind =
-  "NotAuthorized" | "ActionNotSupported" | "WellFormed" | "VersionMismatch" | "NoProfile" | "NoSuchService";
-
-export interface Reply {
-  readonly status: number;
-  readonly body: string;
-}
-
-/** One message number per sent WS-Discovery message, and the instance they belong to (WS-Discovery §7). */
-export interface AppSequence {
-  readonly instanceId: number;
-  readonly messageNumber: number;
-}
-
-export interface VendorStyle {
-  readonly defaults: Identity;
-  readonly profileNames: readonly [{ token: string; name: string }, { token: string; name: string }];
-  readonly endpointPrefix: string;
-  /** Service paths as advertised in GetCapabilities and GetServices. */
-  readonly paths: { readonly device: string; readonly media: string; readonly events: string };
-  defaultStreamUri(host: string, index: 1 | 2): string;
-  scopes(identity: Identity): string[];
-  /** A whole HTTP reply body around the given Body content. */
-  envelope(body: XmlNode): string;
-  fault(kind: FaultKind): Reply;
-  probeMatches(
-    camera: CameraModel,
-    relatesTo: string,
-    messageId: string,
-    seq: AppSequence,
-    scopes?: readonly string[],
-  ): string;
-  systemDateAndTime(cameraNowMs: number): XmlNode;
-  deviceInformation(camera: CameraModel): XmlNode;
-  /** Undefined when none of the requested categories exists (the camera then faults). */
-  capabilities(camera: CameraModel, categories: ReadonlySet<string>): XmlNode | undefined;
-  services(camera: CameraModel, includeCapability: boolean): XmlNode;
-  scopesResponse(camera: CameraModel): XmlNode;
-  profiles(camera: CameraModel, empty: boolean): XmlNode;
-  mediaUri(operation: "GetStreamUri" | "GetSnapshotUri", uri: string): XmlNode;
-}
 
 /** A scope path with each segment percent-encoded, as cameras write `name/HIKVISION%20DS-2CD…`. */
 export function scopePath(text: string): string {

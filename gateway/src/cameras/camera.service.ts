@@ -1,0 +1,289 @@
+import type { Caller } from "../access/caller.js";
+import { managesSchool, seesCamera } from "../access/permissions.js";
+import type { UnitOfWork } from "../audit/unit-of-work.js";
+import { explainedError, forbidden, HttpError, notFound } from "../common/errors.js";
+import type { Explanation } from "../common/explanation.js";
+import type { NetworkGuard } from "../net/network-guard.js";
+import { explain } from "../onvif/onvif-error.js";
+import type { OnvifInspector } from "../onvif/onvif-inspector.js";
+import { resolveOnvifSource } from "../onvif/onvif-onboarding.js";
+import type { ClassroomRepository } from "../schools/classroom.repository.js";
+import type { SchoolRepository } from "../schools/school.repository.js";
+import type { User } from "../users/user.js";
+import { publicCamera, shownSource, type Camera } from "./camera.js";
+import type { CameraRepository } from "./camera.repository.js";
+import type { CameraCreate, CameraPatch } from "./camera.schema.js";
+import { addressHttpError, onvifHttpError } from "./source-errors.js";
+import type { StreamTestInput, StreamTester, StreamTestResult } from "./stream-tester.js";
+
+/** A camera as the API shows it to its caller: never a password, and to a teacher not even its source. */
+export type CameraView = Record<string, unknown>;
+
+/** Whether a device found on the network is registered already, and as which of the caller's cameras. */
+export interface Registration {
+  registered: boolean;
+  cameras: { id: string; name: string; schoolId: string | null }[];
+}
+
+/** A stored camera's streams tested with its stored credentials. */
+export interface StoredStreamTest {
+  main: StreamTestResult;
+  sub?: StreamTestResult;
+}
+
+const testPattern: Explanation = {
+  id: "Kamera ini adalah pola uji bawaan Pantau, bukan kamera RTSP; tidak ada aliran yang perlu diuji.",
+  en: "This camera is Pantau's built-in test pattern, not an RTSP camera; there is no stream to test.",
+};
+
+/** What the audit log keeps of a camera change: never a credential. */
+function auditedCamera(c: Camera): Record<string, unknown> {
+  const { username: _username, ...source } = shownSource(c);
+  return {
+    name: c.name,
+    classroomId: c.classroomId,
+    source,
+    enabled: c.enabled,
+    alwaysOn: c.alwaysOn,
+    audio: c.audio,
+  };
+}
+
+/** A teacher sees which cameras their classrooms have, not where the cameras' streams come from. */
+function shownTo(user: User, c: Camera): CameraView {
+  const p = publicCamera(c);
+  if (user.role !== "teacher") return p;
+  const { source: _source, ...rest } = p;
+  return rest;
+}
+
+/**
+ * Cameras as admins register, change, test and remove them: who may, which classroom, what source is
+ * stored (an ONVIF source resolved to its streams and tested first, an RTSP address checked against the
+ * allowed networks, one registration per device), and the audit record of each change. Running streams
+ * follow through the unit of work's listeners.
+ */
+export class CameraService {
+  constructor(
+    private readonly cameras: CameraRepository,
+    private readonly schools: SchoolRepository,
+    private readonly classrooms: ClassroomRepository,
+    private readonly work: UnitOfWork,
+    private readonly inspector: OnvifInspector,
+    private readonly tester: StreamTester,
+    private readonly network: NetworkGuard,
+  ) {}
+
+  list(caller: Caller): CameraView[] {
+    return this.cameras
+      .list()
+      .filter((c) => seesCamera(caller.user, c))
+      .map((c) => shownTo(caller.user, c));
+  }
+
+  get(caller: Caller, id: string): CameraView {
+    return shownTo(caller.user, this.visible(caller, id));
+  }
+
+  async create(caller: Caller, input: CameraCreate): Promise<CameraView> {
+    // Permission first, as for POST /api/users: refused the same way whether or not the school exists.
+    if (!managesSchool(caller.user, input.schoolId))
+      throw forbidden("you may add cameras only to your own school");
+    if (!this.schools.get(input.schoolId)) {
+      throw new HttpError(400, "invalid_input", "schoolId: no such school", "schoolId");
+    }
+    this.checkClassroom(input.schoolId, input.classroomId);
+    const stored = await this.storedSource(input.source, caller.user);
+    const camera = this.work.apply(
+      caller.actor,
+      (c: Camera) => ({
+        schoolId: c.schoolId,
+        action: "camera.create",
+        targetKind: "camera",
+        targetId: c.id,
+        detail: auditedCamera(c),
+      }),
+      () =>
+        this.cameras.create(
+          { ...input, source: stored.source },
+          {
+            ...(stored.onvif && { onvif: stored.onvif }),
+            ...(stored.videoCodec && { videoCodec: stored.videoCodec }),
+          },
+        ),
+    );
+    return publicCamera(camera);
+  }
+
+  async update(caller: Caller, id: string, patch: CameraPatch): Promise<CameraView> {
+    const camera = this.visible(caller, id);
+    if (!managesSchool(caller.user, camera.schoolId)) throw forbidden();
+    this.checkClassroom(camera.schoolId, patch.classroomId);
+    const stored = patch.source && (await this.storedSource(patch.source, caller.user, camera.id));
+    const updated = this.work.apply(
+      caller.actor,
+      (c: Camera) => ({
+        schoolId: c.schoolId,
+        action: "camera.update",
+        targetKind: "camera",
+        targetId: c.id,
+        detail: auditedCamera(c),
+      }),
+      () =>
+        this.cameras.update(
+          camera.id,
+          { ...patch, source: stored?.source },
+          stored ? { onvif: stored.onvif, ...(stored.videoCodec && { videoCodec: stored.videoCodec }) } : {},
+        ),
+    );
+    return publicCamera(updated);
+  }
+
+  /** Resolves once the camera's streams have stopped. */
+  async delete(caller: Caller, id: string): Promise<void> {
+    const camera = this.visible(caller, id);
+    if (!managesSchool(caller.user, camera.schoolId)) throw forbidden();
+    await this.work.applySettled(
+      caller.actor,
+      {
+        schoolId: camera.schoolId,
+        action: "camera.delete",
+        targetKind: "camera",
+        targetId: camera.id,
+        detail: { name: camera.name },
+      },
+      () => {
+        this.cameras.delete(camera.id);
+      },
+    );
+  }
+
+  /** A stream tested before its camera is added; `schoolId` is the school it is for (default: the caller's). */
+  async testStream(
+    caller: Caller,
+    input: StreamTestInput & { schoolId?: string | undefined },
+  ): Promise<StreamTestResult> {
+    const { user } = caller;
+    // A school_admin tests for their own school, named or not; teachers add no cameras.
+    if (!managesSchool(user, input.schoolId ?? user.schoolId)) {
+      throw forbidden("you may test cameras only for your own school");
+    }
+    if (input.schoolId !== undefined && !this.schools.get(input.schoolId)) {
+      throw new HttpError(400, "invalid_input", "schoolId: no such school", "schoolId");
+    }
+    return this.tester.test({ url: input.url, username: input.username, password: input.password });
+  }
+
+  /** A stored camera's main (and sub) stream tested with its stored credentials. */
+  async testStored(caller: Caller, id: string): Promise<StoredStreamTest> {
+    const camera = this.visible(caller, id);
+    if (!managesSchool(caller.user, camera.schoolId)) throw forbidden();
+    const { source } = camera;
+    if (source.kind !== "rtsp") throw explainedError(422, "not_rtsp", testPattern);
+    const credentials = { username: source.username, password: source.password };
+    const [main, sub] = await Promise.all([
+      this.tester.test({ url: source.url, ...credentials }),
+      source.subUrl === undefined ? undefined : this.tester.test({ url: source.subUrl, ...credentials }),
+    ]);
+    return { main, ...(sub !== undefined && { sub }) };
+  }
+
+  /**
+   * For each device UUID (of a scan or an inspection), whether it is registered; another school's camera is
+   * only "registered", never named (a school sees only its own).
+   */
+  registrations(caller: Caller, uuids: readonly (string | null)[]): Registration[] {
+    const byUuid = this.cameras.listByOnvifUuid();
+    return uuids.map((uuid) => {
+      const known = uuid === null ? [] : (byUuid.get(uuid) ?? []);
+      return {
+        registered: known.length > 0,
+        cameras: known
+          .filter((c) => managesSchool(caller.user, c.schoolId))
+          .map((c) => ({ id: c.id, name: c.name, schoolId: c.schoolId })),
+      };
+    });
+  }
+
+  /** A camera the caller may see; any other (another school's, or none) is "no such camera". */
+  private visible(caller: Caller, id: string): Camera {
+    const camera = this.cameras.get(id);
+    if (!camera || !seesCamera(caller.user, camera)) throw notFound("camera");
+    return camera;
+  }
+
+  private checkClassroom(schoolId: string | null, classroomId: string | null | undefined): void {
+    if (classroomId === undefined || classroomId === null) return;
+    if (this.classrooms.get(classroomId)?.schoolId !== schoolId) {
+      throw new HttpError(
+        400,
+        "invalid_input",
+        "classroomId: no such classroom in this school",
+        "classroomId",
+      );
+    }
+  }
+
+  /**
+   * The source to store: an ONVIF source is asked of the camera first (profiles → RTSP URIs, device UUID);
+   * the same camera cannot be registered twice.
+   */
+  private async storedSource(source: CameraCreate["source"], user: User, self?: string) {
+    if (source.kind === "rtsp") {
+      // Refused now, with the field named, rather than at every ffmpeg start (which checks again: a name
+      // may resolve elsewhere later).
+      for (const [url, field] of [
+        [source.url, "source.url"],
+        [source.subUrl, "source.subUrl"],
+      ] as const) {
+        if (url === undefined) continue;
+        try {
+          await this.network.resolve(new URL(url).hostname);
+        } catch (e) {
+          throw addressHttpError(e, field);
+        }
+      }
+    }
+    if (source.kind !== "onvif") return { source, onvif: null, videoCodec: undefined };
+    let resolved;
+    try {
+      resolved = await resolveOnvifSource(this.inspector, source);
+    } catch (e) {
+      throw onvifHttpError(e, "source.host");
+    }
+    // ONVIF named the stream; make sure it opens before it is registered (and learn its real codec: some
+    // cameras report H.264 over ONVIF while sending H.265).
+    const tested = await this.tester.test(resolved.source);
+    if (!tested.ok) {
+      if (tested.code === "busy") throw explainedError(503, "busy", tested.messages);
+      throw explainedError(
+        502,
+        "stream_unreachable",
+        {
+          id: `${explain("stream_unreachable").id} ${tested.messages.id}`,
+          en: `${explain("stream_unreachable").en} ${tested.messages.en}`,
+        },
+        { reason: tested.code, ...(tested.detail !== undefined && { detail: tested.detail }) },
+      );
+    }
+    resolved.videoCodec = tested.video.codec;
+    const uuid = resolved.onvif.deviceUuid;
+    const twin =
+      uuid === null
+        ? undefined
+        : this.cameras
+            .listByOnvifUuid()
+            .get(uuid)
+            ?.find((c) => c.id !== self);
+    if (twin) {
+      const where = managesSchool(user, twin.schoolId) ? `as "${twin.name}"` : "in another school";
+      throw new HttpError(
+        409,
+        "conflict",
+        `this camera (${uuid}) is already registered ${where}`,
+        "source.host",
+      );
+    }
+    return resolved;
+  }
+}
