@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Caller } from "../../gateway/src/access/caller.js";
 import { AuditRepository } from "../../gateway/src/audit/audit.repository.js";
 import { UnitOfWork, type ChangeRecord } from "../../gateway/src/audit/unit-of-work.js";
 import type { Camera, OnvifBinding } from "../../gateway/src/cameras/camera.js";
@@ -25,22 +24,7 @@ import type { OnvifInspector } from "../../gateway/src/onvif/onvif-inspector.js"
 import { ClassroomRepository } from "../../gateway/src/schools/classroom.repository.js";
 import { schoolCreateSchema } from "../../gateway/src/schools/school.js";
 import { SchoolRepository } from "../../gateway/src/schools/school.repository.js";
-import type { User } from "../../gateway/src/users/user.js";
-
-const callerOf = (user: Partial<User> & Pick<User, "role">): Caller => ({
-  user: {
-    id: `usr_${user.role}`,
-    username: user.role,
-    displayName: user.role,
-    schoolId: null,
-    classroomIds: [],
-    disabled: false,
-    createdAt: "",
-    updatedAt: "",
-    ...user,
-  },
-  actor: { kind: "user", id: `usr_${user.role}`, name: user.role },
-});
+import { callerOf } from "../helpers/caller.js";
 
 /** The HTTP error a call is refused with: its status and code. */
 const refusalOf = async (fn: () => unknown): Promise<{ status: number; code: string } | undefined> => {

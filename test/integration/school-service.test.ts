@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Caller } from "../../gateway/src/access/caller.js";
 import { AuditRepository } from "../../gateway/src/audit/audit.repository.js";
 import { UnitOfWork, type ChangeRecord } from "../../gateway/src/audit/unit-of-work.js";
 import { HttpError } from "../../gateway/src/common/errors.js";
@@ -14,22 +13,7 @@ import { ClassroomRepository } from "../../gateway/src/schools/classroom.reposit
 import { schoolCreateSchema } from "../../gateway/src/schools/school.js";
 import { SchoolRepository } from "../../gateway/src/schools/school.repository.js";
 import { SchoolService } from "../../gateway/src/schools/school.service.js";
-import type { User } from "../../gateway/src/users/user.js";
-
-const callerOf = (user: Partial<User> & Pick<User, "role">): Caller => ({
-  user: {
-    id: `usr_${user.role}`,
-    username: user.role,
-    displayName: user.role,
-    schoolId: null,
-    classroomIds: [],
-    disabled: false,
-    createdAt: "",
-    updatedAt: "",
-    ...user,
-  },
-  actor: { kind: "user", id: `usr_${user.role}`, name: user.role },
-});
+import { callerOf } from "../helpers/caller.js";
 
 const statusOf = (fn: () => unknown): number | undefined => {
   try {
