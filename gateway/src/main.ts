@@ -16,7 +16,7 @@ import { CameraMoveService } from "./cameras/camera-move.service.js";
 import { CameraRepository } from "./cameras/camera.repository.js";
 import { CameraService } from "./cameras/camera.service.js";
 import { StreamTester } from "./cameras/stream-tester.js";
-import { systemClock } from "./common/clock.js";
+import { systemClock, type Clock } from "./common/clock.js";
 import { Closers } from "./common/closers.js";
 import type { Config } from "./config/config.schema.js";
 import { ConfigError, loadConfig } from "./config/load-config.js";
@@ -117,8 +117,11 @@ export async function startGateway(
   config: Config,
   log: Logger = createLogger(config.logLevel),
   opts: {
-    /** Wall clock for access decisions, tokens and records; tests move it across midnight and holidays. */
-    now?: () => number;
+    /**
+     * The one clock of the gateway: access decisions, tokens, records and stream timers. Tests move its
+     * `now` across midnight and holidays (clockAt); by default the system's.
+     */
+    clock?: Clock;
   } = {},
 ): Promise<Gateway> {
   const opened = new Closers(log);
@@ -133,10 +136,11 @@ export async function startGateway(
 async function openGateway(
   config: Config,
   log: Logger,
-  opts: { now?: () => number },
+  opts: { clock?: Clock },
   opened: Closers,
 ): Promise<Gateway> {
-  const now = opts.now ?? Date.now;
+  const clock = opts.clock ?? systemClock;
+  const now = () => clock.now();
   const nowDate = () => new Date(now());
   // 0. The data directory and its files, readable by this user only (0700/0600), tightened if they were not.
   secureDataDir(config.dataDir, log);
@@ -204,7 +208,7 @@ async function openGateway(
   //    ONVIF) goes to an address the network guard resolved and checked against network.allowedNetworks.
   const network = new NetworkGuard(AllowedNetworks.parse(config.network.allowedNetworks));
   const spawner = new NodeProcessSpawner();
-  const streams = new StreamManager(cameras, spawner, systemClock, log, {
+  const streams = new StreamManager(cameras, spawner, clock, log, {
     streaming: config.streaming,
     ffmpeg: config.ffmpeg,
     network,
@@ -231,12 +235,15 @@ async function openGateway(
 
   // 5. ONVIF: discovery and inspection for onboarding; a watcher follows cameras whose address changed.
   const discovery = new WsDiscovery(log, config.onvif.maxDatagramBytes);
-  const soap = new SoapClient({
-    timeoutMs: config.onvif.soapTimeoutSeconds * 1000,
-    maxReplyBytes: config.onvif.maxReplyBytes,
-    network,
-  });
-  const inspector = new OnvifInspector(soap, discovery, { discoveryPort: config.onvif.discoveryPort });
+  const soap = new SoapClient(
+    {
+      timeoutMs: config.onvif.soapTimeoutSeconds * 1000,
+      maxReplyBytes: config.onvif.maxReplyBytes,
+      network,
+    },
+    now,
+  );
+  const inspector = new OnvifInspector(soap, discovery, { discoveryPort: config.onvif.discoveryPort }, now);
   const onvifInterface =
     config.onvif.interface === undefined ? undefined : interfaceAddress(config.onvif.interface);
   if (config.onvif.interface !== undefined && onvifInterface === undefined) {

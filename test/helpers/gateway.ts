@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pino, type Logger } from "pino";
 import type { ConfigInput } from "../../gateway/src/config/config.schema.js";
 import { parseConfig } from "../../gateway/src/config/load-config.js";
+import { clockAt } from "../../gateway/src/common/clock.js";
 import { startGateway, type Gateway } from "../../gateway/src/main.js";
 import { ApiClient } from "./api-client.js";
 
@@ -57,7 +58,7 @@ export async function startTestGateway(
     network: { allowedNetworks: [...testAllowedNetworks], ...overrides.network },
   });
   const log = opts.log ?? pino({ level: process.env.PANTAU_TEST_LOG ?? "silent" });
-  const gw = await startGateway(config, log, opts.now ? { now: opts.now } : {});
+  const gw = await startGateway(config, log, opts.now ? { clock: clockAt(opts.now) } : {});
   const admin = await new ApiClient(gw.url).login(testAdminUser, testAdminPassword);
   let testSchool: string | undefined;
   return {

@@ -20,3 +20,11 @@ export const systemClock: Clock = {
     clearTimeout(h.id as NodeJS.Timeout);
   },
 };
+
+/**
+ * A clock that tells `now` (tests move it across midnight and holidays) while its timers stay the system's:
+ * the gateway keeps one clock, so access decisions, tokens, records and stream timers agree on it.
+ */
+export function clockAt(now: () => number, timers: Clock = systemClock): Clock {
+  return { now, setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout };
+}
