@@ -26,5 +26,11 @@ export const systemClock: Clock = {
  * the gateway keeps one clock, so access decisions, tokens, records and stream timers agree on it.
  */
 export function clockAt(now: () => number, timers: Clock = systemClock): Clock {
-  return { now, setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout };
+  return {
+    now,
+    setTimeout: (fn, ms) => timers.setTimeout(fn, ms),
+    clearTimeout: (handle) => {
+      timers.clearTimeout(handle);
+    },
+  };
 }
