@@ -1,5 +1,6 @@
 import { isTextKey, t, tf, type Lang } from "./i18n.js";
-import type { Playback, Watch } from "./playback.js";
+import type { Playback } from "./playback.js";
+import type { Watch } from "./watch-client.js";
 import { statusLine, viewableAgain, type ViewerCamera } from "./schedule-text.js";
 import { reasonFromBody, refusalAction } from "./stream-url.js";
 import type { Watermark } from "./watermark.js";

@@ -2,7 +2,9 @@ import { GuardianPage } from "./guardian.js";
 import { isTextKey, t, type Lang, type TextKey } from "./i18n.js";
 import { startMeasuring } from "./measure.js";
 import { MsePlayer } from "./mse-player.js";
-import { Playback, type RenditionChoice, type Watch } from "./playback.js";
+import { browserEngines } from "./engines/engine-choice.js";
+import { Playback } from "./playback.js";
+import { httpWatchClient, type RenditionChoice, type Watch } from "./watch-client.js";
 import { Watermark } from "./watermark.js";
 
 /**
@@ -51,7 +53,6 @@ function render(): void {
 const watermark = new Watermark($("watermark"), () => lang);
 let guardian: GuardianPage | undefined;
 const playback = new Playback(
-  video,
   {
     status: setStatus,
     refused: (code, cameraId) => {
@@ -67,7 +68,8 @@ const playback = new Playback(
       }
     },
   },
-  params.get("debug") === "1",
+  httpWatchClient,
+  browserEngines(video, params.get("debug") === "1"),
 );
 
 /** Small screens get the sub-stream first (design.md, "Renditions"): cheap phones on 4G. */

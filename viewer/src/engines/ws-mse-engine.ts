@@ -1,0 +1,54 @@
+import { isTextKey } from "../i18n.js";
+import { MsePlayer } from "../mse-player.js";
+import type { RenditionChoice, Watch } from "../watch-client.js";
+import { listen, renditionOf, type Engine, type EngineEvents } from "./engine.js";
+
+/** The gateway closes a socket it no longer authorizes with this code and the reason code as reason. */
+const wsDenied = 4403;
+
+/** WebSocket fMP4 into Media Source Extensions: the sub-second path. */
+export class WsMseEngine implements Engine {
+  readonly name = "ws-mse";
+  readonly renews = false;
+  private events: EngineEvents | undefined;
+  private unlisten: (() => void) | undefined;
+  private readonly mse: MsePlayer;
+
+  constructor(private readonly video: HTMLVideoElement) {
+    this.mse = new MsePlayer(video, {
+      onStatus: (code) => {
+        this.events?.status(code !== undefined && isTextKey(code) ? code : undefined);
+      },
+      onClosed: (code, reason) => {
+        if (code === wsDenied) this.events?.refused(reason || undefined);
+        // A refused upgrade arrives as 1006 without a reason; the next watch call tells why.
+        else this.events?.fatal(isTextKey(reason) ? reason : undefined);
+      },
+    });
+  }
+
+  static supported(): boolean {
+    return MsePlayer.supported();
+  }
+
+  play(w: Watch, rendition: RenditionChoice, events: EngineEvents): void {
+    this.stop();
+    this.events = events;
+    this.unlisten = listen(this.video, "playing", () => {
+      events.playing();
+    });
+    this.mse.play(renditionOf(w.ws, w, rendition));
+    void this.video.play().catch(() => undefined);
+  }
+
+  renewed(): void {
+    // The open socket goes on; a reconnect asks for fresh URLs anyway.
+  }
+
+  stop(): void {
+    this.events = undefined;
+    this.unlisten?.();
+    this.unlisten = undefined;
+    this.mse.stop();
+  }
+}
