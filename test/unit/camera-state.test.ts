@@ -50,6 +50,18 @@ describe("CameraHealthTracker: debounce", () => {
     expect([t.state, t.since, t.reason, t.flapping]).toEqual(["online", s(0), "reachable", false]);
   });
 
+  it("dates a new camera's unknown at the first time it sees, and takes a late result as of the latest time", () => {
+    const t = new CameraHealthTracker(opts);
+    expect(t.since).toBe(0);
+    expect(t.tick(s(5))).toEqual([]);
+    expect([t.state, t.since]).toEqual(["unknown", s(5)]);
+    t.observe(up(10));
+    // A probe that started earlier but reports after a newer result does not go back in time.
+    expect(t.observe(down(8))).toEqual([]);
+    expect(t.tick(s(129))).toEqual([]);
+    expect(t.tick(s(130))).toEqual([state(10, "online", "offline", "timeout")]);
+  });
+
   it("ignores a 90 s blip when offline takes 120 s", () => {
     const t = onlineSince0();
     expect(run(t, [down(30), down(60), down(90), 100, 110, up(120), 149, 300])).toEqual([]);

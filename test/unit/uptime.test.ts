@@ -122,6 +122,9 @@ describe("dailyUptime: around the clock", () => {
         changes: [at(wib("2026-12-01T10:00:00"), "offline"), at(wib("2026-12-01T09:00:00"), "online")],
       }),
     ).toThrow(RangeError);
+    expect(() => dailyUptime({ ...base, period: dayPeriod("2026-12-01"), timeZone: "Mars/Olympus" })).toThrow(
+      RangeError,
+    );
   });
 });
 
