@@ -388,3 +388,38 @@ describe("OpenAPI", () => {
     }
   });
 });
+
+describe("removing what a window or mute belongs to", () => {
+  it("a camera with mutes and its own windows, and a school with windows, can still be removed", async () => {
+    // Regression guard: a row pointing at the camera or school must not make its DELETE fail (FOREIGN KEY).
+    const cam = await gw.addCamera({
+      schoolId: a.schoolId,
+      name: "Kamera lorong",
+      source: { kind: "test-pattern" },
+    });
+    await adminA.expect(201, "POST", `/api/cameras/${cam.id}/mute`, {});
+    await adminA.expect(201, "POST", "/api/maintenance-windows", {
+      kind: "weekly",
+      cameraId: cam.id,
+      weekdays: [1],
+      start: "00:00",
+      end: "24:00",
+    });
+    expect(gw.suppressions.suppressed(a.schoolId, cam.id, now + 5 * hour)).toBe(true);
+    await gw.admin.expect(204, "DELETE", `/api/cameras/${cam.id}`);
+    expect((await windowsOf(adminA)).filter((w) => w.cameraId === cam.id)).toEqual([]);
+    expect(gw.suppressions.suppressed(a.schoolId, cam.id, now + 5 * hour)).toBe(false); // its mute went too
+
+    const empty = (await gw.admin.expect(201, "POST", "/api/schools", { name: "SD Kosong" })) as {
+      id: string;
+    };
+    await gw.admin.expect(201, "POST", "/api/maintenance-windows", {
+      kind: "once",
+      schoolId: empty.id,
+      startsAt: "2026-12-10T00:00:00Z",
+      endsAt: "2026-12-11T00:00:00Z",
+    });
+    await gw.admin.expect(204, "DELETE", `/api/schools/${empty.id}`);
+    expect((await gw.admin.get(`/api/maintenance-windows?schoolId=${empty.id}`)).status).toBe(404);
+  });
+});
