@@ -330,6 +330,12 @@ describe("overlaps are merged, sorted and clipped", () => {
     ]);
   });
 
+  it("refuses an endless period rather than lay out weekly windows forever", () => {
+    expect(() =>
+      excludedIntervals([weekly()], [], jakarta, "sch_a", "cam_1", 0, Number.POSITIVE_INFINITY),
+    ).toThrow(RangeError);
+  });
+
   it("mergeIntervals", () => {
     expect(
       mergeIntervals([

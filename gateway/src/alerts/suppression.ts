@@ -79,6 +79,8 @@ export function windowIntervals(
   from: number,
   to: number,
 ): Interval[] {
+  if (!Number.isFinite(from) || !Number.isFinite(to))
+    throw new RangeError("a period has a finite start and end");
   const stood = standing(w);
   const lo = Math.max(from, stood.from);
   const hi = Math.min(to, stood.to);
