@@ -7,6 +7,9 @@ import { TokenMediaAccess } from "./access/media-access.js";
 import { SecretBox, SecretKeys } from "./common/secret-box.js";
 import { StreamTokens } from "./access/stream-token.js";
 import { ViewingTracker } from "./access/viewing-tracker.js";
+import { MaintenanceRepository } from "./alerts/maintenance.repository.js";
+import { MaintenanceService } from "./alerts/maintenance.service.js";
+import { Suppressions } from "./alerts/suppression.js";
 import { AuditRepository, systemActor } from "./audit/audit.repository.js";
 import { AuditService } from "./audit/audit.service.js";
 import { UnitOfWork } from "./audit/unit-of-work.js";
@@ -42,6 +45,7 @@ import { SoapClient } from "./onvif/soap-client.js";
 import { interfaceAddress, WsDiscovery } from "./onvif/ws-discovery.js";
 import { guardianRoutes } from "./http/guardians.routes.js";
 import { healthRoutes } from "./http/health.routes.js";
+import { maintenanceRoutes } from "./http/maintenance.routes.js";
 import { schoolRoutes } from "./http/schools.routes.js";
 import { closeServer, listen, routeUpgrades } from "./http/server.js";
 import { userRoutes } from "./http/users.routes.js";
@@ -76,6 +80,8 @@ export interface Gateway {
   tokens: StreamTokens;
   /** Follows ONVIF cameras across address changes; tests run a round with runOnce(). */
   addressWatcher: OnvifAddressWatcher;
+  /** Whether a camera's alerts are held back now (mute, maintenance) and what uptime leaves out. */
+  suppressions: Suppressions;
   close(): Promise<void>;
 }
 
@@ -178,6 +184,12 @@ async function openGateway(
   work.onCommit(() => {
     state.invalidate();
   });
+  // Maintenance windows and camera mutes (issue 11): their history, the admin service over it, and the
+  // in-memory Suppressions that the alert dispatcher and the uptime arithmetic ask. Made right after the unit
+  // of work, so its cache is renewed on a commit before any listener added later asks it.
+  const maintenance = new MaintenanceRepository(db, nowDate);
+  const maintenanceService = new MaintenanceService(maintenance, schools, cameras, work, now);
+  const suppressions = new Suppressions(maintenance, schools, work);
   const tracker = new ViewingTracker(
     viewingSessions,
     audit,
@@ -305,6 +317,7 @@ async function openGateway(
       cameraRoutes(cameraService, auth),
       cameraTestRoutes(cameraService, auth),
       cameraMoveRoutes(cameraMoveService, auth),
+      maintenanceRoutes(maintenanceService, auth),
       onvifRoutes(discovery, inspector, cameraService, auth, config.onvif, network, log),
       guardianRoutes(guardianService, auth, config.http.csvLimitBytes),
       userRoutes(userService, auth),
@@ -370,6 +383,7 @@ async function openGateway(
     streamTester,
     tokens,
     addressWatcher,
+    suppressions,
     close,
   };
 }
