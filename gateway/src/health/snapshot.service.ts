@@ -95,9 +95,9 @@ export class SnapshotService {
   private readonly uris = new Map<string, { binding: string; uri: string | null }>();
 
   constructor(
-    private readonly cameras: CameraRepository,
-    private readonly access: AccessState,
-    private readonly audit: AuditRepository,
+    private readonly cameras: Pick<CameraRepository, "get">,
+    private readonly access: Pick<AccessState, "snapshot">,
+    private readonly audit: Pick<AuditRepository, "record">,
     private readonly live: LiveFrames,
     private readonly onvif: {
       inspector: Pick<OnvifInspector, "snapshotUri">;
