@@ -32,7 +32,7 @@ const hostileJpeg = Buffer.from(
   "base64",
 );
 
-type HostileMode = "hang" | "flood" | "html" | "basic";
+type HostileMode = "hang" | "flood" | "html" | "basic" | "both";
 
 let gw: TestGateway;
 let a: SchoolFixture;
@@ -86,6 +86,20 @@ function serveHostile(req: IncomingMessage, res: ServerResponse): void {
         .end(hostileJpeg);
       return;
     }
+    case "both":
+      // Basic offered first, Digest second, as two headers: the gateway must pick Digest.
+      if (!/^Digest /.test(req.headers.authorization ?? "")) {
+        res.setHeader("WWW-Authenticate", [
+          'Basic realm="cam"',
+          'Digest realm="cam", nonce="n0nce", qop="auth"',
+        ]);
+        res.writeHead(401, { "Content-Length": 0 }).end();
+        return;
+      }
+      res
+        .writeHead(200, { "Content-Type": "image/jpeg", "Content-Length": hostileJpeg.length })
+        .end(hostileJpeg);
+      return;
   }
 }
 
@@ -289,6 +303,16 @@ describe("a hostile snapshot URI", () => {
     const r = await picture(gw.admin, hostileCam);
     expect(r.status).toBe(200);
     expect(hostileSeen.map((s) => s.authorization?.split(" ")[0])).toEqual([undefined, "Basic"]);
+  });
+
+  it("a camera that offers Basic and Digest gets Digest", async () => {
+    hostileMode = "both";
+    hostileSeen.length = 0;
+    // The picture kept from the Basic camera above must not answer: drop it by changing the camera.
+    await gw.admin.expect(200, "PATCH", `/api/cameras/${hostileCam}`, { name: "Kamera aneh 2" });
+    const r = await picture(gw.admin, hostileCam);
+    expect(r.status).toBe(200);
+    expect(hostileSeen.map((s) => s.authorization?.split(" ")[0])).toEqual([undefined, "Digest"]);
   });
 
   it("the gateway went on answering others meanwhile", async () => {
