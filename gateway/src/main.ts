@@ -326,6 +326,7 @@ async function openGateway(
     {
       maxAgeMs: config.health.snapshotMaxAgeSeconds * 1000,
       cacheBytes: config.health.snapshotCacheBytes,
+      maxConcurrentDecodes: config.health.snapshotMaxConcurrentDecodes,
     },
     log,
     now,

@@ -58,7 +58,10 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-function world(cams: Camera[], o: { cacheBytes?: number; maxAgeMs?: number } = {}) {
+function world(
+  cams: Camera[],
+  o: { cacheBytes?: number; maxAgeMs?: number; maxConcurrentDecodes?: number } = {},
+) {
   let t = 1_700_000_000_000;
   const byId = new Map(cams.map((c) => [c.id, c]));
   const calls = { decode: 0, snapshotUri: 0, fetch: 0 };
@@ -93,7 +96,11 @@ function world(cams: Camera[], o: { cacheBytes?: number; maxAgeMs?: number } = {
         },
       },
     },
-    { maxAgeMs: o.maxAgeMs ?? 10_000, cacheBytes: o.cacheBytes ?? 1024 },
+    {
+      maxAgeMs: o.maxAgeMs ?? 10_000,
+      cacheBytes: o.cacheBytes ?? 1024,
+      maxConcurrentDecodes: o.maxConcurrentDecodes ?? 2,
+    },
     createLogger("silent"),
     () => t,
   );
@@ -138,6 +145,26 @@ describe("SnapshotService", () => {
     w.advance(1);
     expect((await w.service.get(operator, "cam_1")).source).toBe("onvif");
     expect(w.calls).toEqual({ decode: 2, snapshotUri: 1, fetch: 2 });
+  });
+
+  it("decodes at most maxConcurrentDecodes frames at once, 4× more wait, beyond that busy (503)", async () => {
+    const ids = Array.from({ length: 6 }, (_, i) => `cam_${String(i)}`);
+    const w = world(
+      ids.map((id) => cameraOf(id)),
+      { maxConcurrentDecodes: 1 },
+    );
+    for (const id of ids) w.gops.set(id, [Buffer.from("init")]);
+    const pending: ((b: Buffer) => void)[] = [];
+    w.decode = () => new Promise((resolve) => pending.push(resolve));
+    const all = ids.map((id) => codeOf(w.service.get(operator, id)));
+    await new Promise((r) => setImmediate(r));
+    expect(pending).toHaveLength(1);
+    while (pending.length > 0) {
+      pending.shift()?.(jpegOf(1));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await Promise.all(all)).toEqual([...Array(5).fill("resolved"), "503 busy"]);
+    expect(w.calls.decode).toBe(5);
   });
 
   it("reuses a young picture and takes a new one once it is older than the setting", async () => {

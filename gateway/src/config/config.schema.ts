@@ -129,6 +129,13 @@ export const configSchema = z
           .max(1024 * 1024 * 1024)
           .default(32 * 1024 * 1024)
           .describe("Pictures kept in memory (never on disk), all cameras together; the oldest go first"),
+        snapshotMaxConcurrentDecodes: z
+          .number()
+          .int()
+          .min(1)
+          .max(32)
+          .default(2)
+          .describe("ffmpeg decodes of a live frame at once; up to 4× more wait, beyond that: busy"),
       })
       .prefault({}),
     streaming: z

@@ -5,6 +5,7 @@ import { seesCamera } from "../access/permissions.js";
 import type { AuditRepository } from "../audit/audit.repository.js";
 import type { Camera } from "../cameras/camera.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
+import { BusyError, ConcurrencyLimit } from "../common/concurrency-limit.js";
 import { explainedError, HttpError, notFound } from "../common/errors.js";
 import type { Explanation } from "../common/explanation.js";
 import { FrameGrabError } from "../ffmpeg/frame-grab.js";
@@ -36,6 +37,8 @@ export interface SnapshotSettings {
   maxAgeMs: number;
   /** All kept pictures together; the oldest go first. */
   cacheBytes: number;
+  /** ffmpeg decodes at once, all cameras together; up to 4× more wait, beyond that the live source is busy. */
+  maxConcurrentDecodes: number;
 }
 
 interface Kept extends Snapshot {
@@ -68,6 +71,10 @@ const texts = {
     id: "Gambar dari video langsung tidak dapat dibuat; coba lagi sebentar lagi.",
     en: "No picture could be made from the live video; try again in a moment.",
   },
+  busy: {
+    id: "Terlalu banyak gambar diminta sekaligus; coba lagi sebentar lagi.",
+    en: "Too many pictures are being asked for at once; try again in a moment.",
+  },
   paused: {
     id: "Kelas ini sedang dijeda demi privasi; gambar kamera tidak ditampilkan.",
     en: "This classroom is paused for privacy; the camera's picture is not shown.",
@@ -93,6 +100,8 @@ export class SnapshotService {
   private readonly generations = new Map<string, number>();
   /** Snapshot URIs asked once per camera binding; dropped when a fetch from one fails. */
   private readonly uris = new Map<string, { binding: string; uri: string | null }>();
+  /** A dashboard asking for every watched camera at once must not start an ffmpeg for each. */
+  private readonly decodes: ConcurrencyLimit;
 
   constructor(
     private readonly cameras: Pick<CameraRepository, "get">,
@@ -106,7 +115,9 @@ export class SnapshotService {
     private readonly settings: SnapshotSettings,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.decodes = new ConcurrencyLimit(settings.maxConcurrentDecodes, 4 * settings.maxConcurrentDecodes);
+  }
 
   async get(caller: Caller, cameraId: string): Promise<Snapshot> {
     const camera = this.cameras.get(cameraId);
@@ -158,11 +169,16 @@ export class SnapshotService {
     const gop = camera.enabled ? this.live.gop(camera.id) : undefined;
     if (gop) {
       try {
-        return this.keep(camera.id, generation, await this.live.decode(gop), "live");
+        const jpeg = await this.decodes.run(() => this.live.decode(gop));
+        return this.keep(camera.id, generation, jpeg, "live");
       } catch (e) {
-        if (!(e instanceof FrameGrabError)) throw e;
-        this.log.warn(`[cam ${camera.name}] no snapshot from the live stream: ${e.message}`);
-        failure = e.reason === "timeout" ? timedOut(e.message) : failed(texts.liveFailed, e.message);
+        if (e instanceof BusyError) {
+          failure = explainedError(503, "busy", texts.busy);
+        } else {
+          if (!(e instanceof FrameGrabError)) throw e;
+          this.log.warn(`[cam ${camera.name}] no snapshot from the live stream: ${e.message}`);
+          failure = e.reason === "timeout" ? timedOut(e.message) : failed(texts.liveFailed, e.message);
+        }
       }
     }
     if (camera.enabled && camera.onvif) {
