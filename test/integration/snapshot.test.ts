@@ -237,7 +237,7 @@ describe("a watched camera: one frame of its live GOP", () => {
     expect(again.bytes.equals(first.bytes)).toBe(true);
   });
 
-  it("is audited once per person and picture, as viewing is", async () => {
+  it("is audited once per person and camera for a while, as viewing is", async () => {
     await picture(gw.admin, liveCam);
     const audit = (await gw.admin.expect(200, "GET", "/api/audit?action=camera.snapshot")) as {
       events: { target: { id: string }; actor: { name: string }; detail: { source: string } }[];

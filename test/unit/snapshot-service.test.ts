@@ -3,7 +3,11 @@ import type { AccessSnapshot } from "../../gateway/src/access/access-decision.js
 import type { Camera } from "../../gateway/src/cameras/camera.js";
 import { HttpError } from "../../gateway/src/common/errors.js";
 import { FrameGrabError } from "../../gateway/src/ffmpeg/frame-grab.js";
-import { SnapshotService, type LiveFrames } from "../../gateway/src/health/snapshot.service.js";
+import {
+  snapshotAuditRepeatMs,
+  SnapshotService,
+  type LiveFrames,
+} from "../../gateway/src/health/snapshot.service.js";
 import { createLogger } from "../../gateway/src/log/logger.js";
 import { SnapshotFetchError } from "../../gateway/src/onvif/snapshot-client.js";
 import { callerOf } from "../helpers/caller.js";
@@ -268,15 +272,20 @@ describe("SnapshotService", () => {
     expect(w.service.memoryBytes).toBe(0);
   });
 
-  it("audits each person's sight of a picture once", async () => {
-    const w = world([cameraOf("cam_1", { onvif: onvifBinding })]);
+  it("audits a person's sight of a camera once per snapshotAuditRepeatMs, whatever the pictures", async () => {
+    const w = world([cameraOf("cam_1", { onvif: onvifBinding })], { maxAgeMs: 0 });
     const admin = callerOf({ role: "school_admin", schoolId: "sch_a" });
     await w.service.get(operator, "cam_1");
+    w.advance(1000);
     await w.service.get(operator, "cam_1");
     await w.service.get(admin, "cam_1");
+    w.advance(snapshotAuditRepeatMs - 1000);
+    await w.service.get(operator, "cam_1");
+    expect(w.calls.fetch).toBe(4);
     expect(w.audited.map((e) => [e.action, e.targetId, e.actor.id])).toEqual([
       ["camera.snapshot", "cam_1", operator.user.id],
       ["camera.snapshot", "cam_1", admin.user.id],
+      ["camera.snapshot", "cam_1", operator.user.id],
     ]);
   });
 });

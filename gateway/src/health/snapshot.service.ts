@@ -41,10 +41,11 @@ export interface SnapshotSettings {
   maxConcurrentDecodes: number;
 }
 
-interface Kept extends Snapshot {
-  /** Users whose sight of this picture is in the audit log already: one row per person and picture. */
-  readonly audited: Set<string>;
-}
+/**
+ * A person's pictures of one camera are one audit row for this long, as a viewing session is one row however
+ * many parts it fetched: a wall of snapshots refreshed every 10 s would otherwise write one row a picture.
+ */
+export const snapshotAuditRepeatMs = 15 * 60_000;
 
 const texts = {
   unavailable: {
@@ -89,13 +90,15 @@ const timedOut = (detail: string) => explainedError(504, "snapshot_timeout", tex
  * The last picture of a camera (GET /api/cameras/:id/snapshot.jpg), for whoever may see the camera: one
  * frame of the live GOP when a rendition runs, else the camera's ONVIF snapshot, else the picture kept
  * last. Pictures live in memory only, per camera, within a byte budget; one taking per camera at a time
- * (concurrent requests share it); a privacy pause shows none. Each person's sight of a picture is audited
- * once, as viewing sessions are.
+ * (concurrent requests share it); a privacy pause shows none. A person's sight of a camera's pictures is
+ * audited as viewing sessions are: one row per person and camera for a while (snapshotAuditRepeatMs).
  */
 export class SnapshotService {
-  private readonly kept = new Map<string, Kept>();
+  private readonly kept = new Map<string, Snapshot>();
   private keptBytes = 0;
-  private readonly taking = new Map<string, Promise<Kept>>();
+  private readonly taking = new Map<string, Promise<Snapshot>>();
+  /** When each person's sight of each camera (`userId cameraId`) was last audited. */
+  private readonly auditedAt = new Map<string, number>();
   /** Bumped by forget(): a taking begun before a camera changed keeps nothing. */
   private readonly generations = new Map<string, number>();
   /** Snapshot URIs asked once per camera binding; dropped when a fetch from one fails. */
@@ -128,18 +131,8 @@ export class SnapshotService {
     const fresh = this.kept.get(camera.id);
     const picture =
       fresh && this.now() - fresh.takenAt < this.settings.maxAgeMs ? fresh : await this.shared(camera);
-    if (!picture.audited.has(caller.user.id)) {
-      picture.audited.add(caller.user.id);
-      this.audit.record({
-        actor: caller.actor,
-        schoolId: camera.schoolId,
-        action: "camera.snapshot",
-        targetKind: "camera",
-        targetId: camera.id,
-        detail: { source: picture.source, takenAt: new Date(picture.takenAt).toISOString() },
-      });
-    }
-    return { jpeg: picture.jpeg, takenAt: picture.takenAt, source: picture.source };
+    this.audited(caller, camera, picture);
+    return picture;
   }
 
   /** The camera changed or went: its kept picture and snapshot URI go, and a taking under way keeps nothing. */
@@ -154,7 +147,26 @@ export class SnapshotService {
     return this.keptBytes;
   }
 
-  private shared(camera: Camera): Promise<Kept> {
+  private audited(caller: Caller, camera: Camera, picture: Snapshot): void {
+    const key = `${caller.user.id} ${camera.id}`;
+    const now = this.now();
+    const last = this.auditedAt.get(key);
+    if (last !== undefined && now - last < snapshotAuditRepeatMs) return;
+    if (this.auditedAt.size >= 10_000) {
+      for (const [k, at] of this.auditedAt) if (now - at >= snapshotAuditRepeatMs) this.auditedAt.delete(k);
+    }
+    this.auditedAt.set(key, now);
+    this.audit.record({
+      actor: caller.actor,
+      schoolId: camera.schoolId,
+      action: "camera.snapshot",
+      targetKind: "camera",
+      targetId: camera.id,
+      detail: { source: picture.source, takenAt: new Date(picture.takenAt).toISOString() },
+    });
+  }
+
+  private shared(camera: Camera): Promise<Snapshot> {
     let taking = this.taking.get(camera.id);
     if (!taking) {
       taking = this.take(camera).finally(() => this.taking.delete(camera.id));
@@ -163,7 +175,7 @@ export class SnapshotService {
     return taking;
   }
 
-  private async take(camera: Camera): Promise<Kept> {
+  private async take(camera: Camera): Promise<Snapshot> {
     const generation = this.generations.get(camera.id) ?? 0;
     let failure: HttpError | undefined;
     const gop = camera.enabled ? this.live.gop(camera.id) : undefined;
@@ -240,8 +252,8 @@ export class SnapshotService {
     throw e;
   }
 
-  private keep(cameraId: string, generation: number, jpeg: Buffer, source: Snapshot["source"]): Kept {
-    const picture: Kept = { jpeg, takenAt: this.now(), source, audited: new Set() };
+  private keep(cameraId: string, generation: number, jpeg: Buffer, source: Snapshot["source"]): Snapshot {
+    const picture: Snapshot = { jpeg, takenAt: this.now(), source };
     if ((this.generations.get(cameraId) ?? 0) !== generation) return picture;
     this.drop(cameraId);
     if (jpeg.length > this.settings.cacheBytes) return picture;
