@@ -26,6 +26,7 @@ import { ConfigError, loadConfig } from "./config/load-config.js";
 import { secureDataDir } from "./db/data-dir.js";
 import { openDatabase } from "./db/database.js";
 import { ensureDemo } from "./demo/demo.js";
+import { grabJpegFrame } from "./ffmpeg/frame-grab.js";
 import { NodeProcessSpawner } from "./ffmpeg/process-spawner.js";
 import { GuardianRepository } from "./guardians/guardian.repository.js";
 import { GuardianService } from "./guardians/guardian.service.js";
@@ -46,6 +47,9 @@ import { interfaceAddress, WsDiscovery } from "./onvif/ws-discovery.js";
 import { guardianRoutes } from "./http/guardians.routes.js";
 import { healthRoutes } from "./http/health.routes.js";
 import { maintenanceRoutes } from "./http/maintenance.routes.js";
+import { snapshotRoutes } from "./http/snapshot.routes.js";
+import { SnapshotService } from "./health/snapshot.service.js";
+import { SnapshotClient } from "./onvif/snapshot-client.js";
 import { schoolRoutes } from "./http/schools.routes.js";
 import { closeServer, listen, routeUpgrades } from "./http/server.js";
 import { userRoutes } from "./http/users.routes.js";
@@ -305,6 +309,44 @@ async function openGateway(
   addressWatcher.start();
   opened.add("the address watcher", () => addressWatcher.stop());
 
+  // 6b. Last pictures (GET /api/cameras/:id/snapshot.jpg, issue 11), in memory only: one frame of a running
+  //     rendition's GOP (main first) decoded by a short ffmpeg through the same spawner, else the camera's
+  //     ONVIF snapshot URI fetched through the network guard. A camera's change or removal drops its picture.
+  const snapshotLimits = {
+    timeoutMs: config.health.snapshotTimeoutSeconds * 1000,
+    maxBytes: config.health.snapshotMaxBytes,
+  };
+  const snapshots = new SnapshotService(
+    cameras,
+    state,
+    audit,
+    {
+      gop: (cameraId) => {
+        const running = streams
+          .renditionsOf(cameraId)
+          .sort((a, b) => (a.name === "main" ? -1 : b.name === "main" ? 1 : 0));
+        for (const r of running) {
+          const gop = r.stream.gop();
+          if (gop) return [gop.init.data, ...gop.data];
+        }
+        return undefined;
+      },
+      decode: (gop) =>
+        grabJpegFrame(spawner, clock, gop, { ffmpegPath: config.ffmpeg.path, ...snapshotLimits }),
+    },
+    { inspector, client: new SnapshotClient({ network, ...snapshotLimits }) },
+    {
+      maxAgeMs: config.health.snapshotMaxAgeSeconds * 1000,
+      cacheBytes: config.health.snapshotCacheBytes,
+      maxConcurrentDecodes: config.health.snapshotMaxConcurrentDecodes,
+    },
+    log,
+    now,
+  );
+  work.onCommit((change) => {
+    if (change.targetKind === "camera" && change.targetId !== undefined) snapshots.forget(change.targetId);
+  });
+
   // 7. HTTP and WebSockets.
   const secureCookies = config.http.publicUrl?.startsWith("https:") ?? false;
   const viewer = await buildViewerAssets();
@@ -315,6 +357,7 @@ async function openGateway(
       authRoutes(signIns, auth, { ...config.access, secureCookies }),
       schoolRoutes(schoolService, auth),
       cameraRoutes(cameraService, auth),
+      snapshotRoutes(snapshots, auth),
       cameraTestRoutes(cameraService, auth),
       cameraMoveRoutes(cameraMoveService, auth),
       maintenanceRoutes(maintenanceService, auth),
