@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
+import tls from "node:tls";
 
 // A loopback TCP server of the test's own that plays a camera's RTSP port badly: it parses requests the
 // way a camera would (head up to the blank line; no request here has a body) and lets the test answer each,
@@ -37,14 +38,16 @@ export interface HostileRtsp {
 
 const MAX_BUFFERED = 64 * 1024;
 
+/** Starts the server on a free port of `host`; with `secure`, it speaks RTSP over TLS (rtsps://). */
 export async function startHostileRtsp(
   behaviour: HostileBehaviour,
   host = "127.0.0.1",
+  secure?: { key: string; cert: string },
 ): Promise<HostileRtsp> {
   const sockets = new Set<Socket>();
   const requests: HostileRequest[] = [];
   let accepted = 0;
-  const server: Server = createServer((socket) => {
+  const onSocket = (socket: Socket) => {
     accepted++;
     sockets.add(socket);
     socket.on("error", () => undefined);
@@ -74,8 +77,11 @@ export async function startHostileRtsp(
       }
     });
     behaviour.onConnection?.(socket);
-  });
+  };
+  const server: Server = secure ? tls.createServer(secure, onSocket) : createServer(onSocket);
   server.on("error", () => undefined);
+  // A failed handshake must not end the test server.
+  server.on("tlsClientError", () => undefined);
   const port = await new Promise<number>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, host, () => resolve((server.address() as { port: number }).port));
@@ -83,7 +89,7 @@ export async function startHostileRtsp(
   return {
     host,
     port,
-    url: (path = "/stream") => `rtsp://${host}:${String(port)}${path}`,
+    url: (path = "/stream") => `${secure ? "rtsps" : "rtsp"}://${host}:${String(port)}${path}`,
     requests,
     connections: () => accepted,
     open: () => sockets.size,

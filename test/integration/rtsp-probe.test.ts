@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeRtsp, type RtspProbeResult } from "../../gateway/src/health/rtsp-probe.js";
@@ -390,5 +394,78 @@ describe("against hostile RTSP servers", () => {
     ac.abort(new Error("gateway closing"));
     await expect(p).rejects.toThrow("gateway closing");
     await waitFor("the probe to close its connection", () => s.open() === 0, 5000);
+  });
+});
+
+describe("rtsps://", () => {
+  let cert: { key: string; cert: string };
+  beforeAll(() => {
+    // A self-signed certificate, as cameras carry; made here by Debian's openssl.
+    const dir = mkdtempSync(join(tmpdir(), "pantau-rtsps-"));
+    try {
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-subj",
+          "/CN=ipcam.local",
+          "-days",
+          "1",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          join(dir, "cert.pem"),
+        ],
+        { stdio: "ignore" },
+      );
+      cert = {
+        key: readFileSync(join(dir, "key.pem"), "utf8"),
+        cert: readFileSync(join(dir, "cert.pem"), "utf8"),
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("probes over TLS with a self-signed certificate, Digest inside", async () => {
+    const realm = "tls-cam";
+    const nonce = "tls-nonce";
+    const s = await startHostileRtsp(
+      {
+        onRequest: (req, socket) => {
+          if (!digestValid(req.headers.authorization, req.method, { ...creds, realm, nonce })) {
+            socket.write(
+              rtspReply(req, 401, "Unauthorized", {
+                "WWW-Authenticate": `Digest realm="${realm}", nonce="${nonce}"`,
+              }),
+            );
+          } else if (req.method === "OPTIONS") {
+            socket.write(rtspReply(req, 200, "OK"));
+          } else {
+            socket.write(rtspReply(req, 200, "OK", { "Content-Type": "application/sdp" }, sdpOf(h264Video)));
+          }
+        },
+      },
+      "127.0.0.1",
+      cert,
+    );
+    servers.push(s);
+    expect(s.url()).toMatch(/^rtsps:/);
+    const r = await probe(s.url(), creds, s);
+    expect(r.error).toBeUndefined();
+    expect(r.video?.codec).toBe("H264");
+  });
+
+  it("a plain RTSP server behind rtsps:// fails inside the deadline", async () => {
+    const s = await hostile({ onConnection: (socket) => socket.end("RTSP/1.0 400 Bad Request\r\n\r\n") });
+    const r = await probe(s.url().replace(/^rtsp:/, "rtsps:"), {}, s);
+    expect(r.error?.code).toBe("bad_reply");
+    expect(r.error?.message).toMatch(/TLS/);
   });
 });

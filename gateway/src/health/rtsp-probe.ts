@@ -498,7 +498,9 @@ function networkFailure(e: NodeJS.ErrnoException, connected: boolean): ProbeFail
     case "EPIPE":
       return new ProbeFailure(connected ? "bad_reply" : "unreachable", `connection reset (${e.code ?? ""})`);
     default:
-      // TLS handshake failures (a plain RTSP port behind rtsps://, a broken certificate chain) land here.
+      // Something answers, but not in TLS (a plain RTSP port behind rtsps://) or in a TLS we cannot speak.
+      if (e.code === "EPROTO" || /^ERR_(SSL|TLS)_/.test(e.code ?? ""))
+        return new ProbeFailure("bad_reply", `TLS handshake failed (${e.code ?? ""})`);
       return new ProbeFailure(connected ? "bad_reply" : "unreachable", e.code ?? e.message);
   }
 }
