@@ -32,6 +32,8 @@ const network = new NetworkGuard(AllowedNetworks.parse(["127.0.0.0/8"]), { inter
 const deadlineMs = 1500;
 const opts = { deadlineMs, maxReplyBytes: 16 * 1024, network };
 const slack = 2000;
+// The GStreamer camera answers in milliseconds; a longer deadline keeps a loaded machine from failing it.
+const camOpts = { ...opts, deadlineMs: 5000 };
 
 let open: TestCamera;
 let digest: TestCamera;
@@ -82,7 +84,7 @@ async function probe(
 
 describe("against the GStreamer test camera", () => {
   it("reads codec and size from an open camera's DESCRIBE", async () => {
-    const r = await probe(open.url("main"), {}, undefined, { ...opts, deadlineMs: 5000 });
+    const r = await probe(open.url("main"), {}, undefined, camOpts);
     expect(r.error).toBeUndefined();
     expect(r.ok).toBe(true);
     expect(r.video).toMatchObject({ codec: "H264", width: 640, height: 360 });
@@ -90,47 +92,56 @@ describe("against the GStreamer test camera", () => {
   });
 
   it("answers the camera's Digest challenge, and says auth_failed for a wrong password or none", async () => {
-    const ok = await probe(digest.url("main"), creds, undefined, { ...opts, deadlineMs: 5000 });
+    const ok = await probe(digest.url("main"), creds, undefined, camOpts);
     expect(ok.error).toBeUndefined();
     expect(ok.video).toMatchObject({ codec: "H264", width: 320, height: 240 });
 
-    const wrong = await probe(digest.url("main"), { ...creds, password: "salah-sekali" });
+    const wrong = await probe(digest.url("main"), { ...creds, password: "salah-sekali" }, undefined, camOpts);
     expect(wrong.error?.code).toBe("auth_failed");
-    const none = await probe(digest.url("main"));
+    const none = await probe(digest.url("main"), {}, undefined, camOpts);
     expect(none.error?.code).toBe("auth_failed");
     expect(none.error?.message).toMatch(/none/);
   });
 
   it("takes credentials written into the URL, and never repeats them", async () => {
     const url = digest.url("main", creds);
-    const r = await probe(url, {}, undefined, { ...opts, deadlineMs: 5000 });
+    const r = await probe(url, {}, undefined, camOpts);
     expect(r.ok).toBe(true);
-    const wrong = await probe(digest.url("main", { username: "admin", password: "bocor-123" }));
+    const wrong = await probe(
+      digest.url("main", { username: "admin", password: "bocor-123" }),
+      {},
+      undefined,
+      camOpts,
+    );
     expect(wrong.error?.code).toBe("auth_failed");
     expect(JSON.stringify(wrong)).not.toContain("bocor-123");
   });
 
   it("sends Basic to a camera that offers only Basic", async () => {
-    const r = await probe(basic.url("main"), creds, undefined, { ...opts, deadlineMs: 5000 });
+    const r = await probe(basic.url("main"), creds, undefined, camOpts);
     expect(r.error).toBeUndefined();
     expect(r.video?.codec).toBe("H264");
   });
 
   it("names H.265", async () => {
-    const r = await probe(h265.url("main"), {}, undefined, { ...opts, deadlineMs: 5000 });
+    const r = await probe(h265.url("main"), {}, undefined, camOpts);
     expect(r.video?.codec).toBe("H265");
   });
 
   it("a path the camera does not serve is not_found", async () => {
-    const r = await probe(open.url().replace(/\/main$/, "/nothing-here"));
+    const r = await probe(open.url().replace(/\/main$/, "/nothing-here"), {}, undefined, camOpts);
     expect(r.error?.code).toBe("not_found");
   });
 
   it("twenty cameras that never answer do not slow the probe of a good one", async () => {
     const silent = await hostile({});
-    const good = { ...opts, deadlineMs: 5000 };
-    const stuck = Array.from({ length: 20 }, () => probeRtsp(silent.url(), {}, opts));
-    const r = await probe(open.url("main"), {}, undefined, good);
+    const stuck = Array.from({ length: 20 }, () =>
+      probeRtsp(silent.url(), {}, { ...opts, deadlineMs: 4000 }),
+    );
+    // All twenty connected and waiting while the good camera is probed.
+    await waitFor("twenty stuck connections", () => silent.open() === 20, 3000);
+    const r = await probe(open.url("main"), {}, undefined, camOpts);
+    expect(silent.open()).toBe(20);
     expect(r.ok).toBe(true);
     const results = await Promise.all(stuck);
     expect(results.map((s) => s.error?.code)).toEqual(Array(20).fill("timeout"));
