@@ -123,9 +123,9 @@ describe("against the GStreamer test camera", () => {
     expect(r.video?.codec).toBe("H264");
   });
 
-  it("names H.265", async () => {
+  it("names H.265, sized from its SPS", async () => {
     const r = await probe(h265.url("main"), {}, undefined, camOpts);
-    expect(r.video?.codec).toBe("H265");
+    expect(r.video).toMatchObject({ codec: "H265", width: 320, height: 180 });
   });
 
   it("a path the camera does not serve is not_found", async () => {

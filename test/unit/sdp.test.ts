@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseH264Sps } from "../../gateway/src/health/h264-sps.js";
+import { parseH264Sps, parseH265Sps } from "../../gateway/src/health/video-sps.js";
 import { parseSdp } from "../../gateway/src/health/sdp.js";
 
 // SPS from libx264 (ffmpeg 5.1, testsrc): profile, size and rate as in each name.
@@ -11,6 +11,13 @@ const sps = {
   high444_1080p25: "Z/QAKJGbKA8ARPxOAiAAAAMAIAAABkHjBjLA",
 };
 const pps = "aOvjyyA=";
+// SPS from libx265 (ffmpeg 5.1, testsrc); 1080 lines are coded as 1088 with a conformance window.
+const hevcSps = {
+  main1080: "QgEBAWAAAAMAkAAAAwAAAwB4oAPAgBDlllZpJMrwFoCAAAADAIAAAAyE",
+  main360: "QgEBAWAAAAMAkAAAAwAAAwA/oAUCAWlllZpJMrwFoCAAAAMAIAAAAwHh",
+  rext422_720: "QgEBBAgAAAMAnQgAAAMAAF2wAoCALRZZWaSTK8BaAgAAAwACAAADADwQ",
+};
+const hevcVps = "QAEMAf//AWAAAAMAkAAAAwAAAwB4lZgJ";
 
 describe("parseH264Sps", () => {
   it.each([
@@ -32,6 +39,21 @@ describe("parseH264Sps", () => {
   it("keeps the size when the VUI is cut short", () => {
     const full = Buffer.from(sps.main720p25, "base64");
     expect(parseH264Sps(full.subarray(0, 12))).toEqual({ width: 1280, height: 720 });
+  });
+});
+
+describe("parseH265Sps", () => {
+  it.each([
+    ["main1080", { width: 1920, height: 1080 }],
+    ["main360", { width: 640, height: 360 }],
+    ["rext422_720", { width: 1280, height: 720 }],
+  ] as const)("%s", (name, expected) => {
+    expect(parseH265Sps(Buffer.from(hevcSps[name], "base64"))).toEqual(expected);
+  });
+
+  it("refuses what is not an SPS, or one cut short", () => {
+    expect(parseH265Sps(Buffer.from(hevcVps, "base64"))).toBeUndefined();
+    expect(parseH265Sps(Buffer.from(hevcSps.main1080, "base64").subarray(0, 14))).toBeUndefined();
   });
 });
 
@@ -67,17 +89,18 @@ describe("parseSdp", () => {
     });
   });
 
-  it("takes a=framerate over the SPS timing, and x-dimensions without an SPS", () => {
-    const text = sdp(
+  it("takes a=framerate over the SPS timing, x-dimensions without an SPS, and an H.265 SPS", () => {
+    const hevc = sdp(
       "v=0",
       "s=Session streamed by GStreamer",
       "m=video 0 RTP/AVP 97",
       "a=rtpmap:97 H265/90000",
-      "a=fmtp:97 sprop-vps=QAEMAf//;sprop-sps=QgEBAWAAAAMAkAAAAwAAAwBdoAKAgC0WNrkky/AIAAADAAgAAAMAyEA=",
+      `a=fmtp:97 sprop-vps=${hevcVps};sprop-sps=${hevcSps.main1080};sprop-pps=RAHA8vA8kAA=`,
       "a=framerate:12.5",
-      "a=x-dimensions:2560,1440",
     );
-    expect(parseSdp(text)?.video).toEqual({ codec: "H265", width: 2560, height: 1440, fps: 12.5 });
+    expect(parseSdp(hevc)?.video).toEqual({ codec: "H265", width: 1920, height: 1080, fps: 12.5 });
+    const axis = sdp("v=0", "m=video 0 RTP/AVP 96", "a=rtpmap:96 H265/90000", "a=x-dimensions:2560,1440");
+    expect(parseSdp(axis)?.video).toEqual({ codec: "H265", width: 2560, height: 1440 });
     const withSps = sdp(
       "v=0",
       "m=video 0 RTP/AVP 96",

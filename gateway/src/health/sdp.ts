@@ -1,4 +1,4 @@
-import { parseH264Sps } from "./h264-sps.js";
+import { parseH264Sps, parseH265Sps, type SpsInfo } from "./video-sps.js";
 
 // What a camera's DESCRIBE answer (an SDP, RFC 8866) says about its video: the first m=video section, its
 // codec from a=rtpmap (or the static payload type, RFC 3551 §6), its frame rate and picture size.
@@ -63,7 +63,7 @@ export function parseSdp(text: string): SdpSummary | undefined {
   const fmtp = section.lines
     .map((l) => /^a=fmtp:(\d+)\s+(.*)$/.exec(l))
     .find((m) => m !== null && m[1] === pt)?.[2];
-  const sps = codec === "H264" && fmtp !== undefined ? spsOf(fmtp) : undefined;
+  const sps = fmtp === undefined ? undefined : spsOf(codec, fmtp);
   if (sps) {
     video.width = sps.width;
     video.height = sps.height;
@@ -90,12 +90,23 @@ export function parseSdp(text: string): SdpSummary | undefined {
   return { media, video };
 }
 
-/** The first SPS of `sprop-parameter-sets=<base64 SPS>,<base64 PPS>…` (RFC 6184 §8.1). */
-function spsOf(fmtp: string): ReturnType<typeof parseH264Sps> {
-  const sets = /(?:^|;)\s*sprop-parameter-sets=([^;]*)/i.exec(fmtp)?.[1];
-  for (const b64 of sets?.split(",") ?? []) {
-    const nal = Buffer.from(b64.trim(), "base64");
-    if (((nal[0] ?? 0) & 0x1f) === 7) return parseH264Sps(nal);
+/**
+ * The SPS in an fmtp line: H.264's `sprop-parameter-sets=<SPS>,<PPS>` (RFC 6184 §8.1), H.265's
+ * `sprop-sps=<SPS>` (RFC 7798 §7.1), base64.
+ */
+function spsOf(codec: string, fmtp: string): SpsInfo | undefined {
+  const param = (name: string) => new RegExp(`(?:^|;)\\s*${name}=([^;]*)`, "i").exec(fmtp)?.[1];
+  if (codec === "H264") {
+    for (const b64 of param("sprop-parameter-sets")?.split(",") ?? []) {
+      const nal = Buffer.from(b64.trim(), "base64");
+      if (((nal[0] ?? 0) & 0x1f) === 7) return parseH264Sps(nal);
+    }
+  }
+  if (codec === "H265") {
+    for (const b64 of param("sprop-sps")?.split(",") ?? []) {
+      const info = parseH265Sps(Buffer.from(b64.trim(), "base64"));
+      if (info) return info;
+    }
   }
   return undefined;
 }

@@ -1,8 +1,9 @@
-// The picture size (and, when the encoder wrote it, the frame rate) of an H.264 stream from its sequence
-// parameter set, as a camera's SDP carries it in sprop-parameter-sets (RFC 6184 §8.1). Syntax: ITU-T H.264
-// §7.3.2.1.1 (seq_parameter_set_data) and Annex E.1.1 (vui_parameters); nothing past timing_info is read.
+// The picture size of a stream from its sequence parameter set, as a camera's SDP carries it: H.264 in
+// sprop-parameter-sets (RFC 6184 §8.1), with the frame rate when the encoder wrote it (ITU-T H.264
+// §7.3.2.1.1 seq_parameter_set_data, Annex E.1.1 vui_parameters, read up to timing_info); H.265 in
+// sprop-sps (RFC 7798 §7.1), the size only (ITU-T H.265 §7.3.2.2, up to conf_win_*_offset).
 
-export interface H264SpsInfo {
+export interface SpsInfo {
   width: number;
   height: number;
   /** From the VUI timing info (time_scale / 2·num_units_in_tick), when present and plausible. */
@@ -74,7 +75,7 @@ function skipScalingList(r: BitReader, size: number): void {
 }
 
 /** Width, height and maybe fps of one SPS NAL unit (header byte included); undefined if it is not one. */
-export function parseH264Sps(nal: Uint8Array): H264SpsInfo | undefined {
+export function parseH264Sps(nal: Uint8Array): SpsInfo | undefined {
   if (nal.length < 4 || ((nal[0] ?? 0) & 0x1f) !== 7) return undefined;
   const r = new BitReader(unescape(nal.subarray(1)));
   try {
@@ -129,7 +130,7 @@ export function parseH264Sps(nal: Uint8Array): H264SpsInfo | undefined {
     const height = (2 - frameMbsOnly) * heightMapUnits * 16 - cropY * (crop.top + crop.bottom);
     if (width <= 0 || height <= 0 || width > 16384 || height > 16384) return undefined;
 
-    const info: H264SpsInfo = { width, height };
+    const info: SpsInfo = { width, height };
     if (r.bit() === 1) {
       const fps = vuiFrameRate(r);
       if (fps !== undefined) info.fps = fps;
@@ -165,6 +166,50 @@ function vuiFrameRate(r: BitReader): number | undefined {
     return fps > 0 && fps <= 240 ? Math.round(fps * 1000) / 1000 : undefined;
   } catch (e) {
     // A VUI cut short still leaves a good size.
+    if (e instanceof EndOfData) return undefined;
+    throw e;
+  }
+}
+
+/** Width and height of one H.265 SPS NAL unit (2-byte header included); undefined if it is not one. */
+export function parseH265Sps(nal: Uint8Array): SpsInfo | undefined {
+  if (nal.length < 4 || (((nal[0] ?? 0) >> 1) & 0x3f) !== 33) return undefined;
+  const r = new BitReader(unescape(nal.subarray(2)));
+  try {
+    r.bits(4); // sps_video_parameter_set_id
+    const maxSubLayersMinus1 = r.bits(3);
+    r.bit(); // sps_temporal_id_nesting_flag
+    // profile_tier_level(1, maxSubLayersMinus1), §7.3.3: the general part is 88 bits, then the level.
+    r.bits(88);
+    r.bits(8); // general_level_idc
+    const subProfile: number[] = [];
+    const subLevel: number[] = [];
+    for (let i = 0; i < maxSubLayersMinus1; i++) {
+      subProfile.push(r.bit());
+      subLevel.push(r.bit());
+    }
+    if (maxSubLayersMinus1 > 0) for (let i = maxSubLayersMinus1; i < 8; i++) r.bits(2);
+    for (let i = 0; i < maxSubLayersMinus1; i++) {
+      if (subProfile[i] === 1) r.bits(88);
+      if (subLevel[i] === 1) r.bits(8);
+    }
+    r.ue(); // sps_seq_parameter_set_id
+    const chromaFormatIdc = r.ue();
+    if (chromaFormatIdc > 3) return undefined;
+    const separateColourPlane = chromaFormatIdc === 3 ? r.bit() : 0;
+    const lumaWidth = r.ue();
+    const lumaHeight = r.ue();
+    let crop = { left: 0, right: 0, top: 0, bottom: 0 };
+    if (r.bit() === 1) crop = { left: r.ue(), right: r.ue(), top: r.ue(), bottom: r.ue() };
+    // Offsets in chroma units (§7.4.3.2.1, Table 6-1).
+    const chromaArrayType = separateColourPlane === 1 ? 0 : chromaFormatIdc;
+    const subWidthC = chromaArrayType === 1 || chromaArrayType === 2 ? 2 : 1;
+    const subHeightC = chromaArrayType === 1 ? 2 : 1;
+    const width = lumaWidth - subWidthC * (crop.left + crop.right);
+    const height = lumaHeight - subHeightC * (crop.top + crop.bottom);
+    if (width <= 0 || height <= 0 || width > 16384 || height > 16384) return undefined;
+    return { width, height };
+  } catch (e) {
     if (e instanceof EndOfData) return undefined;
     throw e;
   }
