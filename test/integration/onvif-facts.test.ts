@@ -144,6 +144,19 @@ describe("against hostile SOAP endpoints", () => {
     await waitFor("the probe to close its connection", () => s.open() === 0, 5000);
   });
 
+  it("aborting rejects with the signal's reason and closes the connection", async () => {
+    let connected = 0;
+    const s = await server(() => {
+      connected++;
+    });
+    const ac = new AbortController();
+    const p = onvifFacts(soap, s.url, creds, 30_000, { signal: ac.signal });
+    await waitFor("the request", () => connected === 1, 5000);
+    ac.abort(new Error("gateway closing"));
+    await expect(p).rejects.toThrow("gateway closing");
+    await waitFor("the probe to close its connection", () => s.open() === 0, 5000);
+  });
+
   it("an address outside the allowed networks is not_allowed", async () => {
     let contacted = false;
     const s = await server((_req, res) => {

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { getEventListeners } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -395,6 +396,16 @@ describe("against hostile RTSP servers", () => {
   it("a scheme other than rtsp is unsupported", async () => {
     const r = await probe("http://127.0.0.1:1/x");
     expect(r.error?.code).toBe("unsupported");
+  });
+
+  it("a signal shared by many probes keeps no listener of theirs", async () => {
+    const s = await hostile({ onRequest: (req, socket) => socket.write(rtspReply(req, 404, "Not Found")) });
+    const shared = new AbortController();
+    const rs = await Promise.all(
+      Array.from({ length: 30 }, () => probeRtsp(s.url(), {}, { ...opts, signal: shared.signal })),
+    );
+    expect(new Set(rs.map((r) => r.error?.code))).toEqual(new Set(["not_found"]));
+    expect(getEventListeners(shared.signal, "abort")).toHaveLength(0);
   });
 
   it("aborting rejects with the signal's reason and closes the connection", async () => {

@@ -24,6 +24,13 @@ export interface OnvifFacts {
   error?: { code: OnvifFactsErrorCode; message: string };
 }
 
+export interface OnvifFactsOptions {
+  /** Wall clock, which the camera's is compared with; Date.now by default. */
+  now?: () => number;
+  /** Aborting ends the probe at once; it then rejects with the signal's reason (the gateway is closing). */
+  signal?: AbortSignal;
+}
+
 const codes: Record<OnvifErrorCode, OnvifFactsErrorCode> = {
   onvif_unreachable: "unreachable",
   onvif_timeout: "timeout",
@@ -39,22 +46,26 @@ const codes: Record<OnvifErrorCode, OnvifFactsErrorCode> = {
 /**
  * The camera's clock skew (GetSystemDateAndTime, without credentials) and identity (GetDeviceInformation,
  * with them, its WS-Security time corrected by that skew), within one deadline over both calls: the
- * pending request is cut off when it passes. Never rejects for what the camera does.
+ * pending request is cut off when it passes. Never rejects for what the camera does; only when `signal`
+ * aborts.
  */
 export async function onvifFacts(
   soap: SoapClient,
   deviceServiceUrl: string,
   creds: Credentials | undefined,
   deadlineMs: number,
-  /** Wall clock, which the camera's is compared with. */
-  now: () => number = Date.now,
+  opts: OnvifFactsOptions = {},
 ): Promise<OnvifFacts> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
+  const now = opts.now ?? Date.now;
+  opts.signal?.throwIfAborted();
   const control = new AbortController();
   const timer = setTimeout(() => {
     control.abort(new OnvifError("onvif_timeout", `no complete answer within ${String(deadlineMs)} ms`));
   }, deadlineMs);
+  const onAbort = () => control.abort(opts.signal?.reason);
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
   const facts: OnvifFacts = { ok: false, ms: 0 };
   // The deadline also bounds what the calls cannot cut off themselves (a resolver that hangs).
   const cutOff = new Promise<never>((_, reject) => {
@@ -65,11 +76,13 @@ export async function onvifFacts(
     await Promise.race([collect(soap, deviceServiceUrl, creds, now, control.signal, facts), cutOff]);
     facts.ok = true;
   } catch (e) {
+    if (opts.signal?.aborted === true) throw opts.signal.reason;
     if (e instanceof OnvifError) facts.error = { code: codes[e.code], message: e.detail };
     else if (e instanceof AddressNotAllowedError) facts.error = { code: "not_allowed", message: e.message };
     else throw e;
   } finally {
     clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", onAbort);
     // Whatever is still pending is cut off now, not at the SoapClient's own timeout.
     control.abort(new OnvifError("onvif_timeout", "the probe ended"));
   }

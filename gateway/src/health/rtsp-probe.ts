@@ -70,8 +70,9 @@ const header = (r: RtspReply, name: string) => r.headers.get(name.toLowerCase())
  * Asks a camera for its stream description the way ffmpeg's RTSP client starts (OPTIONS, then DESCRIBE
  * with Accept: application/sdp), answering a Digest challenge (RFC 2617/7616, MD5) or, only when the
  * camera offers nothing else, a Basic one: a password never leaves unasked. No SETUP, no media: a health
- * probe costs the camera two requests on one TCP connection. Never throws for what the camera does; it
- * rejects only when `signal` aborts.
+ * probe costs the camera two requests on one TCP connection. `creds` win over credentials written into
+ * the URL (user info, or `password=`-like query items, filled in on the wire only). Never throws for what
+ * the camera does; it rejects only when `signal` aborts.
  */
 export async function probeRtsp(
   url: string,
