@@ -157,7 +157,11 @@ const valueOf = (fs: Map<string, Family>, name: string, labels: Record<string, s
 beforeAll(async () => {
   camera = await startTestCamera();
   // trustProxy: a test can be a client "elsewhere" by the proxy header the gateway trusts from loopback.
-  gw = await startTestGateway({ http: { trustProxy: true }, metrics: { token } });
+  gw = await startTestGateway({
+    http: { trustProxy: true },
+    metrics: { token },
+    streaming: { stallSeconds: 3 },
+  });
   ({ id: schoolId } = (await gw.admin.expect(201, "POST", "/api/schools", {
     name: "SD Negeri 1 Contoh",
   })) as {
@@ -276,6 +280,36 @@ describe("GET /metrics", () => {
       return v > before ? v : undefined;
     });
     expect(later).toBeGreaterThan(before);
+  });
+
+  it("counts a reconnect when the camera dies, keeps the totals, and is up again once it is back", async () => {
+    const before = await families();
+    const bytes = valueOf(before, "pantau_camera_ingest_bytes_total", { camera: liveId }) ?? 0;
+    await camera.kill();
+    const down = await waitFor(
+      "a reconnect attempt while the camera is dead",
+      async () => {
+        const f = await families();
+        return (valueOf(f, "pantau_camera_reconnects_total", { camera: liveId }) ?? 0) >= 1 ? f : undefined;
+      },
+      30_000,
+    );
+    expect(valueOf(down, "pantau_camera_up", { camera: liveId })).toBe(0);
+    expect(valueOf(down, "pantau_camera_ingest_bytes_total", { camera: liveId })).toBeGreaterThanOrEqual(
+      bytes,
+    );
+    await camera.restart();
+    const back = await waitFor(
+      "the camera up again",
+      async () => {
+        const f = await families();
+        return valueOf(f, "pantau_camera_up", { camera: liveId }) === 1 ? f : undefined;
+      },
+      30_000,
+    );
+    expect(valueOf(back, "pantau_camera_reconnects_total", { camera: liveId })).toBeGreaterThanOrEqual(1);
+    expect(valueOf(back, "pantau_camera_ingest_bytes_total", { camera: liveId })).toBeGreaterThan(bytes);
+    expect(valueOf(back, "pantau_viewers", { camera: liveId, protocol: "ws" })).toBe(1);
   });
 
   it("labels HTTP durations by route pattern: no id or token in any label", async () => {
