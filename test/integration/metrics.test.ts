@@ -357,6 +357,9 @@ describe("GET /metrics", () => {
     expect(parseExposition(allowed.text).has("pantau_camera_up")).toBe(true);
     // The proxy says the client is on this machine too: that is loopback.
     expect((await scrape({ "x-forwarded-for": "127.0.0.1" })).status).toBe(200);
+    // A proxy header the gateway does not read for the address still means the client is elsewhere.
+    expect((await scrape({ "x-real-ip": "203.0.113.7" })).status).toBe(401);
+    expect((await scrape({ forwarded: "for=203.0.113.7" })).status).toBe(401);
   });
 
   it("without a token, refuses every other machine, proxied ones included", async () => {

@@ -14,13 +14,15 @@ function isLoopback(ip: string | undefined): boolean {
 }
 
 /**
- * A request from this machine: its address (client-info.ts, X-Forwarded-For only under http.trustProxy) is
- * loopback. Without trustProxy, a loopback connection that carries forwarding headers came through a proxy
- * nobody declared, from who knows where, so it is not counted as local.
+ * A request from this machine: its address (client-info.ts: X-Forwarded-For only under http.trustProxy) is
+ * loopback, and no proxy stands between. A loopback connection with forwarding headers came through a proxy
+ * from who knows where, so it is local only when the trusted proxy's X-Forwarded-For says so: without
+ * trustProxy, or with only `Forwarded` or `X-Real-IP` (which client-info.ts does not read), it is not.
  */
 function fromThisMachine(req: Request, trustProxy: boolean): boolean {
   if (!isLoopback(clientInfo(req, trustProxy).ip)) return false;
-  return trustProxy || forwardingHeaders.every((h) => req.headers[h] === undefined);
+  const vouched = trustProxy && req.headers["x-forwarded-for"] !== undefined;
+  return vouched || forwardingHeaders.every((h) => req.headers[h] === undefined);
 }
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
