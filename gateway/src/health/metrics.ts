@@ -1,18 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-
-// Moves to health/camera-state.ts (the health monitor's own file); kept here until the lead reconciles.
-/** What the health monitor says of a camera (issue 11). */
-export type CameraState = "online" | "degraded" | "offline" | "paused" | "disabled" | "unknown";
-
-/** Every state, in the order `pantau_camera_state` lists them: each camera has one series per state. */
-export const cameraStates: readonly CameraState[] = [
-  "online",
-  "degraded",
-  "offline",
-  "paused",
-  "disabled",
-  "unknown",
-];
+import { cameraStates, type CameraState } from "./camera-state.js";
 
 /** One camera as the metrics see it; ids are the labels, names only in `pantau_camera_info`. */
 export interface CameraMetrics {
