@@ -359,6 +359,18 @@ export const configSchema = z
           .describe("An LL-HLS viewing session ends this long after the player's last request"),
       })
       .prefault({}),
+    metrics: z
+      .object({
+        token: z
+          .string()
+          .min(16)
+          .optional()
+          .describe(
+            "Bearer token GET /metrics asks of clients on other machines (this machine needs none); " +
+              "unset: other machines are refused",
+          ),
+      })
+      .prefault({}),
     dev: z
       .object({
         openStreams: z
