@@ -98,6 +98,42 @@ export const configSchema = z
       .prefault({}),
     health: z
       .object({
+        probeSeconds: z
+          .number()
+          .min(0)
+          .max(3600)
+          .default(60)
+          .describe(
+            "Probe every enabled camera this often (RTSP OPTIONS + DESCRIBE, ONVIF clock and device " +
+              "information), watched or not, jittered; a live rendition's evidence replaces the probe; 0 = never",
+          ),
+        probeTimeoutSeconds: z
+          .number()
+          .min(0.5)
+          .max(60)
+          .default(10)
+          .describe("One probe of one camera gives up after this long (connect, auth and replies together)"),
+        offlineAfterSeconds: z
+          .number()
+          .min(0)
+          .max(86_400)
+          .default(120)
+          .describe(
+            "A camera unreachable this long is offline: one lost probe or a camera reboot is not an outage",
+          ),
+        recoverAfterSeconds: z
+          .number()
+          .min(0)
+          .max(86_400)
+          .default(60)
+          .describe("An offline camera reachable again this long is back (online or degraded)"),
+        maxConcurrentProbes: z
+          .number()
+          .int()
+          .min(1)
+          .max(256)
+          .default(8)
+          .describe("Probes running at once; the rest wait their turn"),
         snapshotMaxAgeSeconds: z
           .number()
           .min(0)
