@@ -48,6 +48,13 @@ import { interfaceAddress, WsDiscovery } from "./onvif/ws-discovery.js";
 import { guardianRoutes } from "./http/guardians.routes.js";
 import { healthRoutes } from "./http/health.routes.js";
 import { maintenanceRoutes } from "./http/maintenance.routes.js";
+import { eventsSocket } from "./http/events.ws.js";
+import { NetworkProber } from "./health/camera-prober.js";
+import { HealthMonitor } from "./health/health-monitor.js";
+import { HealthRepository } from "./health/health.repository.js";
+import { HealthService } from "./health/health.service.js";
+import { UptimeService } from "./health/uptime.service.js";
+import { uptimeRoutes } from "./http/uptime.routes.js";
 import { snapshotRoutes } from "./http/snapshot.routes.js";
 import { SnapshotService } from "./health/snapshot.service.js";
 import { SnapshotClient } from "./onvif/snapshot-client.js";
@@ -90,6 +97,8 @@ export interface Gateway {
   addressWatcher: OnvifAddressWatcher;
   /** Whether a camera's alerts are held back now (mute, maintenance) and what uptime leaves out. */
   suppressions: Suppressions;
+  /** Camera health; tests probe at once with probeNow(). */
+  monitor: HealthMonitor;
   close(): Promise<void>;
 }
 
@@ -121,25 +130,6 @@ async function ensureOperator(
     detail: { username: user.username, role: "operator", firstStart: true },
   });
   return generated;
-}
-
-/**
- * Issue 11, until the health monitor lands (the lead replaces this function with its state): a camera's
- * state from what the gateway knows without probing. Disabled, paused (a privacy pause now), online while a
- * rendition is live, else unknown: an unwatched on-demand camera has not been looked at.
- */
-function interimCameraState(
-  streams: StreamManager,
-  state: AccessState,
-  now: () => number,
-): (camera: Camera) => CameraState {
-  return (camera) => {
-    if (!camera.enabled) return "disabled";
-    const pause =
-      camera.classroomId === null ? null : state.snapshot().classrooms.get(camera.classroomId)?.pause;
-    if (pause && (pause.until === null || Date.parse(pause.until) > now())) return "paused";
-    return streams.renditionsOf(camera.id).some((r) => r.state === "live") ? "online" : "unknown";
-  };
 }
 
 /**
@@ -291,6 +281,28 @@ async function openGateway(
     );
   }
 
+  // 5b. Health: every camera probed (or read from its live rendition), each change stored for uptime.
+  const healthRepo = new HealthRepository(db);
+  const monitor = new HealthMonitor(
+    state,
+    streams,
+    new NetworkProber(soap, { network, now }),
+    healthRepo,
+    clock,
+    log,
+    {
+      probeMs: config.health.probeSeconds * 1000,
+      probeTimeoutMs: config.health.probeTimeoutSeconds * 1000,
+      offlineAfterMs: config.health.offlineAfterSeconds * 1000,
+      recoverAfterMs: config.health.recoverAfterSeconds * 1000,
+      maxConcurrentProbes: config.health.maxConcurrentProbes,
+    },
+  );
+  monitor.start();
+  opened.add("the health monitor", () => monitor.close());
+  const healthService = new HealthService(monitor, healthRepo, state);
+  const uptimeService = new UptimeService(healthRepo, state, suppressions, now);
+
   // 6. Services: every admin change (and every camera address move) goes through them and the unit of work.
   // People: schools and classrooms, guardians with their links and phones, admin accounts and sign-ins.
   const schoolService = new SchoolService(schools, classrooms, work, now);
@@ -370,10 +382,10 @@ async function openGateway(
     if (change.targetKind === "camera" && change.targetId !== undefined) snapshots.forget(change.targetId);
   });
 
-  // 7a. Prometheus metrics (issue 11), read at every scrape: cameras and schools from the access state (in
-  //     memory, no database read per scrape), counters and viewers from the stream manager, the state from
-  //     interimCameraState until the health monitor replaces it. GET /metrics: loopback, else metrics.token.
-  const cameraState = interimCameraState(streams, state, now);
+  // 7a. Prometheus metrics, read at every scrape: cameras and schools from the access state (in memory, no
+  //     database read per scrape), counters and viewers from the stream manager, each camera's state from the
+  //     health monitor. GET /metrics: loopback, else metrics.token.
+  const cameraState = (c: Camera): CameraState => monitor.get(c.id)?.state ?? "unknown";
   const metrics = new GatewayMetrics(
     {
       cameras: () => {
@@ -416,7 +428,7 @@ async function openGateway(
   const app = createApp({
     log,
     routers: [
-      healthRoutes(streams, state, auth),
+      healthRoutes(streams, state, healthService, auth),
       metricsRoutes(metrics, { token: config.metrics.token, trustProxy: config.http.trustProxy }),
     ],
     api: [
@@ -431,6 +443,7 @@ async function openGateway(
       guardianRoutes(guardianService, auth, config.http.csvLimitBytes),
       userRoutes(userService, auth),
       auditRoutes(new AuditService(audit), auth),
+      uptimeRoutes(uptimeService, auth, now),
       viewerRoutes(
         guardianService,
         state,
@@ -473,8 +486,19 @@ async function openGateway(
     for (const client of wss.clients) client.close(1001, "gateway stopping");
     wss.close();
   });
+  const events = eventsSocket(monitor, healthService, streams, auth, log, { countersMs: 5000 });
+  opened.add("the console's events", () => {
+    events.close();
+  });
   // Every WebSocket path the gateway serves; any other upgrade is answered 404 and closed.
-  routeUpgrades(server, [{ prefix: "/live/", handle: liveUpgrade }], log);
+  routeUpgrades(
+    server,
+    [
+      { prefix: "/live/", handle: liveUpgrade },
+      { prefix: "/api/events", handle: events.upgrade },
+    ],
+    log,
+  );
   const host = config.http.host === "0.0.0.0" || config.http.host === "::" ? "localhost" : config.http.host;
   const url = (
     config.http.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${String(address.port)}`
@@ -493,6 +517,7 @@ async function openGateway(
     spawner,
     cameras,
     streamTester,
+    monitor,
     tokens,
     addressWatcher,
     suppressions,
