@@ -3,6 +3,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { AccessState } from "./access/access-state.js";
+import { AlertChannelRepository } from "./alerts/alert-channel.repository.js";
+import { AlertChannelService } from "./alerts/alert-channel.service.js";
+import { AlertDispatcher } from "./alerts/alert-dispatcher.js";
+import { EmailSender } from "./alerts/email-sender.js";
+import { TelegramSender } from "./alerts/telegram-sender.js";
+import { WebhookSender } from "./alerts/webhook-sender.js";
 import { TokenMediaAccess } from "./access/media-access.js";
 import { SecretBox, SecretKeys } from "./common/secret-box.js";
 import { StreamTokens } from "./access/stream-token.js";
@@ -30,6 +36,7 @@ import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
 import { liveBearerKey } from "./http/rate-limit-key.js";
 import { clientInfo } from "./http/client-info.js";
+import { alertChannelRoutes } from "./http/alert-channels.routes.js";
 import { auditRoutes } from "./http/audit.routes.js";
 import { authRoutes } from "./http/auth.routes.js";
 import { cameraMoveRoutes } from "./http/camera-moves.routes.js";
@@ -76,6 +83,8 @@ export interface Gateway {
   tokens: StreamTokens;
   /** Follows ONVIF cameras across address changes; tests run a round with runOnce(). */
   addressWatcher: OnvifAddressWatcher;
+  /** Alerts to the configured channels: the health monitor calls raise(). */
+  alerts: AlertDispatcher;
   close(): Promise<void>;
 }
 
@@ -293,6 +302,42 @@ async function openGateway(
   addressWatcher.start();
   opened.add("the address watcher", () => addressWatcher.stop());
 
+  // 6b. Alerts (issue 11): channels (webhook, e-mail, Telegram; secrets sealed) and the dispatcher the health
+  //     monitor raises alerts on: grouped per school, a queue with retries per channel, reminders, every
+  //     delivery audited. Mute/maintenance (useSuppression) and fleet reachability (useReachability) plug in
+  //     here. Closed before the database: pending groups, reminders and retries are cancelled.
+  const alertChannels = new AlertChannelRepository(db, new SecretBox(keys.derive("alert-secrets")), nowDate);
+  const emailSender = new EmailSender(config.alerts.smtp, config.alerts.timeoutSeconds * 1000);
+  const alerts = new AlertDispatcher(
+    alertChannels,
+    {
+      webhook: new WebhookSender(),
+      email: emailSender,
+      telegram: new TelegramSender(config.alerts.telegramApiUrl),
+    },
+    audit,
+    clock,
+    log,
+    {
+      groupMs: config.alerts.groupSeconds * 1000,
+      reminderMs: config.alerts.reminderMinutes.map((m) => m * 60_000),
+      retry: {
+        attempts: config.alerts.retry.attempts,
+        firstDelayMs: config.alerts.retry.firstDelaySeconds * 1000,
+        maxDelayMs: config.alerts.retry.maxDelaySeconds * 1000,
+      },
+      timeoutMs: config.alerts.timeoutSeconds * 1000,
+      queueLimit: config.alerts.queueLimit,
+    },
+  );
+  opened.add("alerts", () => {
+    alerts.close();
+    emailSender.close();
+  });
+  const alertChannelService = new AlertChannelService(alertChannels, schools, work, alerts, {
+    smtpConfigured: config.alerts.smtp !== undefined,
+  });
+
   // 7. HTTP and WebSockets.
   const secureCookies = config.http.publicUrl?.startsWith("https:") ?? false;
   const viewer = await buildViewerAssets();
@@ -309,6 +354,7 @@ async function openGateway(
       guardianRoutes(guardianService, auth, config.http.csvLimitBytes),
       userRoutes(userService, auth),
       auditRoutes(new AuditService(audit), auth),
+      alertChannelRoutes(alertChannelService, auth),
       viewerRoutes(
         guardianService,
         state,
@@ -370,6 +416,7 @@ async function openGateway(
     streamTester,
     tokens,
     addressWatcher,
+    alerts,
     close,
   };
 }
