@@ -8,6 +8,7 @@ import {
   type AlertDispatcherOptions,
 } from "../../gateway/src/alerts/alert-dispatcher.js";
 import { DeliveryError, type AlertMessage, type AlertSender } from "../../gateway/src/alerts/alert-sender.js";
+import { receiverRefusal } from "../../gateway/src/alerts/receiver-address.js";
 import type { Actor } from "../../gateway/src/audit/audit.repository.js";
 import { FakeClock } from "../helpers/fake-clock.js";
 
@@ -372,5 +373,26 @@ describe("alert text", () => {
     expect(text.id.split("\n")).toHaveLength(3);
     expect(durationText(30_000, "id")).toBe("< 1 menit");
     expect(durationText(26 * hour + 5 * minute, "en")).toBe("1 d 2 h 5 min");
+  });
+});
+
+describe("receiver addresses", () => {
+  it("anywhere a receiver may run, never link-local, metadata, multicast, broadcast or unspecified", () => {
+    const table: [string, string | undefined][] = [
+      ["203.0.113.9", undefined],
+      ["10.1.2.3", undefined],
+      ["127.0.0.1", undefined],
+      ["::1", undefined],
+      ["2001:db8::1", undefined],
+      ["169.254.169.254", "metadata"],
+      ["169.254.10.1", "link_local"],
+      ["fe80::1", "link_local"],
+      ["fd00:ec2::254", "metadata"],
+      ["224.0.0.251", "multicast"],
+      ["255.255.255.255", "broadcast"],
+      ["0.0.0.0", "unspecified"],
+      ["::ffff:169.254.169.254", "metadata"],
+    ];
+    expect(table.map(([a]) => [a, receiverRefusal(a)])).toEqual(table);
   });
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { idSchema } from "../common/ids.js";
 import { nameSchema } from "../common/names.js";
+import { literalHostRefusal } from "./receiver-address.js";
 
 export type AlertChannelKind = "webhook" | "email" | "telegram";
 
@@ -48,7 +49,8 @@ export function publicChannel(c: AlertChannel): AlertChannelView {
 
 /**
  * A receiver's address: http or https only, no user:password in it (the secret has its own field), no
- * fragment. Checked again before each send (alerts/http-post.ts), where redirects are not followed.
+ * fragment, not at a link-local, metadata, multicast or broadcast address. Checked again before each send
+ * (alerts/http-post.ts), once the name is resolved; redirects are not followed.
  */
 export const receiverUrl = z
   .string()
@@ -75,6 +77,11 @@ export const receiverUrl = z
       ctx.addIssue({ code: "custom", message: "put no user name or password in the URL; use secret" });
     } else if (url.hash !== "") {
       ctx.addIssue({ code: "custom", message: "URL must not have a #fragment" });
+    } else {
+      const refused = literalHostRefusal(url.hostname);
+      if (refused !== undefined) {
+        ctx.addIssue({ code: "custom", message: `no alert receiver can be at ${url.hostname} (${refused})` });
+      }
     }
   });
 
