@@ -330,6 +330,10 @@ async function openGateway(
       queueLimit: config.alerts.queueLimit,
     },
   );
+  work.onCommit((change) => {
+    if (change.action === "camera.delete" && change.targetId !== undefined)
+      alerts.forgetCamera(change.targetId);
+  });
   opened.add("alerts", () => {
     alerts.close();
     emailSender.close();

@@ -10,6 +10,7 @@ import {
 import { DeliveryError, type AlertMessage, type AlertSender } from "../../gateway/src/alerts/alert-sender.js";
 import { receiverRefusal } from "../../gateway/src/alerts/receiver-address.js";
 import type { Actor } from "../../gateway/src/audit/audit.repository.js";
+import { parseConfig } from "../../gateway/src/config/load-config.js";
 import { FakeClock } from "../helpers/fake-clock.js";
 
 const t0 = Date.parse("2026-12-03T08:00:00+07:00");
@@ -241,6 +242,15 @@ describe("AlertDispatcher", () => {
     ]);
   });
 
+  it("a removed camera is reminded of no more", async () => {
+    const { d, sender, run } = setup([channel("alc_a", "sch_a")]);
+    d.raise(offline("cam_1"));
+    await run(minute);
+    d.forgetCamera("cam_1");
+    await run(25 * hour, minute);
+    expect(sender.sent.map((s) => s.message.alerts[0]?.kind)).toEqual(["offline"]);
+  });
+
   it("suppressed alerts are not sent, nor the recovery of an outage nobody heard of; a reminder after the mute is", async () => {
     const { d, sender, run } = setup([channel("alc_a", "sch_a")]);
     let muted = true;
@@ -373,6 +383,49 @@ describe("alert text", () => {
     expect(text.id.split("\n")).toHaveLength(3);
     expect(durationText(30_000, "id")).toBe("< 1 menit");
     expect(durationText(26 * hour + 5 * minute, "en")).toBe("1 d 2 h 5 min");
+  });
+});
+
+describe("alert settings", () => {
+  it("have defaults and PANTAU_ALERTS_… overrides; an SMTP server without a sender names the field", () => {
+    const d = parseConfig({});
+    expect(d.alerts).toMatchObject({
+      telegramApiUrl: "https://api.telegram.org",
+      groupSeconds: 30,
+      reminderMinutes: [60, 1440],
+      retry: { attempts: 6, firstDelaySeconds: 5, maxDelaySeconds: 300 },
+      timeoutSeconds: 10,
+    });
+    expect(d.alerts.smtp).toBeUndefined();
+    const c = parseConfig(
+      {},
+      {
+        PANTAU_ALERTS_SMTP_HOST: "mail.kab.go.id",
+        PANTAU_ALERTS_SMTP_FROM: "Pantau <pantau@kab.go.id>",
+        PANTAU_ALERTS_SMTP_PORT: "465",
+        PANTAU_ALERTS_SMTP_SECURE: "1",
+        PANTAU_ALERTS_GROUP_SECONDS: "5",
+        PANTAU_ALERTS_RETRY_ATTEMPTS: "3",
+        PANTAU_ALERTS_TELEGRAM_API_URL: "http://127.0.0.1:9999",
+      },
+    );
+    expect(c.alerts.smtp).toEqual({
+      host: "mail.kab.go.id",
+      port: 465,
+      secure: true,
+      from: "Pantau <pantau@kab.go.id>",
+    });
+    expect([c.alerts.groupSeconds, c.alerts.retry.attempts, c.alerts.telegramApiUrl]).toEqual([
+      5,
+      3,
+      "http://127.0.0.1:9999",
+    ]);
+    expect(() => parseConfig({}, { PANTAU_ALERTS_SMTP_HOST: "mail" })).toThrow(
+      /alerts\.smtp\.from \(PANTAU_ALERTS_SMTP_FROM\)/,
+    );
+    expect(() => parseConfig({ alerts: { telegramApiUrl: "file:///etc" } })).toThrow(
+      /alerts\.telegramApiUrl/,
+    );
   });
 });
 

@@ -145,6 +145,12 @@ export class AlertDispatcher {
     return outcome;
   }
 
+  /** A camera removed: its reminders are cancelled (no recovery will ever come for it). */
+  forgetCamera(cameraId: string): void {
+    this.cancelReminders(cameraId);
+    this.unannounced.delete(cameraId);
+  }
+
   /** Messages waiting or being delivered, all channels together (tests wait for 0). */
   get pending(): number {
     let n = this.busy.size;
