@@ -153,6 +153,30 @@ describe("/api/alert-channels", () => {
     });
   });
 
+  it("PATCH renames a channel or switches it off; nothing else changes; audited", async () => {
+    const ch = (await gw.admin.expect(201, "POST", "/api/alert-channels", {
+      kind: "webhook",
+      url: "https://example.org/patch-me",
+      secret,
+      schoolId: schoolA,
+    })) as View;
+    const off = (await admin.expect(200, "PATCH", `/api/alert-channels/${ch.id}`, {
+      name: "Grup TU",
+      enabled: false,
+    })) as View;
+    expect(off).toEqual({ ...ch, name: "Grup TU", enabled: false });
+    expect((await admin.patch(`/api/alert-channels/${ch.id}`, { secret: "x".repeat(20) })).status).toBe(400);
+    expect((await admin.patch(`/api/alert-channels/${ch.id}`, { enabled: "no" })).body.error.field).toBe(
+      "enabled",
+    );
+    expect((await teacher.patch(`/api/alert-channels/${ch.id}`, { enabled: true })).status).toBe(403);
+    expect((await channelAudit())[0]).toMatchObject({
+      action: "alert_channel.update",
+      detail: { name: "Grup TU", enabled: false },
+    });
+    await gw.admin.expect(204, "DELETE", `/api/alert-channels/${ch.id}`);
+  });
+
   it("a teacher may not list, add, remove or test alert channels (403)", async () => {
     const id = (await channels())[0]!.id;
     expect((await teacher.get("/api/alert-channels")).status).toBe(403);
@@ -223,6 +247,7 @@ describe("/api/alert-channels", () => {
       paths: Record<string, Record<string, { requestBody?: unknown }>>;
     };
     expect(Object.keys(doc.paths["/api/alert-channels"] ?? {}).sort()).toEqual(["get", "post"]);
+    expect(Object.keys(doc.paths["/api/alert-channels/{id}"] ?? {}).sort()).toEqual(["delete", "patch"]);
     expect(JSON.stringify(doc.paths["/api/alert-channels"]?.post?.requestBody)).toContain("botToken");
     expect(doc.paths["/api/alert-channels/{id}"]?.delete).toBeDefined();
     expect(doc.paths["/api/alert-channels/{id}/test"]?.post).toBeDefined();

@@ -242,6 +242,20 @@ describe("AlertDispatcher", () => {
     ]);
   });
 
+  it("a channel switched off or removed while its message waits gets no more attempts", async () => {
+    const { d, sender, audit, run, list } = setup([channel("alc_a", "sch_a"), channel("alc_b", "sch_a")]);
+    sender.script.set("alc_a", ["fail", "fail"]);
+    sender.script.set("alc_b", ["fail", "fail"]);
+    d.raise(offline("cam_1"));
+    await run(30_000);
+    list[0]!.enabled = false;
+    list.splice(1, 1);
+    await run(60_000);
+    expect(sender.attempts.map((a) => a.channelId)).toEqual(["alc_a", "alc_b"]);
+    expect(audit.filter((e) => e.action !== "alert.raised")).toEqual([]);
+    expect(d.pending).toBe(0);
+  });
+
   it("a removed camera is reminded of no more", async () => {
     const { d, sender, run } = setup([channel("alc_a", "sch_a")]);
     d.raise(offline("cam_1"));

@@ -72,6 +72,15 @@ export class AlertChannelRepository {
     return this.get(id) as AlertChannel;
   }
 
+  update(id: string, patch: { name?: string | undefined; enabled?: boolean | undefined }): AlertChannel {
+    const current = this.get(id);
+    if (!current) throw new NotFoundError(`alert channel ${id} does not exist`);
+    this.db
+      .prepare("UPDATE alert_channels SET name = ?, enabled = ? WHERE id = ?")
+      .run(patch.name ?? current.name, Number(patch.enabled ?? current.enabled), id);
+    return this.get(id) as AlertChannel;
+  }
+
   delete(id: string): void {
     const r = this.db.prepare("DELETE FROM alert_channels WHERE id = ?").run(id);
     if (r.changes === 0) throw new NotFoundError(`alert channel ${id} does not exist`);

@@ -9,6 +9,7 @@ import {
   storedChannel,
   type AlertChannel,
   type AlertChannelCreate,
+  type AlertChannelPatch,
   type AlertChannelView,
 } from "./alert-channel.js";
 import type { AlertChannelRepository } from "./alert-channel.repository.js";
@@ -82,6 +83,23 @@ export class AlertChannelService {
       () => this.channels.create(storedChannel(input, schoolId)),
     );
     return publicChannel(channel);
+  }
+
+  /** A new label, or switched off (its waiting messages are dropped) and on again. */
+  update(caller: Caller, id: string, patch: AlertChannelPatch): AlertChannelView {
+    const channel = this.visible(caller, id);
+    const updated = this.work.apply(
+      caller.actor,
+      (c: AlertChannel) => ({
+        schoolId: c.schoolId,
+        action: "alert_channel.update",
+        targetKind: "alert_channel",
+        targetId: c.id,
+        detail: auditedChannel(c),
+      }),
+      () => this.channels.update(channel.id, patch),
+    );
+    return publicChannel(updated);
   }
 
   delete(caller: Caller, id: string): void {

@@ -141,6 +141,13 @@ export const alertChannelCreateSchema = z.discriminatedUnion("kind", [
 
 export type AlertChannelCreate = z.infer<typeof alertChannelCreateSchema>;
 
+/** What may change on a channel: its label and whether it is on. A new address or secret is a new channel. */
+export const alertChannelPatchSchema = z
+  .object({ name: nameSchema(100).optional(), enabled: z.boolean().optional() })
+  .strict();
+
+export type AlertChannelPatch = z.infer<typeof alertChannelPatchSchema>;
+
 /** What the repository stores for a new channel. */
 export interface StoredAlertChannelCreate {
   schoolId: string | null;

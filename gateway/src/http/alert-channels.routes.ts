@@ -1,10 +1,10 @@
-import { alertChannelCreateSchema } from "../alerts/alert-channel.js";
+import { alertChannelCreateSchema, alertChannelPatchSchema } from "../alerts/alert-channel.js";
 import type { AlertChannelService } from "../alerts/alert-channel.service.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { pathId } from "./errors.js";
 
-/** `GET|POST /api/alert-channels`, `DELETE /api/alert-channels/:id`, `POST /api/alert-channels/:id/test`. */
+/** `GET|POST /api/alert-channels`, `PATCH|DELETE /api/alert-channels/:id`, `POST /api/alert-channels/:id/test`. */
 export function alertChannelRoutes(service: AlertChannelService, auth: AdminAuth): ApiRouter {
   const api = new ApiRouter(auth);
 
@@ -28,6 +28,19 @@ export function alertChannelRoutes(service: AlertChannelService, auth: AdminAuth
     },
     (req, res, body) => {
       res.status(201).json(service.create(auth.caller(req), body));
+    },
+  );
+
+  api.patch(
+    "/api/alert-channels/:id",
+    {
+      summary: "Rename an alert channel, or switch it off and on",
+      tag: "alerts",
+      auth: "admin",
+      body: alertChannelPatchSchema,
+    },
+    (req, res, body) => {
+      res.json(service.update(auth.caller(req), pathId(req.params.id, "alert channel"), body));
     },
   );
 
