@@ -352,6 +352,7 @@ export class AlertDispatcher {
       error = await this.attempt(channel, job.message);
       if (this.closed) return;
       if (error === undefined) {
+        this.log.info(`channel ${channel.id} (${channel.config.kind}): delivered, attempt ${attempt}`);
         this.record(systemActor, job.message.school.id, "alert.delivered", channel, { attempts: attempt });
         return;
       }
