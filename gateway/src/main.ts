@@ -13,6 +13,9 @@ import { TokenMediaAccess } from "./access/media-access.js";
 import { SecretBox, SecretKeys } from "./common/secret-box.js";
 import { StreamTokens } from "./access/stream-token.js";
 import { ViewingTracker } from "./access/viewing-tracker.js";
+import { MaintenanceRepository } from "./alerts/maintenance.repository.js";
+import { MaintenanceService } from "./alerts/maintenance.service.js";
+import { Suppressions } from "./alerts/suppression.js";
 import { AuditRepository, systemActor } from "./audit/audit.repository.js";
 import { AuditService } from "./audit/audit.service.js";
 import { UnitOfWork } from "./audit/unit-of-work.js";
@@ -29,6 +32,7 @@ import { ConfigError, loadConfig } from "./config/load-config.js";
 import { secureDataDir } from "./db/data-dir.js";
 import { openDatabase } from "./db/database.js";
 import { ensureDemo } from "./demo/demo.js";
+import { grabJpegFrame } from "./ffmpeg/frame-grab.js";
 import { NodeProcessSpawner } from "./ffmpeg/process-spawner.js";
 import { GuardianRepository } from "./guardians/guardian.repository.js";
 import { GuardianService } from "./guardians/guardian.service.js";
@@ -49,6 +53,10 @@ import { SoapClient } from "./onvif/soap-client.js";
 import { interfaceAddress, WsDiscovery } from "./onvif/ws-discovery.js";
 import { guardianRoutes } from "./http/guardians.routes.js";
 import { healthRoutes } from "./http/health.routes.js";
+import { maintenanceRoutes } from "./http/maintenance.routes.js";
+import { snapshotRoutes } from "./http/snapshot.routes.js";
+import { SnapshotService } from "./health/snapshot.service.js";
+import { SnapshotClient } from "./onvif/snapshot-client.js";
 import { schoolRoutes } from "./http/schools.routes.js";
 import { closeServer, listen, routeUpgrades } from "./http/server.js";
 import { userRoutes } from "./http/users.routes.js";
@@ -83,6 +91,8 @@ export interface Gateway {
   tokens: StreamTokens;
   /** Follows ONVIF cameras across address changes; tests run a round with runOnce(). */
   addressWatcher: OnvifAddressWatcher;
+  /** Whether a camera's alerts are held back now (mute, maintenance) and what uptime leaves out. */
+  suppressions: Suppressions;
   /** Alerts to the configured channels: the health monitor calls raise(). */
   alerts: AlertDispatcher;
   close(): Promise<void>;
@@ -187,6 +197,12 @@ async function openGateway(
   work.onCommit(() => {
     state.invalidate();
   });
+  // Maintenance windows and camera mutes (issue 11): their history, the admin service over it, and the
+  // in-memory Suppressions that the alert dispatcher and the uptime arithmetic ask. Made right after the unit
+  // of work, so its cache is renewed on a commit before any listener added later asks it.
+  const maintenance = new MaintenanceRepository(db, nowDate);
+  const maintenanceService = new MaintenanceService(maintenance, schools, cameras, work, now);
+  const suppressions = new Suppressions(maintenance, schools, work);
   const tracker = new ViewingTracker(
     viewingSessions,
     audit,
@@ -302,10 +318,49 @@ async function openGateway(
   addressWatcher.start();
   opened.add("the address watcher", () => addressWatcher.stop());
 
-  // 6b. Alerts (issue 11): channels (webhook, e-mail, Telegram; secrets sealed) and the dispatcher the health
+  // 6b. Last pictures (GET /api/cameras/:id/snapshot.jpg, issue 11), in memory only: one frame of a running
+  //     rendition's GOP (main first) decoded by a short ffmpeg through the same spawner, else the camera's
+  //     ONVIF snapshot URI fetched through the network guard. A camera's change or removal drops its picture.
+  const snapshotLimits = {
+    timeoutMs: config.health.snapshotTimeoutSeconds * 1000,
+    maxBytes: config.health.snapshotMaxBytes,
+  };
+  const snapshots = new SnapshotService(
+    cameras,
+    state,
+    audit,
+    {
+      gop: (cameraId) => {
+        const running = streams
+          .renditionsOf(cameraId)
+          .sort((a, b) => (a.name === "main" ? -1 : b.name === "main" ? 1 : 0));
+        for (const r of running) {
+          const gop = r.stream.gop();
+          if (gop) return [gop.init.data, ...gop.data];
+        }
+        return undefined;
+      },
+      decode: (gop) =>
+        grabJpegFrame(spawner, clock, gop, { ffmpegPath: config.ffmpeg.path, ...snapshotLimits }),
+    },
+    { inspector, client: new SnapshotClient({ network, ...snapshotLimits }) },
+    {
+      maxAgeMs: config.health.snapshotMaxAgeSeconds * 1000,
+      cacheBytes: config.health.snapshotCacheBytes,
+      maxConcurrentDecodes: config.health.snapshotMaxConcurrentDecodes,
+    },
+    log,
+    now,
+  );
+  work.onCommit((change) => {
+    if (change.targetKind === "camera" && change.targetId !== undefined) snapshots.forget(change.targetId);
+  });
+
+  // 6c. Alerts (issue 11): channels (webhook, e-mail, Telegram; secrets sealed) and the dispatcher the health
   //     monitor raises alerts on: grouped per school, a queue with retries per channel, reminders, every
-  //     delivery audited. Mute/maintenance (useSuppression) and fleet reachability (useReachability) plug in
-  //     here. Closed before the database: pending groups, reminders and retries are cancelled.
+  //     delivery audited. Mutes and maintenance windows (the Suppressions above) hold alerts back; fleet
+  //     reachability plugs in with useReachability. Closed before the database: pending groups, reminders
+  //     and retries are cancelled.
   const alertChannels = new AlertChannelRepository(db, new SecretBox(keys.derive("alert-secrets")), nowDate);
   const emailSender = new EmailSender(config.alerts.smtp, config.alerts.timeoutSeconds * 1000);
   const alerts = new AlertDispatcher(
@@ -330,6 +385,7 @@ async function openGateway(
       queueLimit: config.alerts.queueLimit,
     },
   );
+  alerts.useSuppression(suppressions);
   work.onCommit((change) => {
     if (change.action === "camera.delete" && change.targetId !== undefined)
       alerts.forgetCamera(change.targetId);
@@ -352,8 +408,10 @@ async function openGateway(
       authRoutes(signIns, auth, { ...config.access, secureCookies }),
       schoolRoutes(schoolService, auth),
       cameraRoutes(cameraService, auth),
+      snapshotRoutes(snapshots, auth),
       cameraTestRoutes(cameraService, auth),
       cameraMoveRoutes(cameraMoveService, auth),
+      maintenanceRoutes(maintenanceService, auth),
       onvifRoutes(discovery, inspector, cameraService, auth, config.onvif, network, log),
       guardianRoutes(guardianService, auth, config.http.csvLimitBytes),
       userRoutes(userService, auth),
@@ -420,6 +478,7 @@ async function openGateway(
     streamTester,
     tokens,
     addressWatcher,
+    suppressions,
     alerts,
     close,
   };

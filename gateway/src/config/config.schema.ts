@@ -96,6 +96,48 @@ export const configSchema = z
           .describe("Camera tests (one ffprobe each) run at once; up to 4× more wait, beyond that: busy"),
       })
       .prefault({}),
+    health: z
+      .object({
+        snapshotMaxAgeSeconds: z
+          .number()
+          .min(0)
+          .max(3600)
+          .default(10)
+          .describe(
+            "GET /api/cameras/:id/snapshot.jpg reuses a picture this young instead of taking a new one " +
+              "(one frame of the live stream, else the camera's ONVIF snapshot); 0 = always a new one",
+          ),
+        snapshotTimeoutSeconds: z
+          .number()
+          .min(0.5)
+          .max(60)
+          .default(5)
+          .describe(
+            "Taking one picture (ffmpeg decoding a frame, or the camera's snapshot URI) gives up after this long",
+          ),
+        snapshotMaxBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .max(64 * 1024 * 1024)
+          .default(4 * 1024 * 1024)
+          .describe("Largest picture taken; a camera sending more is cut off and its answer refused"),
+        snapshotCacheBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(1024 * 1024 * 1024)
+          .default(32 * 1024 * 1024)
+          .describe("Pictures kept in memory (never on disk), all cameras together; the oldest go first"),
+        snapshotMaxConcurrentDecodes: z
+          .number()
+          .int()
+          .min(1)
+          .max(32)
+          .default(2)
+          .describe("ffmpeg decodes of a live frame at once; up to 4× more wait, beyond that: busy"),
+      })
+      .prefault({}),
     streaming: z
       .object({
         partTargetSeconds: z

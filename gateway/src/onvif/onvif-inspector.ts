@@ -90,19 +90,7 @@ export class OnvifInspector {
 
     // 1. The clock, without credentials (ONVIF Core §5.9.4 allows it), so the digest can be in the
     //    camera's time: a camera refuses a UsernameToken whose Created is far from its own clock.
-    let skewMs: number | null = null;
-    let cameraUtc: Date | undefined;
-    try {
-      const t0 = this.now();
-      const body = await this.soap.call(deviceServiceUrl, NS.device, "GetSystemDateAndTime", "");
-      const t1 = this.now();
-      cameraUtc = parseSystemDateAndTime(body);
-      if (cameraUtc) skewMs = cameraUtc.getTime() - (t0 + t1) / 2;
-    } catch (e) {
-      // Some cameras want credentials even for the clock; carry on without a skew.
-      if (!(e instanceof OnvifError && (e.code === "onvif_auth_failed" || e.code === "onvif_not_supported")))
-        throw e;
-    }
+    const { skewMs, cameraUtc } = await this.clockOf(deviceServiceUrl);
     if (skewMs !== null && Math.abs(skewMs) > CLOCK_WARN_MS) {
       warnings.push({
         code: "onvif_clock_far_off",
@@ -133,33 +121,17 @@ export class OnvifInspector {
       throw new OnvifError("onvif_bad_reply", "GetDeviceInformation answered without device information");
 
     // 3. Where its media service is; cameras that do not say serve media on the device URL.
-    let mediaUrl = deviceServiceUrl;
-    try {
-      const announced = parseMediaXaddr(
-        await this.soap.call(
-          deviceServiceUrl,
-          NS.device,
-          "GetCapabilities",
-          "<m:Category>Media</m:Category>",
-          auth,
-        ),
-      );
-      if (announced !== undefined) {
-        const kept = onHost(announced, host);
-        mediaUrl = kept.url;
-        if (kept.rewritten) {
-          warnings.push({
-            code: "onvif_xaddr_rewritten",
-            messages: {
-              id: "Kamera menyebut alamat lain untuk layanan medianya; Pantau memakai alamat kamera ini.",
-              en: "The camera named another address for its media service; Pantau uses this camera's address.",
-            },
-            detail: `announced ${safeUrl(announced)}`,
-          });
-        }
-      }
-    } catch (e) {
-      if (!(e instanceof OnvifError && e.code === "onvif_not_supported")) throw e;
+    const media = await this.mediaUrlOf(deviceServiceUrl, host, auth);
+    const mediaUrl = media.url;
+    if (media.announced !== undefined && media.rewritten) {
+      warnings.push({
+        code: "onvif_xaddr_rewritten",
+        messages: {
+          id: "Kamera menyebut alamat lain untuk layanan medianya; Pantau memakai alamat kamera ini.",
+          en: "The camera named another address for its media service; Pantau uses this camera's address.",
+        },
+        detail: `announced ${safeUrl(media.announced)}`,
+      });
     }
 
     // 4. Its profiles and, per profile, the stream URI.
@@ -185,17 +157,7 @@ export class OnvifInspector {
     let snapshotUri: string | null = null;
     if (suggested.main !== null) {
       try {
-        const uri = parseMediaUri(
-          await this.soap.call(
-            mediaUrl,
-            NS.media,
-            "GetSnapshotUri",
-            `<m:ProfileToken>${escapeXml(suggested.main)}</m:ProfileToken>`,
-            auth,
-          ),
-          "GetSnapshotUriResponse",
-        );
-        if (uri !== undefined && /^https?:/i.test(uri)) snapshotUri = onHost(uri, host).url;
+        snapshotUri = await this.snapshotUriAt(mediaUrl, host, suggested.main, auth);
       } catch (e) {
         if (!(e instanceof OnvifError)) throw e;
       }
@@ -258,6 +220,91 @@ export class OnvifInspector {
     } catch {
       return { ...base, problem: "stream URI is not a valid URL" };
     }
+  }
+
+  /**
+   * The snapshot URI of a registered camera's profile (on the camera's own host), or null when it has
+   * none: the clock, the media service and GetSnapshotUri, as steps 1, 3 and 5 of inspect() ask them.
+   * Failures are OnvifErrors (an address outside the allowed networks an AddressNotAllowedError).
+   */
+  async snapshotUri(
+    deviceServiceUrl: string,
+    creds: Credentials,
+    profileToken: string,
+  ): Promise<string | null> {
+    const host = new URL(deviceServiceUrl).hostname.replace(/^\[|\]$/g, "");
+    const { skewMs } = await this.clockOf(deviceServiceUrl);
+    const auth: SoapAuth = { ...creds, skewMs: skewMs ?? 0 };
+    const media = await this.mediaUrlOf(deviceServiceUrl, host, auth);
+    try {
+      return await this.snapshotUriAt(media.url, host, profileToken, auth);
+    } catch (e) {
+      if (e instanceof OnvifError && e.code === "onvif_not_supported") return null;
+      throw e;
+    }
+  }
+
+  /**
+   * The camera's clock, asked without credentials (ONVIF Core §5.9.4 allows it), so a digest can be in the
+   * camera's time; null skew when the camera wants credentials even for that, or has no such call.
+   */
+  private async clockOf(deviceServiceUrl: string): Promise<{ skewMs: number | null; cameraUtc?: Date }> {
+    try {
+      const t0 = this.now();
+      const body = await this.soap.call(deviceServiceUrl, NS.device, "GetSystemDateAndTime", "");
+      const t1 = this.now();
+      const cameraUtc = parseSystemDateAndTime(body);
+      return cameraUtc ? { skewMs: cameraUtc.getTime() - (t0 + t1) / 2, cameraUtc } : { skewMs: null };
+    } catch (e) {
+      if (!(e instanceof OnvifError && (e.code === "onvif_auth_failed" || e.code === "onvif_not_supported")))
+        throw e;
+      return { skewMs: null };
+    }
+  }
+
+  /** Where the media service is (GetCapabilities), kept on the camera's host; the device URL if unsaid. */
+  private async mediaUrlOf(
+    deviceServiceUrl: string,
+    host: string,
+    auth: SoapAuth,
+  ): Promise<{ url: string; announced?: string; rewritten: boolean }> {
+    try {
+      const announced = parseMediaXaddr(
+        await this.soap.call(
+          deviceServiceUrl,
+          NS.device,
+          "GetCapabilities",
+          "<m:Category>Media</m:Category>",
+          auth,
+        ),
+      );
+      if (announced === undefined) return { url: deviceServiceUrl, rewritten: false };
+      const kept = onHost(announced, host);
+      return { url: kept.url, announced, rewritten: kept.rewritten };
+    } catch (e) {
+      if (!(e instanceof OnvifError && e.code === "onvif_not_supported")) throw e;
+      return { url: deviceServiceUrl, rewritten: false };
+    }
+  }
+
+  /** GetSnapshotUri for a profile: an http(s) URI on the camera's own host, or null when it names none. */
+  private async snapshotUriAt(
+    mediaUrl: string,
+    host: string,
+    profileToken: string,
+    auth: SoapAuth,
+  ): Promise<string | null> {
+    const uri = parseMediaUri(
+      await this.soap.call(
+        mediaUrl,
+        NS.media,
+        "GetSnapshotUri",
+        `<m:ProfileToken>${escapeXml(profileToken)}</m:ProfileToken>`,
+        auth,
+      ),
+      "GetSnapshotUriResponse",
+    );
+    return uri !== undefined && /^https?:/i.test(uri) ? onHost(uri, host).url : null;
   }
 
   /**
