@@ -306,6 +306,24 @@ describe("alert delivery, to real receivers", () => {
     expect(body.text.en).toContain("Test message from Pantau for SD Waru");
   });
 
+  it("a muted camera's alert is held back (the gateway's Suppressions); the school's other camera is sent", async () => {
+    await gw.admin.expect(201, "POST", "/api/alert-channels", {
+      kind: "webhook",
+      url: `${healthy.url}/kemiri-mute`,
+      secret,
+      schoolId: schools["SD Kemiri"],
+    });
+    await gw.admin.expect(201, "POST", `/api/cameras/${cameras["Kelas 1A"]!}/mute`, { reason: "Diganti" });
+    const before = healthy.received.length;
+    gw.alerts.raise(offline("SD Kemiri", "Kelas 1A"));
+    gw.alerts.raise(offline("SD Kemiri", "Kelas 2B"));
+    await waitFor("the unmuted camera's alert", () => healthy.received.length > before);
+    const sent = healthy.received.at(-1)!;
+    expect(sent.path).toBe("/kemiri-mute");
+    const body = JSON.parse(sent.body) as { alerts: { cameraId: string }[] };
+    expect(body.alerts.map((a) => a.cameraId)).toEqual([cameras["Kelas 2B"]]);
+  });
+
   it("no secret reaches the log or the audit log", async () => {
     const audit = (await gw.admin.expect(200, "GET", "/api/audit?limit=1000")) as unknown;
     const all = JSON.stringify(audit) + logLines.join("");
