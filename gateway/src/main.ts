@@ -22,6 +22,7 @@ import { UnitOfWork } from "./audit/unit-of-work.js";
 import { ViewingSessionRepository } from "./audit/viewing-session.repository.js";
 import { CameraMoveRepository } from "./cameras/camera-move.repository.js";
 import { CameraMoveService } from "./cameras/camera-move.service.js";
+import type { Camera } from "./cameras/camera.js";
 import { CameraRepository } from "./cameras/camera.repository.js";
 import { CameraService } from "./cameras/camera.service.js";
 import { StreamTester } from "./cameras/stream-tester.js";
@@ -57,6 +58,9 @@ import { maintenanceRoutes } from "./http/maintenance.routes.js";
 import { snapshotRoutes } from "./http/snapshot.routes.js";
 import { SnapshotService } from "./health/snapshot.service.js";
 import { SnapshotClient } from "./onvif/snapshot-client.js";
+import { metricsRoutes } from "./http/metrics.routes.js";
+import type { CameraState } from "./health/camera-state.js";
+import { GatewayMetrics } from "./health/metrics.js";
 import { schoolRoutes } from "./http/schools.routes.js";
 import { closeServer, listen, routeUpgrades } from "./http/server.js";
 import { userRoutes } from "./http/users.routes.js";
@@ -126,6 +130,25 @@ async function ensureOperator(
     detail: { username: user.username, role: "operator", firstStart: true },
   });
   return generated;
+}
+
+/**
+ * Issue 11, until the health monitor lands (the lead replaces this function with its state): a camera's
+ * state from what the gateway knows without probing. Disabled, paused (a privacy pause now), online while a
+ * rendition is live, else unknown: an unwatched on-demand camera has not been looked at.
+ */
+function interimCameraState(
+  streams: StreamManager,
+  state: AccessState,
+  now: () => number,
+): (camera: Camera) => CameraState {
+  return (camera) => {
+    if (!camera.enabled) return "disabled";
+    const pause =
+      camera.classroomId === null ? null : state.snapshot().classrooms.get(camera.classroomId)?.pause;
+    if (pause && (pause.until === null || Date.parse(pause.until) > now())) return "paused";
+    return streams.renditionsOf(camera.id).some((r) => r.state === "live") ? "online" : "unknown";
+  };
 }
 
 /**
@@ -398,12 +421,55 @@ async function openGateway(
     smtpConfigured: config.alerts.smtp !== undefined,
   });
 
+  // 7a. Prometheus metrics (issue 11), read at every scrape: cameras and schools from the access state (in
+  //     memory, no database read per scrape), counters and viewers from the stream manager, the state from
+  //     interimCameraState until the health monitor replaces it. GET /metrics: loopback, else metrics.token.
+  const cameraState = interimCameraState(streams, state, now);
+  const metrics = new GatewayMetrics(
+    {
+      cameras: () => {
+        const snap = state.snapshot();
+        const counters = new Map(streams.counters().map((c) => [c.cameraId, c]));
+        return [...snap.cameras.values()].map((c) => {
+          const k = counters.get(c.id);
+          return {
+            schoolId: c.schoolId ?? "",
+            schoolName: (c.schoolId === null ? undefined : snap.schools.get(c.schoolId)?.name) ?? "",
+            cameraId: c.id,
+            cameraName: c.name,
+            state: cameraState(c),
+            lastFrameAt: k?.lastFragmentAt,
+            reconnects: k?.reconnects ?? 0,
+            ingestBytes: k?.ingestBytes ?? 0,
+          };
+        });
+      },
+      viewers: () => {
+        const { cameras: known } = state.snapshot();
+        return streams.counters().flatMap((k) => {
+          const camera = known.get(k.cameraId);
+          if (!camera) return [];
+          return (["hls", "ws"] as const).map((protocol) => ({
+            schoolId: camera.schoolId ?? "",
+            cameraId: k.cameraId,
+            protocol,
+            count: k.viewers[protocol],
+          }));
+        });
+      },
+    },
+    { version },
+  );
+
   // 7. HTTP and WebSockets.
   const secureCookies = config.http.publicUrl?.startsWith("https:") ?? false;
   const viewer = await buildViewerAssets();
   const app = createApp({
     log,
-    routers: [healthRoutes(streams, state, auth)],
+    routers: [
+      healthRoutes(streams, state, auth),
+      metricsRoutes(metrics, { token: config.metrics.token, trustProxy: config.http.trustProxy }),
+    ],
     api: [
       authRoutes(signIns, auth, { ...config.access, secureCookies }),
       schoolRoutes(schoolService, auth),
@@ -435,6 +501,9 @@ async function openGateway(
     version,
     devPlayer: config.dev.openStreams,
     demo: demo !== undefined,
+    observeRequest: (method, route, status, seconds) => {
+      metrics.observeRequest(method, route, status, seconds);
+    },
   });
   const media = hlsRoutes(
     streams,

@@ -411,6 +411,18 @@ export const configSchema = z
           .describe("Messages waiting per channel; beyond that the oldest is dropped (and audited)"),
       })
       .prefault({}),
+    metrics: z
+      .object({
+        token: z
+          .string()
+          .min(16)
+          .optional()
+          .describe(
+            "Bearer token GET /metrics asks of clients on other machines (this machine needs none); " +
+              "unset: other machines are refused",
+          ),
+      })
+      .prefault({}),
     dev: z
       .object({
         openStreams: z

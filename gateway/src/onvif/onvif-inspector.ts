@@ -13,7 +13,7 @@ import {
 } from "./onvif-replies.js";
 import { identityOf, type IdentityCheck } from "./move-decision.js";
 import { codecOf, suggestProfiles, type ProfileCodec } from "./profile-choice.js";
-import { NS, safeUrl, type SoapAuth, type SoapClient } from "./soap-client.js";
+import { NS, safeUrl, type SoapAuth, type SoapCallOptions, type SoapClient } from "./soap-client.js";
 import type { WsDiscovery } from "./ws-discovery.js";
 import type { Credentials } from "./ws-security.js";
 import { escapeXml } from "./xml.js";
@@ -71,6 +71,39 @@ export function onHost(url: string, host: string): { url: string; rewritten: boo
   return { url: u.toString(), rewritten: true };
 }
 
+/**
+ * The camera's clock by GetSystemDateAndTime, asked without credentials (ONVIF Core §5.9.4 allows it), and
+ * its skew: camera UTC minus our clock at the middle of the request, in ms (the camera gives whole
+ * seconds). Undefined when the reply holds no date; an OnvifError when the call fails.
+ */
+export async function readCameraClock(
+  soap: SoapClient,
+  deviceServiceUrl: string,
+  now: () => number = Date.now,
+  opts: SoapCallOptions = {},
+): Promise<{ cameraUtc: Date; skewMs: number } | undefined> {
+  const t0 = now();
+  const body = await soap.call(deviceServiceUrl, NS.device, "GetSystemDateAndTime", "", undefined, opts);
+  const t1 = now();
+  const cameraUtc = parseSystemDateAndTime(body);
+  return cameraUtc === undefined ? undefined : { cameraUtc, skewMs: cameraUtc.getTime() - (t0 + t1) / 2 };
+}
+
+/** GetDeviceInformation (with credentials when given); an OnvifError when it fails or says nothing. */
+export async function readDeviceInformation(
+  soap: SoapClient,
+  deviceServiceUrl: string,
+  auth?: SoapAuth,
+  opts: SoapCallOptions = {},
+): Promise<DeviceInformation> {
+  const device = parseDeviceInformation(
+    await soap.call(deviceServiceUrl, NS.device, "GetDeviceInformation", "", auth, opts),
+  );
+  if (!device)
+    throw new OnvifError("onvif_bad_reply", "GetDeviceInformation answered without device information");
+  return device;
+}
+
 /** Asks a camera, over ONVIF, who it is, what its clock says, and which streams it offers. */
 export class OnvifInspector {
   constructor(
@@ -101,11 +134,9 @@ export class OnvifInspector {
     const auth: SoapAuth = { ...creds, skewMs: skewMs ?? 0 };
 
     // 2. Who it is; the first call that proves the credentials.
-    let device: DeviceInformation | undefined;
+    let device: DeviceInformation;
     try {
-      device = parseDeviceInformation(
-        await this.soap.call(deviceServiceUrl, NS.device, "GetDeviceInformation", "", auth),
-      );
+      device = await readDeviceInformation(this.soap, deviceServiceUrl, auth);
     } catch (e) {
       if (e instanceof OnvifError && e.code === "onvif_auth_failed" && skewMs === null) {
         // Without the camera's time the digest is in ours; a camera far off refuses it as if the password
@@ -117,8 +148,6 @@ export class OnvifInspector {
       }
       throw e;
     }
-    if (!device)
-      throw new OnvifError("onvif_bad_reply", "GetDeviceInformation answered without device information");
 
     // 3. Where its media service is; cameras that do not say serve media on the device URL.
     const media = await this.mediaUrlOf(deviceServiceUrl, host, auth);
@@ -250,11 +279,8 @@ export class OnvifInspector {
    */
   private async clockOf(deviceServiceUrl: string): Promise<{ skewMs: number | null; cameraUtc?: Date }> {
     try {
-      const t0 = this.now();
-      const body = await this.soap.call(deviceServiceUrl, NS.device, "GetSystemDateAndTime", "");
-      const t1 = this.now();
-      const cameraUtc = parseSystemDateAndTime(body);
-      return cameraUtc ? { skewMs: cameraUtc.getTime() - (t0 + t1) / 2, cameraUtc } : { skewMs: null };
+      const clock = await readCameraClock(this.soap, deviceServiceUrl, this.now);
+      return clock ? { skewMs: clock.skewMs, cameraUtc: clock.cameraUtc } : { skewMs: null };
     } catch (e) {
       if (!(e instanceof OnvifError && (e.code === "onvif_auth_failed" || e.code === "onvif_not_supported")))
         throw e;
@@ -314,11 +340,7 @@ export class OnvifInspector {
    */
   async identityOf(deviceServiceUrl: string): Promise<IdentityCheck> {
     try {
-      const device = parseDeviceInformation(
-        await this.soap.call(deviceServiceUrl, NS.device, "GetDeviceInformation", ""),
-      );
-      if (!device)
-        return { kind: "failed", detail: "GetDeviceInformation answered without device information" };
+      const device = await readDeviceInformation(this.soap, deviceServiceUrl);
       const identity = identityOf(device);
       return identity === null
         ? { kind: "failed", detail: "GetDeviceInformation gave no serial number" }
