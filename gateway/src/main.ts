@@ -3,6 +3,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { AccessState } from "./access/access-state.js";
+import { AlertChannelRepository } from "./alerts/alert-channel.repository.js";
+import { AlertChannelService } from "./alerts/alert-channel.service.js";
+import { AlertDispatcher } from "./alerts/alert-dispatcher.js";
+import { EmailSender } from "./alerts/email-sender.js";
+import { TelegramSender } from "./alerts/telegram-sender.js";
+import { WebhookSender } from "./alerts/webhook-sender.js";
 import { TokenMediaAccess } from "./access/media-access.js";
 import { SecretBox, SecretKeys } from "./common/secret-box.js";
 import { StreamTokens } from "./access/stream-token.js";
@@ -35,6 +41,7 @@ import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
 import { liveBearerKey } from "./http/rate-limit-key.js";
 import { clientInfo } from "./http/client-info.js";
+import { alertChannelRoutes } from "./http/alert-channels.routes.js";
 import { auditRoutes } from "./http/audit.routes.js";
 import { authRoutes } from "./http/auth.routes.js";
 import { cameraMoveRoutes } from "./http/camera-moves.routes.js";
@@ -51,6 +58,7 @@ import { maintenanceRoutes } from "./http/maintenance.routes.js";
 import { eventsSocket } from "./http/events.ws.js";
 import { NetworkProber } from "./health/camera-prober.js";
 import { HealthMonitor } from "./health/health-monitor.js";
+import { alertOnHealth } from "./health/health-alerts.js";
 import { HealthRepository } from "./health/health.repository.js";
 import { HealthService } from "./health/health.service.js";
 import { UptimeService } from "./health/uptime.service.js";
@@ -99,6 +107,8 @@ export interface Gateway {
   suppressions: Suppressions;
   /** Camera health; tests probe at once with probeNow(). */
   monitor: HealthMonitor;
+  /** Alerts to the configured channels: the health monitor calls raise(). */
+  alerts: AlertDispatcher;
   close(): Promise<void>;
 }
 
@@ -382,6 +392,50 @@ async function openGateway(
     if (change.targetKind === "camera" && change.targetId !== undefined) snapshots.forget(change.targetId);
   });
 
+  // 6c. Alerts (issue 11): channels (webhook, e-mail, Telegram; secrets sealed) and the dispatcher the health
+  //     monitor raises alerts on: grouped per school, a queue with retries per channel, reminders, every
+  //     delivery audited. Mutes and maintenance windows (the Suppressions above) hold alerts back; fleet
+  //     reachability plugs in with useReachability. Closed before the database: pending groups, reminders
+  //     and retries are cancelled.
+  const alertChannels = new AlertChannelRepository(db, new SecretBox(keys.derive("alert-secrets")), nowDate);
+  const emailSender = new EmailSender(config.alerts.smtp, config.alerts.timeoutSeconds * 1000);
+  const alerts = new AlertDispatcher(
+    alertChannels,
+    {
+      webhook: new WebhookSender(),
+      email: emailSender,
+      telegram: new TelegramSender(config.alerts.telegramApiUrl),
+    },
+    audit,
+    clock,
+    log,
+    {
+      groupMs: config.alerts.groupSeconds * 1000,
+      reminderMs: config.alerts.reminderMinutes.map((m) => m * 60_000),
+      retry: {
+        attempts: config.alerts.retry.attempts,
+        firstDelayMs: config.alerts.retry.firstDelaySeconds * 1000,
+        maxDelayMs: config.alerts.retry.maxDelaySeconds * 1000,
+      },
+      timeoutMs: config.alerts.timeoutSeconds * 1000,
+      queueLimit: config.alerts.queueLimit,
+    },
+  );
+  alerts.useSuppression(suppressions);
+  // What the health monitor stores becomes alerts: offline, recovery, drift, flapping.
+  alertOnHealth(monitor, state, alerts);
+  work.onCommit((change) => {
+    if (change.action === "camera.delete" && change.targetId !== undefined)
+      alerts.forgetCamera(change.targetId);
+  });
+  opened.add("alerts", () => {
+    alerts.close();
+    emailSender.close();
+  });
+  const alertChannelService = new AlertChannelService(alertChannels, schools, work, alerts, {
+    smtpConfigured: config.alerts.smtp !== undefined,
+  });
+
   // 7a. Prometheus metrics, read at every scrape: cameras and schools from the access state (in memory, no
   //     database read per scrape), counters and viewers from the stream manager, each camera's state from the
   //     health monitor. GET /metrics: loopback, else metrics.token.
@@ -444,6 +498,7 @@ async function openGateway(
       userRoutes(userService, auth),
       auditRoutes(new AuditService(audit), auth),
       uptimeRoutes(uptimeService, auth, now),
+      alertChannelRoutes(alertChannelService, auth),
       viewerRoutes(
         guardianService,
         state,
@@ -521,6 +576,7 @@ async function openGateway(
     tokens,
     addressWatcher,
     suppressions,
+    alerts,
     close,
   };
 }

@@ -395,6 +395,58 @@ export const configSchema = z
           .describe("An LL-HLS viewing session ends this long after the player's last request"),
       })
       .prefault({}),
+    alerts: z
+      .object({
+        smtp: z
+          .object({
+            host: z.string().min(1),
+            port: z.number().int().min(1).max(65535).default(587),
+            secure: z
+              .boolean()
+              .default(false)
+              .describe("TLS from the first byte (port 465); false: STARTTLS when the server offers it"),
+            user: z.string().min(1).optional(),
+            password: z.string().optional(),
+            from: z.string().min(3).describe('Sender, e.g. "Pantau <pantau@diskominfo.example.go.id>"'),
+          })
+          .optional()
+          .describe("SMTP server for e-mail alert channels; none: e-mail channels cannot be added"),
+        telegramApiUrl: z
+          .url({ protocol: /^https?$/ })
+          .default("https://api.telegram.org")
+          .describe("Telegram Bot API base URL (tests point it at a local receiver)"),
+        groupSeconds: z
+          .number()
+          .min(0)
+          .max(3600)
+          .default(30)
+          .describe("A school's alerts raised within this long go out as one message per channel"),
+        reminderMinutes: z
+          .array(z.number().positive())
+          .max(10)
+          .default([60, 1440])
+          .describe("Reminders after an offline alert while the camera stays offline"),
+        retry: z
+          .object({
+            attempts: z.number().int().min(1).max(20).default(6).describe("Delivery attempts per message"),
+            firstDelaySeconds: z.number().min(0).default(5).describe("Wait before the first retry"),
+            maxDelaySeconds: z.number().min(0).default(300).describe("Cap on the (doubling, jittered) wait"),
+          })
+          .prefault({}),
+        timeoutSeconds: z
+          .number()
+          .min(0.5)
+          .max(120)
+          .default(10)
+          .describe("One delivery attempt (webhook, Telegram, SMTP) may take this long"),
+        queueLimit: z
+          .number()
+          .int()
+          .min(1)
+          .default(100)
+          .describe("Messages waiting per channel; beyond that the oldest is dropped (and audited)"),
+      })
+      .prefault({}),
     metrics: z
       .object({
         token: z
