@@ -4,8 +4,11 @@ import Database from "better-sqlite3";
 /**
  * Every row of every table of a gateway's database, as one comparable string: a test takes one before and
  * one after a request to show the request changed nothing. Opened read-only beside the gateway's own
- * connection (WAL lets both read); `exclude` leaves out tables a request may rightly touch.
+ * connection (WAL lets both read); `exclude` leaves out tables a request may rightly touch. What the health
+ * monitor observes on its own (camera_health_events, camera_facts) is never a request's change: left out too.
  */
+const observed = ["camera_health_events", "camera_facts"];
+
 export function dbSnapshot(dataDir: string, exclude: readonly string[] = []): string {
   const db = new Database(join(dataDir, "pantau.db"), { readonly: true, fileMustExist: true });
   try {
@@ -17,7 +20,7 @@ export function dbSnapshot(dataDir: string, exclude: readonly string[] = []): st
         .all() as { name: string }[]
     )
       .map((t) => t.name)
-      .filter((t) => !exclude.includes(t));
+      .filter((t) => !exclude.includes(t) && !observed.includes(t));
     const parts = tables.map((t) => {
       const rows = db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all();
       return `## ${t} (${String(rows.length)})\n${rows.map((r) => JSON.stringify(r)).join("\n")}`;

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
 import { join } from "node:path";
+import { createHmac } from "node:crypto";
 import { ApiClient } from "../helpers/api-client.js";
+import { receiver } from "../helpers/http-receiver.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { waitFor } from "../helpers/media.js";
 import { startTestCamera, type TestCamera } from "../helpers/test-camera.js";
+import { profilesOf, randomLoopbackHost, startOnvifCamera } from "../helpers/onvif-camera.js";
 
 /**
  * Camera health on the real parts: the GStreamer RTSP camera probed by the gateway (RTSP OPTIONS +
@@ -24,6 +27,7 @@ interface CameraHealth {
   events?: { kind: string; from: string | null; to: string; reason: string }[];
 }
 
+const alerts = { groupSeconds: 0.2, retry: { attempts: 4, firstDelaySeconds: 0.2, maxDelaySeconds: 1 } };
 const health = {
   probeSeconds: 0.5,
   probeTimeoutSeconds: 2,
@@ -31,6 +35,8 @@ const health = {
   recoverAfterSeconds: 1,
 };
 
+const secret = "rahasia-webhook-sekolah";
+let hook: Awaited<ReturnType<typeof receiver>>;
 let camera: TestCamera;
 let gw: TestGateway;
 let cameraId: string;
@@ -51,14 +57,49 @@ const inState = (state: string, g?: TestGateway) =>
 beforeAll(async () => {
   camera = await startTestCamera({ username: "kamera", password: "rahasia-1", auth: "digest" });
   // Kept at close: one test restarts the gateway on the same data (the restarted one removes it).
-  gw = await startTestGateway({ health }, { keepData: true });
+  // The school's webhook refuses its first delivery: the alert must come again.
+  hook = await receiver((n) => (n === 1 ? 500 : 200));
+  gw = await startTestGateway({ health, alerts }, { keepData: true });
   ({ id: cameraId } = await gw.addCamera({
     name: "Kelas 3C",
     source: { kind: "rtsp", url: camera.url("main"), username: "kamera", password: "rahasia-1" },
   }));
+  const { schoolId } = (await gw.admin.expect(200, "GET", `/api/cameras/${cameraId}`)) as {
+    schoolId: string;
+  };
+  await gw.admin.expect(201, "POST", "/api/alert-channels", {
+    kind: "webhook",
+    url: `${hook.url}/pantau`,
+    secret,
+    schoolId,
+  });
 });
 
+interface Delivered {
+  alerts: { kind: string; cameraId: string; reason: string; since?: string }[];
+}
+
+/** The webhook deliveries accepted so far (the first was refused) whose signature checks out, parsed. */
+function delivered(): Delivered[] {
+  return hook.received
+    .slice(1)
+    .filter(
+      (r) =>
+        r.headers["x-pantau-signature"] ===
+        `sha256=${createHmac("sha256", secret).update(r.body).digest("hex")}`,
+    )
+    .map((r) => JSON.parse(r.body) as Delivered);
+}
+
+const alertOf = (kind: string) =>
+  waitFor(`a ${kind} alert`, () =>
+    delivered()
+      .flatMap((d) => d.alerts)
+      .find((a) => a.kind === kind && a.cameraId === cameraId),
+  );
+
 afterAll(async () => {
+  await (hook as typeof hook | undefined)?.close();
   await (gw as TestGateway | undefined)?.close();
   await (camera as TestCamera | undefined)?.stop();
 });
@@ -81,8 +122,14 @@ describe("camera health, nobody watching", () => {
     expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(health.offlineAfterSeconds * 1000);
     expect(Date.parse(off.since)).toBeGreaterThanOrEqual(stoppedAt);
     expect(off.reason).toBe("unreachable");
+    // The school's webhook hears of it, signed, though its first delivery was refused (retried).
+    const alert = await alertOf("offline");
+    expect(alert.reason).toBe("unreachable");
+    expect(Date.parse(alert.since ?? "")).toBe(Date.parse(off.since));
+    expect(hook.received.length).toBeGreaterThanOrEqual(2);
     await camera.restart();
     const on = await inState("online");
+    await alertOf("recovery");
     expect(on.reason).not.toBe("");
     const detail = (await gw.admin.expect(200, "GET", `/api/cameras/${cameraId}/health`)) as CameraHealth;
     const states = (detail.events ?? []).filter((e) => e.kind === "state").map((e) => `${e.from}>${e.to}`);
@@ -154,7 +201,7 @@ describe("camera health, nobody watching", () => {
     await inState("online");
     const dataDir = gw.dataDir;
     await gw.close();
-    gw = await startTestGateway({ health }, { dataDir });
+    gw = await startTestGateway({ health, alerts }, { dataDir });
     const h = await inState("online");
     const detail = (await gw.admin.expect(200, "GET", `/api/cameras/${cameraId}/health`)) as CameraHealth;
     const states = (detail.events ?? []).filter((e) => e.kind === "state");
@@ -177,5 +224,53 @@ describe("camera health, nobody watching", () => {
     await teacher.expect(403, "GET", "/api/health");
     await teacher.expect(403, "GET", `/api/cameras/${cameraId}/health`);
     await gw.admin.expect(404, "GET", `/api/cameras/nope/health`);
+  });
+
+  it("an ONVIF camera that answers with another serial number was replaced: drift stored and alerted", async () => {
+    const host = randomLoopbackHost();
+    const rtsp = await startTestCamera({ host });
+    const creds = { username: "admin", password: "onvif-rahasia" };
+    const sim = (serial: string, httpPort?: number) =>
+      startOnvifCamera({
+        host,
+        httpPort,
+        uuid: "7d3f5a10-0000-4000-8000-00000000d81f",
+        ...creds,
+        ...profilesOf(rtsp),
+        serial,
+      });
+    let onvif = await sim("SN-LAMA-0001");
+    try {
+      const { id } = (await gw.admin.expect(201, "POST", "/api/cameras", {
+        schoolId: ((await gw.admin.expect(200, "GET", `/api/cameras/${cameraId}`)) as { schoolId: string })
+          .schoolId,
+        name: "Kelas ONVIF",
+        source: { kind: "onvif", host, port: onvif.httpPort, ...creds },
+      })) as { id: string };
+      await waitFor("the first serial read", async () => {
+        const h = (await gw.admin.expect(200, "GET", `/api/cameras/${id}/health`)) as {
+          device: { serial: string | null };
+        };
+        return h.device.serial === "SN-LAMA-0001" || undefined;
+      });
+      // The same address and UUID, another device behind it.
+      await onvif.stop();
+      onvif = await sim("SN-BARU-0002", onvif.httpPort);
+      const drift = await waitFor("the drift", async () => {
+        const h = (await gw.admin.expect(200, "GET", `/api/cameras/${id}/health`)) as CameraHealth;
+        return h.events?.find((e) => e.kind === "drift");
+      });
+      expect(drift).toMatchObject({ to: "replaced", reason: "replaced" });
+      const alert = await waitFor("a drift alert", () =>
+        delivered()
+          .flatMap((d) => d.alerts)
+          .find((a) => a.kind === "drift" && a.cameraId === id),
+      );
+      expect(alert.reason).toBe("replaced");
+      await gw.admin.expect(204, "DELETE", `/api/cameras/${id}`);
+    } finally {
+      await onvif.stop();
+      await rtsp.stop();
+    }
   });
 });

@@ -161,6 +161,8 @@ beforeAll(async () => {
     http: { trustProxy: true },
     metrics: { token },
     streaming: { stallSeconds: 3 },
+    // pantau_camera_up follows the health monitor's state, debounced: short here so a dead camera is down soon.
+    health: { probeSeconds: 0.5, probeTimeoutSeconds: 2, offlineAfterSeconds: 1, recoverAfterSeconds: 0.5 },
   });
   ({ id: schoolId } = (await gw.admin.expect(201, "POST", "/api/schools", {
     name: "SD Negeri 1 Contoh",
@@ -294,7 +296,10 @@ describe("GET /metrics", () => {
       },
       30_000,
     );
-    expect(valueOf(down, "pantau_camera_up", { camera: liveId })).toBe(0);
+    // Down once the health monitor's debounce has passed (it is debounced, the reconnect counter is not).
+    await waitFor("pantau_camera_up 0", async () =>
+      valueOf(await families(), "pantau_camera_up", { camera: liveId }) === 0 ? true : undefined,
+    );
     expect(valueOf(down, "pantau_camera_ingest_bytes_total", { camera: liveId })).toBeGreaterThanOrEqual(
       bytes,
     );

@@ -177,7 +177,7 @@ describe("HealthMonitor", () => {
   });
 
   it("a live rendition is the evidence: low fps against the camera's own rate is degraded", async () => {
-    const h = { rendition: "main", state: "live", fps: 5, restarts: 0, width: 1280, height: 720 };
+    const h = { rendition: "main", state: "live", since: 0, fps: 5, restarts: 0, width: 1280, height: 720 };
     const live: LiveEvidence = {
       renditionsOf: () => [{ health: () => h as unknown as RenditionHealth }],
     };

@@ -108,6 +108,8 @@ interface Watched {
 
 const hourMs = 3_600_000;
 const liveOnlyMs = 10_000;
+/** A rendition live this long has a frame rate worth judging. */
+const settleMs = 10_000;
 /** While a rendition runs, a probe for facts every this many intervals. */
 const factsEvery = 10;
 
@@ -406,7 +408,8 @@ export class HealthMonitor {
         reachable: true,
         source: "live",
         problems: degradedReasons({
-          fps: main.fps,
+          // The frame rate is measured over the last 5 s: judged only once the rendition has been live longer.
+          fps: now - main.since >= settleMs ? main.fps : undefined,
           expectedFps: w.expectedFps,
           reconnectsLastHour: w.restarts.seen.length,
           clockSkewMs: w.facts.clockSkewMs,
