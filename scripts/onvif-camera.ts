@@ -6,7 +6,8 @@
  *
  * Run: node --import tsx scripts/onvif-camera.ts [--host 127.0.0.1] [--http-port 0] [--discovery-port 3702]
  *   [--multicast] [--uuid U] [--username admin] [--password admin123] [--skew-seconds N]
- *   [--main-uri URI] [--sub-uri URI] [--snapshot-uri URI] [--main-size 1920x1080] [--sub-size 640x360]
+ *   [--main-uri URI] [--sub-uri URI] [--snapshot-uri URI] [--snapshot-auth digest|basic|none]
+ *   [--main-size 1920x1080] [--sub-size 640x360]
  *   [--main-encoding H264|H265] [--sub-encoding H264|H265] [--fps 25] [--name N] [--hardware H]
  *   [--location L] [--manufacturer M] [--model M] [--firmware F] [--serial S] [--style hikvision|dahua]
  *   [--xaddr-host HOST] [--max-delay-ms 500] [--misbehave MODE] [--unicast-delay-ms 0]
@@ -14,7 +15,9 @@
  *   [--record FILE] [--rtsp-trap-port PORT]
  *
  * --open-device-info answers GetDeviceInformation without credentials (most firmware wants them);
- * --record appends one JSON line per SOAP or RTSP request received (with whether it carried credentials);
+ * --snapshot-auth guards the snapshot JPEG (GET /onvif/snapshot.jpg) with HTTP Digest (default) or Basic;
+ * --record appends one JSON line per SOAP, snapshot or RTSP request received (with whether it carried
+ * credentials);
  * --rtsp-trap-port listens for RTSP on --host as a forger would, answering 401 to fish for the password.
  *
  * stdout: one JSON line when ready:

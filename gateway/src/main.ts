@@ -3,16 +3,26 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { AccessState } from "./access/access-state.js";
+import { AlertChannelRepository } from "./alerts/alert-channel.repository.js";
+import { AlertChannelService } from "./alerts/alert-channel.service.js";
+import { AlertDispatcher } from "./alerts/alert-dispatcher.js";
+import { EmailSender } from "./alerts/email-sender.js";
+import { TelegramSender } from "./alerts/telegram-sender.js";
+import { WebhookSender } from "./alerts/webhook-sender.js";
 import { TokenMediaAccess } from "./access/media-access.js";
 import { SecretBox, SecretKeys } from "./common/secret-box.js";
 import { StreamTokens } from "./access/stream-token.js";
 import { ViewingTracker } from "./access/viewing-tracker.js";
+import { MaintenanceRepository } from "./alerts/maintenance.repository.js";
+import { MaintenanceService } from "./alerts/maintenance.service.js";
+import { Suppressions } from "./alerts/suppression.js";
 import { AuditRepository, systemActor } from "./audit/audit.repository.js";
 import { AuditService } from "./audit/audit.service.js";
 import { UnitOfWork } from "./audit/unit-of-work.js";
 import { ViewingSessionRepository } from "./audit/viewing-session.repository.js";
 import { CameraMoveRepository } from "./cameras/camera-move.repository.js";
 import { CameraMoveService } from "./cameras/camera-move.service.js";
+import type { Camera } from "./cameras/camera.js";
 import { CameraRepository } from "./cameras/camera.repository.js";
 import { CameraService } from "./cameras/camera.service.js";
 import { StreamTester } from "./cameras/stream-tester.js";
@@ -23,6 +33,7 @@ import { ConfigError, loadConfig } from "./config/load-config.js";
 import { secureDataDir } from "./db/data-dir.js";
 import { openDatabase } from "./db/database.js";
 import { ensureDemo } from "./demo/demo.js";
+import { grabJpegFrame } from "./ffmpeg/frame-grab.js";
 import { NodeProcessSpawner } from "./ffmpeg/process-spawner.js";
 import { GuardianRepository } from "./guardians/guardian.repository.js";
 import { GuardianService } from "./guardians/guardian.service.js";
@@ -30,6 +41,7 @@ import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
 import { liveBearerKey } from "./http/rate-limit-key.js";
 import { clientInfo } from "./http/client-info.js";
+import { alertChannelRoutes } from "./http/alert-channels.routes.js";
 import { auditRoutes } from "./http/audit.routes.js";
 import { authRoutes } from "./http/auth.routes.js";
 import { cameraMoveRoutes } from "./http/camera-moves.routes.js";
@@ -42,6 +54,21 @@ import { SoapClient } from "./onvif/soap-client.js";
 import { interfaceAddress, WsDiscovery } from "./onvif/ws-discovery.js";
 import { guardianRoutes } from "./http/guardians.routes.js";
 import { healthRoutes } from "./http/health.routes.js";
+import { maintenanceRoutes } from "./http/maintenance.routes.js";
+import { eventsSocket } from "./http/events.ws.js";
+import { NetworkProber } from "./health/camera-prober.js";
+import { HealthMonitor } from "./health/health-monitor.js";
+import { alertOnHealth } from "./health/health-alerts.js";
+import { HealthRepository } from "./health/health.repository.js";
+import { HealthService } from "./health/health.service.js";
+import { UptimeService } from "./health/uptime.service.js";
+import { uptimeRoutes } from "./http/uptime.routes.js";
+import { snapshotRoutes } from "./http/snapshot.routes.js";
+import { SnapshotService } from "./health/snapshot.service.js";
+import { SnapshotClient } from "./onvif/snapshot-client.js";
+import { metricsRoutes } from "./http/metrics.routes.js";
+import type { CameraState } from "./health/camera-state.js";
+import { GatewayMetrics } from "./health/metrics.js";
 import { schoolRoutes } from "./http/schools.routes.js";
 import { closeServer, listen, routeUpgrades } from "./http/server.js";
 import { userRoutes } from "./http/users.routes.js";
@@ -76,6 +103,12 @@ export interface Gateway {
   tokens: StreamTokens;
   /** Follows ONVIF cameras across address changes; tests run a round with runOnce(). */
   addressWatcher: OnvifAddressWatcher;
+  /** Whether a camera's alerts are held back now (mute, maintenance) and what uptime leaves out. */
+  suppressions: Suppressions;
+  /** Camera health; tests probe at once with probeNow(). */
+  monitor: HealthMonitor;
+  /** Alerts to the configured channels: the health monitor calls raise(). */
+  alerts: AlertDispatcher;
   close(): Promise<void>;
 }
 
@@ -178,6 +211,12 @@ async function openGateway(
   work.onCommit(() => {
     state.invalidate();
   });
+  // Maintenance windows and camera mutes (issue 11): their history, the admin service over it, and the
+  // in-memory Suppressions that the alert dispatcher and the uptime arithmetic ask. Made right after the unit
+  // of work, so its cache is renewed on a commit before any listener added later asks it.
+  const maintenance = new MaintenanceRepository(db, nowDate);
+  const maintenanceService = new MaintenanceService(maintenance, schools, cameras, work, now);
+  const suppressions = new Suppressions(maintenance, schools, work);
   const tracker = new ViewingTracker(
     viewingSessions,
     audit,
@@ -252,6 +291,28 @@ async function openGateway(
     );
   }
 
+  // 5b. Health: every camera probed (or read from its live rendition), each change stored for uptime.
+  const healthRepo = new HealthRepository(db);
+  const monitor = new HealthMonitor(
+    state,
+    streams,
+    new NetworkProber(soap, { network, now }),
+    healthRepo,
+    clock,
+    log,
+    {
+      probeMs: config.health.probeSeconds * 1000,
+      probeTimeoutMs: config.health.probeTimeoutSeconds * 1000,
+      offlineAfterMs: config.health.offlineAfterSeconds * 1000,
+      recoverAfterMs: config.health.recoverAfterSeconds * 1000,
+      maxConcurrentProbes: config.health.maxConcurrentProbes,
+    },
+  );
+  monitor.start();
+  opened.add("the health monitor", () => monitor.close());
+  const healthService = new HealthService(monitor, healthRepo, state);
+  const uptimeService = new UptimeService(healthRepo, state, suppressions, now);
+
   // 6. Services: every admin change (and every camera address move) goes through them and the unit of work.
   // People: schools and classrooms, guardians with their links and phones, admin accounts and sign-ins.
   const schoolService = new SchoolService(schools, classrooms, work, now);
@@ -293,22 +354,151 @@ async function openGateway(
   addressWatcher.start();
   opened.add("the address watcher", () => addressWatcher.stop());
 
+  // 6b. Last pictures (GET /api/cameras/:id/snapshot.jpg, issue 11), in memory only: one frame of a running
+  //     rendition's GOP (main first) decoded by a short ffmpeg through the same spawner, else the camera's
+  //     ONVIF snapshot URI fetched through the network guard. A camera's change or removal drops its picture.
+  const snapshotLimits = {
+    timeoutMs: config.health.snapshotTimeoutSeconds * 1000,
+    maxBytes: config.health.snapshotMaxBytes,
+  };
+  const snapshots = new SnapshotService(
+    cameras,
+    state,
+    audit,
+    {
+      gop: (cameraId) => {
+        const running = streams
+          .renditionsOf(cameraId)
+          .sort((a, b) => (a.name === "main" ? -1 : b.name === "main" ? 1 : 0));
+        for (const r of running) {
+          const gop = r.stream.gop();
+          if (gop) return [gop.init.data, ...gop.data];
+        }
+        return undefined;
+      },
+      decode: (gop) =>
+        grabJpegFrame(spawner, clock, gop, { ffmpegPath: config.ffmpeg.path, ...snapshotLimits }),
+    },
+    { inspector, client: new SnapshotClient({ network, ...snapshotLimits }) },
+    {
+      maxAgeMs: config.health.snapshotMaxAgeSeconds * 1000,
+      cacheBytes: config.health.snapshotCacheBytes,
+      maxConcurrentDecodes: config.health.snapshotMaxConcurrentDecodes,
+    },
+    log,
+    now,
+  );
+  work.onCommit((change) => {
+    if (change.targetKind === "camera" && change.targetId !== undefined) snapshots.forget(change.targetId);
+  });
+
+  // 6c. Alerts (issue 11): channels (webhook, e-mail, Telegram; secrets sealed) and the dispatcher the health
+  //     monitor raises alerts on: grouped per school, a queue with retries per channel, reminders, every
+  //     delivery audited. Mutes and maintenance windows (the Suppressions above) hold alerts back; fleet
+  //     reachability plugs in with useReachability. Closed before the database: pending groups, reminders
+  //     and retries are cancelled.
+  const alertChannels = new AlertChannelRepository(db, new SecretBox(keys.derive("alert-secrets")), nowDate);
+  const emailSender = new EmailSender(config.alerts.smtp, config.alerts.timeoutSeconds * 1000);
+  const alerts = new AlertDispatcher(
+    alertChannels,
+    {
+      webhook: new WebhookSender(),
+      email: emailSender,
+      telegram: new TelegramSender(config.alerts.telegramApiUrl),
+    },
+    audit,
+    clock,
+    log,
+    {
+      groupMs: config.alerts.groupSeconds * 1000,
+      reminderMs: config.alerts.reminderMinutes.map((m) => m * 60_000),
+      retry: {
+        attempts: config.alerts.retry.attempts,
+        firstDelayMs: config.alerts.retry.firstDelaySeconds * 1000,
+        maxDelayMs: config.alerts.retry.maxDelaySeconds * 1000,
+      },
+      timeoutMs: config.alerts.timeoutSeconds * 1000,
+      queueLimit: config.alerts.queueLimit,
+    },
+  );
+  alerts.useSuppression(suppressions);
+  // What the health monitor stores becomes alerts: offline, recovery, drift, flapping.
+  alertOnHealth(monitor, state, alerts);
+  work.onCommit((change) => {
+    if (change.action === "camera.delete" && change.targetId !== undefined)
+      alerts.forgetCamera(change.targetId);
+  });
+  opened.add("alerts", () => {
+    alerts.close();
+    emailSender.close();
+  });
+  const alertChannelService = new AlertChannelService(alertChannels, schools, work, alerts, {
+    smtpConfigured: config.alerts.smtp !== undefined,
+  });
+
+  // 7a. Prometheus metrics, read at every scrape: cameras and schools from the access state (in memory, no
+  //     database read per scrape), counters and viewers from the stream manager, each camera's state from the
+  //     health monitor. GET /metrics: loopback, else metrics.token.
+  const cameraState = (c: Camera): CameraState => monitor.get(c.id)?.state ?? "unknown";
+  const metrics = new GatewayMetrics(
+    {
+      cameras: () => {
+        const snap = state.snapshot();
+        const counters = new Map(streams.counters().map((c) => [c.cameraId, c]));
+        return [...snap.cameras.values()].map((c) => {
+          const k = counters.get(c.id);
+          return {
+            schoolId: c.schoolId ?? "",
+            schoolName: (c.schoolId === null ? undefined : snap.schools.get(c.schoolId)?.name) ?? "",
+            cameraId: c.id,
+            cameraName: c.name,
+            state: cameraState(c),
+            lastFrameAt: k?.lastFragmentAt,
+            reconnects: k?.reconnects ?? 0,
+            ingestBytes: k?.ingestBytes ?? 0,
+          };
+        });
+      },
+      viewers: () => {
+        const { cameras: known } = state.snapshot();
+        return streams.counters().flatMap((k) => {
+          const camera = known.get(k.cameraId);
+          if (!camera) return [];
+          return (["hls", "ws"] as const).map((protocol) => ({
+            schoolId: camera.schoolId ?? "",
+            cameraId: k.cameraId,
+            protocol,
+            count: k.viewers[protocol],
+          }));
+        });
+      },
+    },
+    { version },
+  );
+
   // 7. HTTP and WebSockets.
   const secureCookies = config.http.publicUrl?.startsWith("https:") ?? false;
   const viewer = await buildViewerAssets();
   const app = createApp({
     log,
-    routers: [healthRoutes(streams, state, auth)],
+    routers: [
+      healthRoutes(streams, state, healthService, auth),
+      metricsRoutes(metrics, { token: config.metrics.token, trustProxy: config.http.trustProxy }),
+    ],
     api: [
       authRoutes(signIns, auth, { ...config.access, secureCookies }),
       schoolRoutes(schoolService, auth),
       cameraRoutes(cameraService, auth),
+      snapshotRoutes(snapshots, auth),
       cameraTestRoutes(cameraService, auth),
       cameraMoveRoutes(cameraMoveService, auth),
+      maintenanceRoutes(maintenanceService, auth),
       onvifRoutes(discovery, inspector, cameraService, auth, config.onvif, network, log),
       guardianRoutes(guardianService, auth, config.http.csvLimitBytes),
       userRoutes(userService, auth),
       auditRoutes(new AuditService(audit), auth),
+      uptimeRoutes(uptimeService, auth, now),
+      alertChannelRoutes(alertChannelService, auth),
       viewerRoutes(
         guardianService,
         state,
@@ -327,6 +517,9 @@ async function openGateway(
     version,
     devPlayer: config.dev.openStreams,
     demo: demo !== undefined,
+    observeRequest: (method, route, status, seconds) => {
+      metrics.observeRequest(method, route, status, seconds);
+    },
   });
   const media = hlsRoutes(
     streams,
@@ -348,8 +541,19 @@ async function openGateway(
     for (const client of wss.clients) client.close(1001, "gateway stopping");
     wss.close();
   });
+  const events = eventsSocket(monitor, healthService, streams, auth, log, { countersMs: 5000 });
+  opened.add("the console's events", () => {
+    events.close();
+  });
   // Every WebSocket path the gateway serves; any other upgrade is answered 404 and closed.
-  routeUpgrades(server, [{ prefix: "/live/", handle: liveUpgrade }], log);
+  routeUpgrades(
+    server,
+    [
+      { prefix: "/live/", handle: liveUpgrade },
+      { prefix: "/api/events", handle: events.upgrade },
+    ],
+    log,
+  );
   const host = config.http.host === "0.0.0.0" || config.http.host === "::" ? "localhost" : config.http.host;
   const url = (
     config.http.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${String(address.port)}`
@@ -368,8 +572,11 @@ async function openGateway(
     spawner,
     cameras,
     streamTester,
+    monitor,
     tokens,
     addressWatcher,
+    suppressions,
+    alerts,
     close,
   };
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SNAPSHOT_PATH, type CameraModel } from "./camera-model.js";
+import { HttpAuth, schemeOf } from "./http-auth.js";
 import type { Misbehaviour } from "./options.js";
 import type { Recorder } from "./recorder.js";
 import { handleSoap } from "./soap-service.js";
@@ -15,7 +16,7 @@ const OVERSIZED_REPLY_BYTES = 5 * 1024 * 1024;
 const SLOW_BYTE_INTERVAL_MS = 2_000;
 const SOAP_CONTENT_TYPE = "application/soap+xml; charset=utf-8";
 
-// 16x16 grey baseline JPEG, so a client that fetches the snapshot URI gets a real image.
+// 16x16 grey baseline JPEG, so a client that fetches the snapshot URI gets a real image (ffprobe: mjpeg 16x16).
 const SNAPSHOT_JPEG = Buffer.from(
   "/9j/4AAQSkZJRgABAgAAAQABAAD//gAQTGF2YzU5LjM3LjEwMAD/2wBDAAgUFBcUFxsbGxsbGyAeICEhISAgICAhISEkJCQqKiokJCQhISQkKCgqKi4vLisrKisvLzIyMjw8OTlGRkhWVmf/xABKAAEAAAAAAAAAAAAAAAAAAAAAAQEAAAAAAAAAAAAAAAAAAAAAEAEAAAAAAAAAAAAAAAAAAAAAEQEAAAAAAAAAAAAAAAAAAAAA/8AAEQgAEAAQAwEiAAIRAAMRAP/aAAwDAQACEQMRAD8AAA//2Q==",
   "base64",
@@ -39,6 +40,7 @@ export class HttpService {
   private readonly timers = new Set<NodeJS.Timeout>();
   private camera: CameraModel | undefined;
   private oversized: string | undefined;
+  private snapshotAuth: HttpAuth | undefined;
 
   constructor(
     private readonly misbehave: Misbehaviour | undefined,
@@ -67,6 +69,7 @@ export class HttpService {
 
   serve(camera: CameraModel): void {
     this.camera = camera;
+    this.snapshotAuth = new HttpAuth(camera.options.snapshotAuth, camera.options);
   }
 
   close(): void {
@@ -86,6 +89,14 @@ export class HttpService {
       return;
     }
     if (path === SNAPSHOT_PATH && (req.method === "GET" || req.method === "HEAD")) {
+      this.recorder.record({ kind: "snapshot", authorization: schemeOf(req) });
+      const auth = this.snapshotAuth;
+      if (auth !== undefined && !auth.allows(req)) {
+        this.log(`snapshot → 401`);
+        res.writeHead(401, { "WWW-Authenticate": auth.challenge(), "Content-Length": 0 }).end();
+        return;
+      }
+      this.log(`snapshot → 200`);
       res.writeHead(200, { "Content-Type": "image/jpeg", "Content-Length": SNAPSHOT_JPEG.length });
       res.end(req.method === "GET" ? SNAPSHOT_JPEG : undefined);
       return;

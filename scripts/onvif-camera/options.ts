@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { isIPv4 } from "node:net";
 import { parseArgs } from "node:util";
+import { SNAPSHOT_AUTHS, type SnapshotAuth } from "./http-auth.js";
 
 // The simulator's command line, parsed once into a typed, validated config; errors name the flag.
 
@@ -45,6 +46,8 @@ export interface CameraOptions {
   readonly main: StreamOptions;
   readonly sub: StreamOptions;
   readonly snapshotUri: string | undefined;
+  /** How the snapshot URI is guarded: HTTP Digest (the default, as Hikvision and Dahua do), Basic, or not. */
+  readonly snapshotAuth: SnapshotAuth;
   readonly fps: number;
   readonly style: Style;
   /** Undefined fields take the style's defaults (a plausible camera of that vendor). */
@@ -109,6 +112,7 @@ export function parseOptions(argv: readonly string[]): CameraOptions {
       "main-uri": { type: "string" },
       "sub-uri": { type: "string" },
       "snapshot-uri": { type: "string" },
+      "snapshot-auth": { type: "string", default: "digest" },
       "main-size": { type: "string", default: "1920x1080" },
       "sub-size": { type: "string", default: "640x360" },
       "main-encoding": { type: "string", default: "H264" },
@@ -161,6 +165,7 @@ export function parseOptions(argv: readonly string[]): CameraOptions {
     main: stream("main"),
     sub: stream("sub"),
     snapshotUri: values["snapshot-uri"],
+    snapshotAuth: oneOf("snapshot-auth", values["snapshot-auth"], SNAPSHOT_AUTHS),
     fps: integer("fps", values.fps, 1, 120),
     style: oneOf("style", values.style, STYLES),
     identity: {

@@ -14,6 +14,11 @@ export type Received =
       readonly authorization: boolean;
     }
   | {
+      readonly kind: "snapshot";
+      /** The scheme of the request's Authorization header. */
+      readonly authorization: "digest" | "basic" | "none" | "other";
+    }
+  | {
       readonly kind: "rtsp";
       readonly method: string;
       readonly authorization: boolean;

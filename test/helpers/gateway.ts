@@ -53,6 +53,9 @@ export async function startTestGateway(
     // Tests run the re-probe themselves (gw.addressWatcher.runOnce()) and never multicast from the host's
     // own network: only on loopback or inside the network namespaces a test makes.
     onvif: { reprobeSeconds: 0, reprobeMulticast: false, ...overrides.onvif },
+    // Health probes stay off unless a test turns them on: they would add RTSP connections to cameras whose
+    // clients other tests count.
+    health: { probeSeconds: 0, ...overrides.health },
     // Test cameras and simulators listen on loopback, on the gateway's own machine: allowed here by naming
     // loopback, as production defaults (private ranges only) never do.
     network: { allowedNetworks: [...testAllowedNetworks], ...overrides.network },

@@ -42,6 +42,8 @@ export interface OnvifCameraOptions {
   mainUri?: string;
   subUri?: string;
   snapshotUri?: string;
+  /** How the snapshot JPEG is guarded: HTTP Digest (default), Basic, or none. */
+  snapshotAuth?: "digest" | "basic" | "none";
   /** `WIDTHxHEIGHT`, e.g. `1920x1080`. */
   mainSize?: string;
   subSize?: string;
@@ -108,6 +110,7 @@ const FLAGS: Record<
   mainUri: "--main-uri",
   subUri: "--sub-uri",
   snapshotUri: "--snapshot-uri",
+  snapshotAuth: "--snapshot-auth",
   mainSize: "--main-size",
   subSize: "--sub-size",
   mainEncoding: "--main-encoding",

@@ -96,6 +96,84 @@ export const configSchema = z
           .describe("Camera tests (one ffprobe each) run at once; up to 4× more wait, beyond that: busy"),
       })
       .prefault({}),
+    health: z
+      .object({
+        probeSeconds: z
+          .number()
+          .min(0)
+          .max(3600)
+          .default(60)
+          .describe(
+            "Probe every enabled camera this often (RTSP OPTIONS + DESCRIBE, ONVIF clock and device " +
+              "information), watched or not, jittered; a live rendition's evidence replaces the probe; 0 = never",
+          ),
+        probeTimeoutSeconds: z
+          .number()
+          .min(0.5)
+          .max(60)
+          .default(10)
+          .describe("One probe of one camera gives up after this long (connect, auth and replies together)"),
+        offlineAfterSeconds: z
+          .number()
+          .min(0)
+          .max(86_400)
+          .default(120)
+          .describe(
+            "A camera unreachable this long is offline: one lost probe or a camera reboot is not an outage",
+          ),
+        recoverAfterSeconds: z
+          .number()
+          .min(0)
+          .max(86_400)
+          .default(60)
+          .describe("An offline camera reachable again this long is back (online or degraded)"),
+        maxConcurrentProbes: z
+          .number()
+          .int()
+          .min(1)
+          .max(256)
+          .default(8)
+          .describe("Probes running at once; the rest wait their turn"),
+        snapshotMaxAgeSeconds: z
+          .number()
+          .min(0)
+          .max(3600)
+          .default(10)
+          .describe(
+            "GET /api/cameras/:id/snapshot.jpg reuses a picture this young instead of taking a new one " +
+              "(one frame of the live stream, else the camera's ONVIF snapshot); 0 = always a new one",
+          ),
+        snapshotTimeoutSeconds: z
+          .number()
+          .min(0.5)
+          .max(60)
+          .default(5)
+          .describe(
+            "Taking one picture (ffmpeg decoding a frame, or the camera's snapshot URI) gives up after this long",
+          ),
+        snapshotMaxBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .max(64 * 1024 * 1024)
+          .default(4 * 1024 * 1024)
+          .describe("Largest picture taken; a camera sending more is cut off and its answer refused"),
+        snapshotCacheBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(1024 * 1024 * 1024)
+          .default(32 * 1024 * 1024)
+          .describe("Pictures kept in memory (never on disk), all cameras together; the oldest go first"),
+        snapshotMaxConcurrentDecodes: z
+          .number()
+          .int()
+          .min(1)
+          .max(32)
+          .default(2)
+          .describe("ffmpeg decodes of a live frame at once; up to 4× more wait, beyond that: busy"),
+      })
+      .prefault({}),
     streaming: z
       .object({
         partTargetSeconds: z
@@ -315,6 +393,70 @@ export const configSchema = z
           .min(5)
           .default(20)
           .describe("An LL-HLS viewing session ends this long after the player's last request"),
+      })
+      .prefault({}),
+    alerts: z
+      .object({
+        smtp: z
+          .object({
+            host: z.string().min(1),
+            port: z.number().int().min(1).max(65535).default(587),
+            secure: z
+              .boolean()
+              .default(false)
+              .describe("TLS from the first byte (port 465); false: STARTTLS when the server offers it"),
+            user: z.string().min(1).optional(),
+            password: z.string().optional(),
+            from: z.string().min(3).describe('Sender, e.g. "Pantau <pantau@diskominfo.example.go.id>"'),
+          })
+          .optional()
+          .describe("SMTP server for e-mail alert channels; none: e-mail channels cannot be added"),
+        telegramApiUrl: z
+          .url({ protocol: /^https?$/ })
+          .default("https://api.telegram.org")
+          .describe("Telegram Bot API base URL (tests point it at a local receiver)"),
+        groupSeconds: z
+          .number()
+          .min(0)
+          .max(3600)
+          .default(30)
+          .describe("A school's alerts raised within this long go out as one message per channel"),
+        reminderMinutes: z
+          .array(z.number().positive())
+          .max(10)
+          .default([60, 1440])
+          .describe("Reminders after an offline alert while the camera stays offline"),
+        retry: z
+          .object({
+            attempts: z.number().int().min(1).max(20).default(6).describe("Delivery attempts per message"),
+            firstDelaySeconds: z.number().min(0).default(5).describe("Wait before the first retry"),
+            maxDelaySeconds: z.number().min(0).default(300).describe("Cap on the (doubling, jittered) wait"),
+          })
+          .prefault({}),
+        timeoutSeconds: z
+          .number()
+          .min(0.5)
+          .max(120)
+          .default(10)
+          .describe("One delivery attempt (webhook, Telegram, SMTP) may take this long"),
+        queueLimit: z
+          .number()
+          .int()
+          .min(1)
+          .default(100)
+          .describe("Messages waiting per channel; beyond that the oldest is dropped (and audited)"),
+      })
+      .prefault({}),
+    metrics: z
+      .object({
+        token: z
+          .string()
+          .min(16)
+          .optional()
+          .describe(
+            "Bearer token GET /metrics asks of clients on other machines (this machine needs none); " +
+              "unset: other machines are refused",
+          ),
       })
       .prefault({}),
     dev: z

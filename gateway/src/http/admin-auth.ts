@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { Request, Response } from "express";
 import { parse as parseCookies, serialize } from "cookie";
 import type { Caller } from "../access/caller.js";
@@ -15,7 +16,7 @@ export interface SignedIn {
   sessionId: string;
 }
 
-export function cookieOf(req: Request, name: string): string | undefined {
+export function cookieOf(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie;
   if (header === undefined || header.length > 8192) return undefined;
   const value = parseCookies(header)[name];
@@ -84,14 +85,15 @@ export function clearCookie(res: Response, name: string, secure: boolean): void 
  * Read once per request: the router's gate and the handler both ask.
  */
 export class AdminAuth {
-  private readonly seen = new WeakMap<Request, SignedIn | null>();
+  private readonly seen = new WeakMap<IncomingMessage, SignedIn | null>();
 
   constructor(
     private readonly users: UserRepository,
     private readonly now: () => number = Date.now,
   ) {}
 
-  current(req: Request): SignedIn | undefined {
+  /** The signed-in admin of a request (an API call or a WebSocket upgrade), if any. */
+  current(req: IncomingMessage): SignedIn | undefined {
     let s = this.seen.get(req);
     if (s === undefined) {
       s = this.read(req) ?? null;
@@ -100,7 +102,12 @@ export class AdminAuth {
     return s ?? undefined;
   }
 
-  private read(req: Request): SignedIn | undefined {
+  /** Reads the sign-in again, uncached: for a long-lived connection that must end with its session. */
+  reread(req: IncomingMessage): SignedIn | undefined {
+    return this.read(req);
+  }
+
+  private read(req: IncomingMessage): SignedIn | undefined {
     const token = cookieOf(req, sessionCookie);
     if (token === undefined) return undefined;
     const session = this.users.sessionByToken(token);

@@ -32,6 +32,11 @@ export interface AppDeps {
    * registration (nothing is written per visit), and / leads there.
    */
   demo: boolean;
+  /**
+   * Told of every answered request with its express route pattern (`/api/cameras/:id`; "unmatched" when no
+   * route matched), never the path, which holds ids and tokens: the HTTP duration metric.
+   */
+  observeRequest?: (method: string, route: string, status: number, seconds: number) => void;
 }
 
 /** The express application: security headers, JSON API and viewer pages (LL-HLS and WebSockets sit in front). */
@@ -40,6 +45,19 @@ export function createApp(d: AppDeps): Express {
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("trust proxy", d.trustProxy ? "loopback" : false);
+  const { observeRequest } = d;
+  if (observeRequest) {
+    // First, so it times everything; the route is read when the answer is finished, after routing set it.
+    app.use((req, res, next) => {
+      const start = process.hrtime.bigint();
+      res.on("finish", () => {
+        const route = (req.route as { path?: unknown } | undefined)?.path;
+        const pattern = typeof route === "string" ? req.baseUrl + route : "unmatched";
+        observeRequest(req.method, pattern, res.statusCode, Number(process.hrtime.bigint() - start) / 1e9);
+      });
+      next();
+    });
+  }
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -4,7 +4,7 @@ import type { AccessState } from "../access/access-state.js";
 import type { RenditionHealth } from "../streaming/rendition.js";
 import type { StreamManager } from "../streaming/stream-manager.js";
 import type { AdminAuth } from "./admin-auth.js";
-import { forbidden } from "../common/errors.js";
+import type { HealthService } from "../health/health.service.js";
 
 /** One rendition as `GET /api/health` answers it; the benchmarks read it too (bench/lib/gateway-process.ts). */
 export type RenditionHealthJson = ReturnType<typeof renditionHealthJson>;
@@ -33,24 +33,35 @@ function renditionHealthJson(h: RenditionHealth) {
 }
 
 /**
- * `GET /healthz` for load balancers and systemd (no details); `GET /api/health` with every rendition's
- * counters, for signed-in admins, each seeing their own school's cameras.
+ * `GET /healthz` for load balancers and systemd (no details); `GET /api/health` with every camera's health
+ * (probed or live, watched or not) and every running rendition's counters, and
+ * `GET /api/cameras/:id/health` with one camera's history, for operators and school admins, each seeing
+ * their own school's cameras.
  */
-export function healthRoutes(streams: StreamManager, state: AccessState, auth: AdminAuth): Router {
+export function healthRoutes(
+  streams: StreamManager,
+  state: AccessState,
+  health: HealthService,
+  auth: AdminAuth,
+): Router {
   const router = Router();
   router.get("/healthz", (_req, res) => {
     res.set("Cache-Control", "no-store").json({ ok: true });
   });
   router.get("/api/health", (req, res) => {
-    const { user } = auth.require(req);
-    if (user.role === "teacher") throw forbidden();
+    const caller = auth.caller(req);
+    const cameras = health.cameras(caller);
     // Which school a camera is in, from memory: not a database read (and a password decryption) per rendition.
-    const cameras = state.snapshot().cameras;
+    const known = state.snapshot().cameras;
     const renditions = streams
       .health()
-      .filter((h) => managesSchool(user, cameras.get(h.cameraId)?.schoolId ?? null))
+      .filter((h) => managesSchool(caller.user, known.get(h.cameraId)?.schoolId ?? null))
       .map(renditionHealthJson);
-    res.set("Cache-Control", "no-store").json({ renditions });
+    res.set("Cache-Control", "no-store").json({ cameras, renditions });
+  });
+  router.get("/api/cameras/:id/health", (req, res) => {
+    const caller = auth.caller(req);
+    res.set("Cache-Control", "no-store").json(health.camera(caller, req.params.id));
   });
   return router;
 }

@@ -1,4 +1,5 @@
-import type { Request, RequestHandler } from "express";
+import type { IncomingMessage } from "node:http";
+import type { RequestHandler } from "express";
 import { errorBody } from "../common/errors.js";
 
 /**
@@ -6,8 +7,8 @@ import { errorBody } from "../common/errors.js";
  * cross-site form or fetch carries one that does not match the Host (or `null`). No Origin at all is a
  * client that is not a browser (curl, a script), which no other site can make a phone send.
  */
-export function isSameOrigin(req: Request): boolean {
-  const origin = req.get("origin");
+export function isSameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
   if (origin === undefined) return true;
   let host: string | undefined;
   try {
@@ -15,7 +16,7 @@ export function isSameOrigin(req: Request): boolean {
   } catch {
     host = undefined;
   }
-  return host !== undefined && host === req.get("host");
+  return host !== undefined && host === req.headers.host;
 }
 
 /** isSameOrigin for every API request but GET and HEAD (cookies are SameSite=Strict as well: a second lock). */

@@ -1,4 +1,5 @@
 import express, { type Request, type Response } from "express";
+import { escapeHtml } from "../common/html.js";
 import { rateLimit } from "express-rate-limit";
 import { classroomState, decideCamera } from "../access/access-decision.js";
 import type { AccessState } from "../access/access-state.js";
@@ -58,7 +59,7 @@ const linkTexts: Record<LinkRefusal, { status: number; id: string; en: string }>
   },
 };
 
-const html = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${String(c.charCodeAt(0))};`);
+const html = escapeHtml;
 
 /** The viewer's page frame: no script (the CSP forbids inline script; these pages need none), not indexed. */
 const pageFrame = (main: string): string =>

@@ -13,7 +13,7 @@ import {
 } from "./onvif-replies.js";
 import { identityOf, type IdentityCheck } from "./move-decision.js";
 import { codecOf, suggestProfiles, type ProfileCodec } from "./profile-choice.js";
-import { NS, safeUrl, type SoapAuth, type SoapClient } from "./soap-client.js";
+import { NS, safeUrl, type SoapAuth, type SoapCallOptions, type SoapClient } from "./soap-client.js";
 import type { WsDiscovery } from "./ws-discovery.js";
 import type { Credentials } from "./ws-security.js";
 import { escapeXml } from "./xml.js";
@@ -71,6 +71,39 @@ export function onHost(url: string, host: string): { url: string; rewritten: boo
   return { url: u.toString(), rewritten: true };
 }
 
+/**
+ * The camera's clock by GetSystemDateAndTime, asked without credentials (ONVIF Core §5.9.4 allows it), and
+ * its skew: camera UTC minus our clock at the middle of the request, in ms (the camera gives whole
+ * seconds). Undefined when the reply holds no date; an OnvifError when the call fails.
+ */
+export async function readCameraClock(
+  soap: SoapClient,
+  deviceServiceUrl: string,
+  now: () => number = Date.now,
+  opts: SoapCallOptions = {},
+): Promise<{ cameraUtc: Date; skewMs: number } | undefined> {
+  const t0 = now();
+  const body = await soap.call(deviceServiceUrl, NS.device, "GetSystemDateAndTime", "", undefined, opts);
+  const t1 = now();
+  const cameraUtc = parseSystemDateAndTime(body);
+  return cameraUtc === undefined ? undefined : { cameraUtc, skewMs: cameraUtc.getTime() - (t0 + t1) / 2 };
+}
+
+/** GetDeviceInformation (with credentials when given); an OnvifError when it fails or says nothing. */
+export async function readDeviceInformation(
+  soap: SoapClient,
+  deviceServiceUrl: string,
+  auth?: SoapAuth,
+  opts: SoapCallOptions = {},
+): Promise<DeviceInformation> {
+  const device = parseDeviceInformation(
+    await soap.call(deviceServiceUrl, NS.device, "GetDeviceInformation", "", auth, opts),
+  );
+  if (!device)
+    throw new OnvifError("onvif_bad_reply", "GetDeviceInformation answered without device information");
+  return device;
+}
+
 /** Asks a camera, over ONVIF, who it is, what its clock says, and which streams it offers. */
 export class OnvifInspector {
   constructor(
@@ -90,19 +123,7 @@ export class OnvifInspector {
 
     // 1. The clock, without credentials (ONVIF Core §5.9.4 allows it), so the digest can be in the
     //    camera's time: a camera refuses a UsernameToken whose Created is far from its own clock.
-    let skewMs: number | null = null;
-    let cameraUtc: Date | undefined;
-    try {
-      const t0 = this.now();
-      const body = await this.soap.call(deviceServiceUrl, NS.device, "GetSystemDateAndTime", "");
-      const t1 = this.now();
-      cameraUtc = parseSystemDateAndTime(body);
-      if (cameraUtc) skewMs = cameraUtc.getTime() - (t0 + t1) / 2;
-    } catch (e) {
-      // Some cameras want credentials even for the clock; carry on without a skew.
-      if (!(e instanceof OnvifError && (e.code === "onvif_auth_failed" || e.code === "onvif_not_supported")))
-        throw e;
-    }
+    const { skewMs, cameraUtc } = await this.clockOf(deviceServiceUrl);
     if (skewMs !== null && Math.abs(skewMs) > CLOCK_WARN_MS) {
       warnings.push({
         code: "onvif_clock_far_off",
@@ -113,11 +134,9 @@ export class OnvifInspector {
     const auth: SoapAuth = { ...creds, skewMs: skewMs ?? 0 };
 
     // 2. Who it is; the first call that proves the credentials.
-    let device: DeviceInformation | undefined;
+    let device: DeviceInformation;
     try {
-      device = parseDeviceInformation(
-        await this.soap.call(deviceServiceUrl, NS.device, "GetDeviceInformation", "", auth),
-      );
+      device = await readDeviceInformation(this.soap, deviceServiceUrl, auth);
     } catch (e) {
       if (e instanceof OnvifError && e.code === "onvif_auth_failed" && skewMs === null) {
         // Without the camera's time the digest is in ours; a camera far off refuses it as if the password
@@ -129,37 +148,19 @@ export class OnvifInspector {
       }
       throw e;
     }
-    if (!device)
-      throw new OnvifError("onvif_bad_reply", "GetDeviceInformation answered without device information");
 
     // 3. Where its media service is; cameras that do not say serve media on the device URL.
-    let mediaUrl = deviceServiceUrl;
-    try {
-      const announced = parseMediaXaddr(
-        await this.soap.call(
-          deviceServiceUrl,
-          NS.device,
-          "GetCapabilities",
-          "<m:Category>Media</m:Category>",
-          auth,
-        ),
-      );
-      if (announced !== undefined) {
-        const kept = onHost(announced, host);
-        mediaUrl = kept.url;
-        if (kept.rewritten) {
-          warnings.push({
-            code: "onvif_xaddr_rewritten",
-            messages: {
-              id: "Kamera menyebut alamat lain untuk layanan medianya; Pantau memakai alamat kamera ini.",
-              en: "The camera named another address for its media service; Pantau uses this camera's address.",
-            },
-            detail: `announced ${safeUrl(announced)}`,
-          });
-        }
-      }
-    } catch (e) {
-      if (!(e instanceof OnvifError && e.code === "onvif_not_supported")) throw e;
+    const media = await this.mediaUrlOf(deviceServiceUrl, host, auth);
+    const mediaUrl = media.url;
+    if (media.announced !== undefined && media.rewritten) {
+      warnings.push({
+        code: "onvif_xaddr_rewritten",
+        messages: {
+          id: "Kamera menyebut alamat lain untuk layanan medianya; Pantau memakai alamat kamera ini.",
+          en: "The camera named another address for its media service; Pantau uses this camera's address.",
+        },
+        detail: `announced ${safeUrl(media.announced)}`,
+      });
     }
 
     // 4. Its profiles and, per profile, the stream URI.
@@ -185,17 +186,7 @@ export class OnvifInspector {
     let snapshotUri: string | null = null;
     if (suggested.main !== null) {
       try {
-        const uri = parseMediaUri(
-          await this.soap.call(
-            mediaUrl,
-            NS.media,
-            "GetSnapshotUri",
-            `<m:ProfileToken>${escapeXml(suggested.main)}</m:ProfileToken>`,
-            auth,
-          ),
-          "GetSnapshotUriResponse",
-        );
-        if (uri !== undefined && /^https?:/i.test(uri)) snapshotUri = onHost(uri, host).url;
+        snapshotUri = await this.snapshotUriAt(mediaUrl, host, suggested.main, auth);
       } catch (e) {
         if (!(e instanceof OnvifError)) throw e;
       }
@@ -261,17 +252,95 @@ export class OnvifInspector {
   }
 
   /**
+   * The snapshot URI of a registered camera's profile (on the camera's own host), or null when it has
+   * none: the clock, the media service and GetSnapshotUri, as steps 1, 3 and 5 of inspect() ask them.
+   * Failures are OnvifErrors (an address outside the allowed networks an AddressNotAllowedError).
+   */
+  async snapshotUri(
+    deviceServiceUrl: string,
+    creds: Credentials,
+    profileToken: string,
+  ): Promise<string | null> {
+    const host = new URL(deviceServiceUrl).hostname.replace(/^\[|\]$/g, "");
+    const { skewMs } = await this.clockOf(deviceServiceUrl);
+    const auth: SoapAuth = { ...creds, skewMs: skewMs ?? 0 };
+    const media = await this.mediaUrlOf(deviceServiceUrl, host, auth);
+    try {
+      return await this.snapshotUriAt(media.url, host, profileToken, auth);
+    } catch (e) {
+      if (e instanceof OnvifError && e.code === "onvif_not_supported") return null;
+      throw e;
+    }
+  }
+
+  /**
+   * The camera's clock, asked without credentials (ONVIF Core §5.9.4 allows it), so a digest can be in the
+   * camera's time; null skew when the camera wants credentials even for that, or has no such call.
+   */
+  private async clockOf(deviceServiceUrl: string): Promise<{ skewMs: number | null; cameraUtc?: Date }> {
+    try {
+      const clock = await readCameraClock(this.soap, deviceServiceUrl, this.now);
+      return clock ? { skewMs: clock.skewMs, cameraUtc: clock.cameraUtc } : { skewMs: null };
+    } catch (e) {
+      if (!(e instanceof OnvifError && (e.code === "onvif_auth_failed" || e.code === "onvif_not_supported")))
+        throw e;
+      return { skewMs: null };
+    }
+  }
+
+  /** Where the media service is (GetCapabilities), kept on the camera's host; the device URL if unsaid. */
+  private async mediaUrlOf(
+    deviceServiceUrl: string,
+    host: string,
+    auth: SoapAuth,
+  ): Promise<{ url: string; announced?: string; rewritten: boolean }> {
+    try {
+      const announced = parseMediaXaddr(
+        await this.soap.call(
+          deviceServiceUrl,
+          NS.device,
+          "GetCapabilities",
+          "<m:Category>Media</m:Category>",
+          auth,
+        ),
+      );
+      if (announced === undefined) return { url: deviceServiceUrl, rewritten: false };
+      const kept = onHost(announced, host);
+      return { url: kept.url, announced, rewritten: kept.rewritten };
+    } catch (e) {
+      if (!(e instanceof OnvifError && e.code === "onvif_not_supported")) throw e;
+      return { url: deviceServiceUrl, rewritten: false };
+    }
+  }
+
+  /** GetSnapshotUri for a profile: an http(s) URI on the camera's own host, or null when it names none. */
+  private async snapshotUriAt(
+    mediaUrl: string,
+    host: string,
+    profileToken: string,
+    auth: SoapAuth,
+  ): Promise<string | null> {
+    const uri = parseMediaUri(
+      await this.soap.call(
+        mediaUrl,
+        NS.media,
+        "GetSnapshotUri",
+        `<m:ProfileToken>${escapeXml(profileToken)}</m:ProfileToken>`,
+        auth,
+      ),
+      "GetSnapshotUriResponse",
+    );
+    return uri !== undefined && /^https?:/i.test(uri) ? onHost(uri, host).url : null;
+  }
+
+  /**
    * Who a host says it is, asked without credentials (no WS-Security header, no answer to an HTTP Digest
    * challenge: either could be cracked offline by a host that is not the camera). Most firmware wants a
    * login for GetDeviceInformation (ONVIF Core lists it outside the PRE_AUTH class): that is `needs_auth`.
    */
   async identityOf(deviceServiceUrl: string): Promise<IdentityCheck> {
     try {
-      const device = parseDeviceInformation(
-        await this.soap.call(deviceServiceUrl, NS.device, "GetDeviceInformation", ""),
-      );
-      if (!device)
-        return { kind: "failed", detail: "GetDeviceInformation answered without device information" };
+      const device = await readDeviceInformation(this.soap, deviceServiceUrl);
       const identity = identityOf(device);
       return identity === null
         ? { kind: "failed", detail: "GetDeviceInformation gave no serial number" }

@@ -20,6 +20,14 @@ export interface SoapOptions {
   network: NetworkGuard;
 }
 
+export interface SoapCallOptions {
+  /**
+   * Ends the call at once when aborted, on top of timeoutMs (a caller's deadline over several calls): it
+   * rejects with the signal's reason when that is an OnvifError, else with onvif_timeout.
+   */
+  signal?: AbortSignal | undefined;
+}
+
 export interface SoapAuth extends Credentials {
   /** Camera clock minus ours, in ms, from GetSystemDateAndTime; 0 when unknown. */
   skewMs: number;
@@ -49,7 +57,14 @@ export class SoapClient {
    * Calls `operation` of the service at `url` with the given body content (already XML, in the `ns`
    * namespace as prefix `m`) and returns the reply's SOAP Body.
    */
-  async call(url: string, ns: string, operation: string, content: string, auth?: SoapAuth): Promise<XmlNode> {
+  async call(
+    url: string,
+    ns: string,
+    operation: string,
+    content: string,
+    auth?: SoapAuth,
+    opts: SoapCallOptions = {},
+  ): Promise<XmlNode> {
     const header = auth
       ? `<s:Header>${usernameToken(auth, new Date(this.now() + auth.skewMs)).xml}</s:Header>`
       : "";
@@ -58,7 +73,7 @@ export class SoapClient {
       `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tt="${NS.schema}">${header}` +
       `<s:Body><m:${operation} xmlns:m="${ns}">${content}</m:${operation}></s:Body></s:Envelope>`;
     const where = `${operation} at ${safeUrl(url)}`;
-    let reply = await this.post(url, `${ns}/${operation}`, envelope, where);
+    let reply = await this.post(url, `${ns}/${operation}`, envelope, where, undefined, opts.signal);
     // Some firmware guards its ONVIF service with HTTP Digest instead of (or beside) WS-Security: answer
     // the challenge once with the same credentials.
     const challenge = reply.status === 401 && auth ? parseDigestChallenge(reply.wwwAuthenticate) : undefined;
@@ -68,7 +83,7 @@ export class SoapClient {
         ? digestAuthorization(challenge, auth, "POST", target.pathname + target.search)
         : undefined;
     if (authorization !== undefined) {
-      reply = await this.post(url, `${ns}/${operation}`, envelope, where, authorization);
+      reply = await this.post(url, `${ns}/${operation}`, envelope, where, authorization, opts.signal);
     }
     const { status, contentType, body } = reply;
 
@@ -120,6 +135,7 @@ export class SoapClient {
     envelope: string,
     where: string,
     authorization?: string,
+    signal?: AbortSignal,
   ): Promise<{ status: number; contentType: string; body: string; wwwAuthenticate: string | undefined }> {
     let target: URL;
     try {
@@ -133,6 +149,7 @@ export class SoapClient {
     // Resolved and checked here, then connected to by address with the name in Host: a name that
     // resolves elsewhere a moment later (DNS rebinding) cannot move the connection.
     const address = await this.pin(target.hostname);
+    if (signal?.aborted === true) throw abortError(signal, where);
     return new Promise((resolve, reject) => {
       const payload = Buffer.from(envelope, "utf8");
       const req = http.request({
@@ -157,6 +174,11 @@ export class SoapClient {
         clearTimeout(deadline);
         reject(e instanceof OnvifError ? e : networkError(e as NodeJS.ErrnoException, where));
       };
+      const onAbort = () => {
+        if (signal) req.destroy(abortError(signal, where));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      req.on("close", () => signal?.removeEventListener("abort", onAbort));
       req.on("error", fail);
       req.on("response", (res) => {
         const chunks: Buffer[] = [];
@@ -189,6 +211,12 @@ export class SoapClient {
       req.end(payload);
     });
   }
+}
+
+function abortError(signal: AbortSignal, where: string): OnvifError {
+  return signal.reason instanceof OnvifError
+    ? signal.reason
+    : new OnvifError("onvif_timeout", `stopped by the caller for ${where}`);
 }
 
 function networkError(e: NodeJS.ErrnoException, where: string): OnvifError {

@@ -27,6 +27,10 @@ export interface SupervisorOptions {
   onFragment: (f: Fragment) => void;
   /** Called when a run ends for any reason (the stream's waiters are woken). */
   onRunEnd: () => void;
+  /** Told the size of every chunk of stdout read from ffmpeg (the camera's ingest counter). */
+  onIngest?: (bytes: number) => void;
+  /** Told of every start that follows a failure or a stall (a reconnect; edits and codec switches are not). */
+  onReconnect?: () => void;
   random?: () => number;
 }
 
@@ -86,7 +90,10 @@ export class RenditionSupervisor {
   start(): void {
     switch (this.st) {
       case "idle":
+        this.spawn("start requested");
+        return;
       case "backoff":
+        this.opts.onReconnect?.();
         this.spawn("start requested");
         return;
       case "stopping":
@@ -190,8 +197,15 @@ export class RenditionSupervisor {
         this.opts.onFragment(f);
       },
     });
+    // Counted as read, before parsing: bytes of a run that turns out unreadable were ingested all the same.
+    const output = {
+      push: (chunk: Buffer) => {
+        this.opts.onIngest?.(chunk.length);
+        reader.push(chunk);
+      },
+    };
     const command = this.opts.ffmpegPath;
-    const run = { command, args, secrets: this.opts.secrets(), output: reader, stderr: this.tail };
+    const run = { command, args, secrets: this.opts.secrets(), output, stderr: this.tail };
     this.run = FfmpegRun.spawn(this.spawner, this.clock, this.log, run, {
       onOutputError: (err) => {
         this.fail(gen, `unreadable output from ffmpeg: ${err.message}`);
@@ -312,6 +326,7 @@ export class RenditionSupervisor {
     this.setTimer(gen, delay, () => {
       if (this.st === "backoff") {
         this.restartCount++;
+        this.opts.onReconnect?.();
         this.spawn("backoff elapsed");
       }
     });

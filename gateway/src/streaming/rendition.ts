@@ -34,6 +34,19 @@ export interface RenditionHealth extends SupervisorHealth {
 const hlsViewerTtlMs = 10_000;
 
 /**
+ * A camera's running totals, shared by its renditions and kept by the stream manager for as long as the
+ * camera exists: they outlive a rendition's stop and start, ffmpeg restarts and a disable/enable.
+ */
+export interface CameraTotals {
+  /** fMP4 bytes read from ffmpeg's stdout, every rendition and run together. */
+  ingestBytes: number;
+  /** Starts after a failure or a stall (rendition-supervisor.ts); edits and codec switches are not counted. */
+  reconnects: number;
+  /** Wall time (ms, the gateway's clock) of the last fragment of any rendition. */
+  lastFragmentAt: number | undefined;
+}
+
+/**
  * The source with each URL's host replaced by its checked address, so ffmpeg connects where the check
  * looked (the stored source, shown to admins, keeps the name). A refusal rejects with one line for the log
  * and the health page.
@@ -80,6 +93,8 @@ export class Rendition {
     log: Logger,
     /** Told when ffmpeg revealed the codec, so the registry remembers it. */
     private readonly onCodec: (cameraId: string, codec: "h264" | "h265") => void,
+    /** The camera's totals this rendition adds to. */
+    totals: CameraTotals,
   ) {
     this.lastUse = clock.now();
     this.transcode = needsTranscode(camera.source.kind, camera.videoCodec);
@@ -131,7 +146,14 @@ export class Rendition {
         this.stream.pushInit(init);
       },
       onFragment: (f) => {
+        totals.lastFragmentAt = clock.now();
         this.stream.pushFragment(f);
+      },
+      onIngest: (bytes) => {
+        totals.ingestBytes += bytes;
+      },
+      onReconnect: () => {
+        totals.reconnects++;
       },
       onRunEnd: () => {
         // A run that never produced an init may have been cut short by the fast probe: probe thoroughly.
@@ -205,9 +227,15 @@ export class Rendition {
   }
 
   viewers(): number {
+    const { ws, hlsSessions } = this.viewersByProtocol();
+    return ws + hlsSessions.length;
+  }
+
+  /** Open WebSockets, and the LL-HLS viewer sessions heard from in the last 10 s. */
+  viewersByProtocol(): { ws: number; hlsSessions: string[] } {
     const cutoff = this.clock.now() - hlsViewerTtlMs;
     for (const [sid, at] of this.hlsViewers) if (at < cutoff) this.hlsViewers.delete(sid);
-    return this.wsViewers + this.hlsViewers.size;
+    return { ws: this.wsViewers, hlsSessions: [...this.hlsViewers.keys()] };
   }
 
   /** Seconds since anyone used it; 0 while a WebSocket viewer is connected. */

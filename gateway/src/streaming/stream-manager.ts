@@ -3,7 +3,14 @@ import type { CameraRepository } from "../cameras/camera.repository.js";
 import type { Clock, TimerHandle } from "../common/clock.js";
 import type { ProcessSpawner } from "../ffmpeg/process-spawner.js";
 import type { Logger } from "../log/logger.js";
-import { Rendition, type RenditionHealth, type StreamSettings } from "./rendition.js";
+import { Rendition, type CameraTotals, type RenditionHealth, type StreamSettings } from "./rendition.js";
+
+/** One camera's counters for metrics: totals since the gateway started, and its viewers now. */
+export interface CameraCounters extends CameraTotals {
+  cameraId: string;
+  /** Open WebSockets; LL-HLS viewer sessions (one session on both renditions counts once). */
+  viewers: { hls: number; ws: number };
+}
 
 /**
  * All renditions of all cameras: created when first asked for, started on demand (or at boot for alwaysOn
@@ -11,6 +18,8 @@ import { Rendition, type RenditionHealth, type StreamSettings } from "./renditio
  */
 export class StreamManager {
   private readonly renditions = new Map<string, Rendition>();
+  /** Per camera, from its first rendition until the camera is deleted. */
+  private readonly totals = new Map<string, CameraTotals>();
   private sweepTimer: TimerHandle | undefined;
   private closed = false;
 
@@ -39,9 +48,15 @@ export class StreamManager {
     if (existing) return existing;
     const camera = this.cameras.get(cameraId);
     if (!camera?.enabled || !renditionsOf(camera).includes(name)) return undefined;
-    const r = new Rendition(camera, name, this.settings, this.spawner, this.clock, this.log, (id, codec) => {
+    let totals = this.totals.get(cameraId);
+    if (!totals) {
+      totals = { ingestBytes: 0, reconnects: 0, lastFragmentAt: undefined };
+      this.totals.set(cameraId, totals);
+    }
+    const onCodec = (id: string, codec: "h264" | "h265") => {
       if (camera.videoCodec !== codec) this.cameras.setVideoCodec(id, codec);
-    });
+    };
+    const r = new Rendition(camera, name, this.settings, this.spawner, this.clock, this.log, onCodec, totals);
     this.renditions.set(key, r);
     return r;
   }
@@ -80,8 +95,26 @@ export class StreamManager {
         stopping.push(r.stop(camera ? "camera disabled" : "camera deleted"));
       }
     }
+    // A deleted camera's totals go with it (a rendition still stopping adds to an orphan, read by no one).
+    if (!camera) this.totals.delete(cameraId);
     if (camera?.enabled && camera.alwaysOn) for (const name of names) this.get(camera.id, name)?.acquire();
     await Promise.all(stopping);
+  }
+
+  /** Every camera that has had a rendition since the gateway started (and was not deleted): its counters. */
+  counters(): CameraCounters[] {
+    const viewers = new Map<string, { ws: number; hls: Set<string> }>();
+    for (const r of this.renditions.values()) {
+      const v = r.viewersByProtocol();
+      const sum = viewers.get(r.cameraId) ?? { ws: 0, hls: new Set<string>() };
+      sum.ws += v.ws;
+      for (const sid of v.hlsSessions) sum.hls.add(sid);
+      viewers.set(r.cameraId, sum);
+    }
+    return [...this.totals].map(([cameraId, t]) => {
+      const v = viewers.get(cameraId);
+      return { cameraId, ...t, viewers: { hls: v?.hls.size ?? 0, ws: v?.ws ?? 0 } };
+    });
   }
 
   health(): RenditionHealth[] {
