@@ -8,8 +8,11 @@ creation wall clock (ms since epoch mod 2^32) as 32 black/white blocks in the bo
 /audio serves a G.711 stream with no video (a stream that a camera test must refuse); --audio adds
 the same audio track to /main and /sub. --query-username/--query-password make every DESCRIBE answer
 401 unless its URL carries them as ?user=…&password=…, as Dahua recorders and XMEye boxes take them.
+--mounts N adds /cam0 ... /cam<N-1>, many cameras for the price of one encoder: each is the /main
+stream of one shared pipeline (bench:idle registers hundreds of cameras).
 
 stdout: one JSON line when ready: {"ready":true,"port":N,"main":"rtsp://...","sub":"rtsp://..."}
+        (with "mounts":N when --mounts is given)
 stdin:  "jump <ms>"  RTP timestamps of live streams jump back by ms from now on
         "quit"       exit
 Exits when stdin closes, so it never outlives the process that started it.
@@ -103,6 +106,12 @@ def parse_args():
     )
     p.add_argument("--query-username", help="user= the URL's query must carry (with --query-password)")
     p.add_argument("--query-password", help="password= the URL's query must carry")
+    p.add_argument(
+        "--mounts",
+        type=int,
+        default=0,
+        help="also serve /cam0 ... /cam<N-1>, all the /main stream from one shared pipeline",
+    )
     args = p.parse_args()
     if args.gop is None:
         args.gop = args.fps
@@ -110,6 +119,8 @@ def parse_args():
         p.error("--username and --password go together")
     if (args.query_username is None) != (args.query_password is None):
         p.error("--query-username and --query-password go together")
+    if args.mounts < 0:
+        p.error("--mounts must be 0 or more")
     return args
 
 
@@ -185,6 +196,14 @@ def draw_clock(_overlay, ctx, _timestamp, _duration, size):
     ctx.show_text(text)
 
 
+class OneMediaFactory(GstRtspServer.RTSPMediaFactory):
+    """A shared factory whose every mount gets the same media: the default key is the request's
+    path, which would give each mount its own pipeline (and encoder)."""
+
+    def do_gen_key(self, _url):
+        return "one"
+
+
 class Camera:
     def __init__(self, args):
         self.args = args
@@ -198,13 +217,17 @@ class Camera:
         mounts.add_factory("/main", self.factory(args.width, args.height, args.bitrate))
         mounts.add_factory("/sub", self.factory(args.sub_width, args.sub_height, args.sub_bitrate))
         mounts.add_factory("/audio", self.audio_factory())
+        if args.mounts > 0:
+            many = self.factory(args.width, args.height, args.bitrate, OneMediaFactory)
+            for i in range(args.mounts):
+                mounts.add_factory(f"/cam{i}", many)
         if args.username is not None:
             self.server.set_auth(self.auth())
         if args.query_username is not None:
             self.server.connect("client-connected", self.on_client_connected)
 
-    def factory(self, width, height, bitrate):
-        f = GstRtspServer.RTSPMediaFactory()
+    def factory(self, width, height, bitrate, cls=GstRtspServer.RTSPMediaFactory):
+        f = cls()
         f.set_launch(pipeline_launch(self.args, width, height, bitrate))
         # One pipeline per mount however many clients, like a camera's single encoder.
         f.set_shared(True)
@@ -342,13 +365,10 @@ class Camera:
         source.attach(None)
         port = self.server.get_bound_port()
         base = f"rtsp://{self.args.host}:{port}"
-        sys.stdout.write(
-            json.dumps(
-                {"ready": True, "port": port, "main": base + "/main", "sub": base + "/sub"},
-                separators=(",", ":"),
-            )
-            + "\n"
-        )
+        ready = {"ready": True, "port": port, "main": base + "/main", "sub": base + "/sub"}
+        if self.args.mounts > 0:
+            ready["mounts"] = self.args.mounts
+        sys.stdout.write(json.dumps(ready, separators=(",", ":")) + "\n")
         sys.stdout.flush()
         self.loop.run()
 

@@ -25,12 +25,17 @@ export interface GatewayProcess {
   /** PID of the gateway's node process (its ffmpeg children sit below it). */
   pid: number;
   child: ChildProcess;
+  /** POST /api/cameras; the body's schoolId, when given, replaces the bench school's. */
   addCamera(body: unknown): Promise<{ id: string }>;
+  /** POST /api/schools as the bench operator (cameras go to the bench school unless told otherwise). */
+  addSchool(name: string): Promise<{ id: string }>;
   /** PATCH /api/cameras/:id as the bench operator. */
   patchCamera(id: string, body: unknown): Promise<void>;
   /** DELETE /api/cameras/:id, which stops the camera's renditions before it answers. */
   deleteCamera(id: string): Promise<void>;
   health(): Promise<RenditionHealth[]>;
+  /** The whole GET /api/health answer, for what a benchmark reads beside the renditions. */
+  healthBody(): Promise<Record<string, unknown>>;
   /** Waits until every listed rendition of these cameras is live. */
   waitLive(cameraIds: readonly string[], rendition?: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -80,8 +85,10 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
   const { id: schoolId } = (await admin.expect(201, "POST", "/api/schools", { name: "Bench school" })) as {
     id: string;
   };
+  const healthBody = async (): Promise<Record<string, unknown>> =>
+    (await admin.expect(200, "GET", "/api/health")) as Record<string, unknown>;
   const health = async (): Promise<RenditionHealth[]> =>
-    ((await admin.expect(200, "GET", "/api/health")) as { renditions: RenditionHealth[] }).renditions;
+    ((await healthBody()) as { renditions: RenditionHealth[] }).renditions;
 
   return {
     url,
@@ -89,6 +96,10 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
     pid: child.pid!,
     child,
     health,
+    healthBody,
+    async addSchool(name) {
+      return (await admin.expect(201, "POST", "/api/schools", { name })) as { id: string };
+    },
     async addCamera(body) {
       return (await admin.expect(201, "POST", "/api/cameras", { schoolId, ...(body as object) })) as {
         id: string;

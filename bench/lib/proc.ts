@@ -107,10 +107,13 @@ export function hostBusySince(start: ReturnType<typeof hostCpu>): number {
   return total > 0 ? ((now.busy - start.busy) / total) * 100 * now.cores : 0;
 }
 
-/** CPU ticks of this process and everything below it, including children already exited and reaped. */
-function ownTicks(): number {
+/**
+ * CPU ticks of `root` (default: this process) and everything below it, including children already exited
+ * and reaped (cutime + cstime), so a child that lived less than a sampling interval still counts.
+ */
+export function treeTicks(root = process.pid): number {
   let ticks = 0;
-  for (const pid of processTree(process.pid)) {
+  for (const pid of processTree(root)) {
     const s = readStat(pid);
     if (s) ticks += s.cpuTicks + s.childTicks;
   }
@@ -129,12 +132,12 @@ export interface Load {
 /** Measures how busy the machine was, and how much of that was not the benchmark itself. */
 export function startLoadMeter(): { stop(): Load } {
   const host = hostCpu();
-  const own = ownTicks();
+  const own = treeTicks();
   const t0 = performance.now();
   return {
     stop() {
       const hostBusy = hostBusySince(host);
-      const ownBusy = ((ownTicks() - own) / clockTicksPerSecond / ((performance.now() - t0) / 1000)) * 100;
+      const ownBusy = ((treeTicks() - own) / clockTicksPerSecond / ((performance.now() - t0) / 1000)) * 100;
       return { host: hostBusy, own: ownBusy, others: Math.max(0, hostBusy - ownBusy) };
     },
   };
@@ -170,6 +173,9 @@ export interface GroupUsage {
   /** Mean and peak of the group's summed RSS over the samples. */
   rssMeanBytes: number;
   rssMaxBytes: number;
+  /** The group's summed RSS in the first and in the last sample of the window. */
+  rssFirstBytes: number;
+  rssLastBytes: number;
   pssMeanBytes: number;
   /** Processes seen in the group during the window. */
   pids: number[];
@@ -244,6 +250,8 @@ export class UsageSampler {
         cpuPercent: (ticks / clockTicksPerSecond / seconds) * 100,
         rssMeanBytes: rss.reduce((s, v) => s + v, 0) / Math.max(1, rss.length),
         rssMaxBytes: Math.max(0, ...rss),
+        rssFirstBytes: rss[0] ?? 0,
+        rssLastBytes: rss.at(-1) ?? 0,
         pssMeanBytes: pss.reduce((s, v) => s + v, 0) / Math.max(1, pss.length),
         pids,
         count: this.counts[g] ?? 0,
