@@ -81,6 +81,12 @@ def parse_args():
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
     p.add_argument("--fps", type=int, default=25)
+    p.add_argument(
+        "--drop",
+        type=float,
+        default=0.0,
+        help="share of encoded H.264 frames dropped at random (0-1): a camera delivering below its own rate",
+    )
     p.add_argument("--gop", type=int, default=None, help="keyframe interval in frames (default: fps)")
     p.add_argument("--width", type=int, default=640)
     p.add_argument("--height", type=int, default=360)
@@ -124,7 +130,7 @@ def parse_args():
     return args
 
 
-def encoder_launch(codec, gop, bitrate):
+def encoder_launch(codec, gop, bitrate, drop=0.0):
     if codec == "mjpeg":
         # Every frame is a keyframe; gop and bitrate do not apply.
         return "jpegenc name=enc quality=60 ! rtpjpegpay name=pay0 pt=26"
@@ -134,7 +140,9 @@ def encoder_launch(codec, gop, bitrate):
             "x264enc name=enc tune=zerolatency speed-preset=ultrafast bframes=0 threads=1 "
             f"key-int-max={gop} bitrate={bitrate} option-string=scenecut=0 "
             "! video/x-h264,profile=constrained-baseline "
-            "! rtph264pay name=pay0 pt=96 config-interval=-1"
+            # A camera that cannot keep up: encoded frames dropped at random, its stream still saying its rate.
+            + (f"! identity drop-probability={drop} " if drop > 0 else "")
+            + "! rtph264pay name=pay0 pt=96 config-interval=-1"
         )
     return (
         "x265enc name=enc tune=zerolatency speed-preset=ultrafast "
@@ -159,7 +167,7 @@ def pipeline_launch(args, width, height, bitrate):
         f"framerate={args.fps}/1,pixel-aspect-ratio=1/1 "
         "! cairooverlay name=clock "
         "! videoconvert ! video/x-raw,format=I420 "
-        f"! {encoder_launch(args.codec, args.gop, bitrate)}{audio} )"
+        f"! {encoder_launch(args.codec, args.gop, bitrate, args.drop)}{audio} )"
     )
 
 

@@ -21,6 +21,8 @@ export interface TestCameraOptions {
   fps?: number;
   /** Keyframe interval in frames; defaults to fps (a 1 s GOP). */
   gop?: number;
+  /** Share of encoded frames dropped at random (0–1): a camera delivering far below its own rate (use gop 1). */
+  drop?: number;
   width?: number;
   height?: number;
   subWidth?: number;
@@ -69,6 +71,7 @@ function optionArgs(opts: TestCameraOptions): string[] {
   };
   add("--fps", opts.fps);
   add("--gop", opts.gop);
+  add("--drop", opts.drop);
   add("--width", opts.width);
   add("--height", opts.height);
   add("--sub-width", opts.subWidth);

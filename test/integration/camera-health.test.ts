@@ -273,4 +273,31 @@ describe("camera health, nobody watching", () => {
       await rtsp.stop();
     }
   });
+
+  it("a camera delivering far below its own frame rate is degraded (low_fps), watched or not", async () => {
+    // 25 fps said in its stream, four frames in five dropped: every frame a keyframe, so what is left plays.
+    const slow = await startTestCamera({ fps: 25, gop: 1, drop: 0.8 });
+    try {
+      const { id } = await gw.addCamera({
+        name: "Kelas lambat",
+        alwaysOn: true,
+        source: { kind: "rtsp", url: slow.url("main") },
+      });
+      const h = await waitFor(
+        "the slow camera degraded",
+        async () => {
+          const v = (await gw.admin.expect(200, "GET", `/api/cameras/${id}/health`)) as CameraHealth & {
+            fps: number | null;
+          };
+          return v.state === "degraded" ? v : undefined;
+        },
+        40_000,
+      );
+      expect(h.reason).toContain("low_fps");
+      expect(h.fps).toBeLessThan(12.5);
+      await gw.admin.expect(204, "DELETE", `/api/cameras/${id}`);
+    } finally {
+      await slow.stop();
+    }
+  });
 });
