@@ -260,10 +260,11 @@ function statesCell(r: Row): string {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const loadAtStart = loadavg();
   const cpu = cpus();
   process.stdout.write(
     `Machine: ${cpu[0]?.model ?? "?"}, ${String(cpu.length)} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB; ` +
-      `Node ${process.version}; load average ${loadavg()
+      `Node ${process.version}; load average ${loadAtStart
         .map((l) => l.toFixed(2))
         .join(" ")} at the start\n`,
   );
@@ -389,7 +390,7 @@ async function main(): Promise<void> {
   );
 
   const file = writeResults("idle", {
-    environment: { ...environment(), loadAverageAtStart: loadavg() },
+    environment: { ...environment(), loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg() },
     settings: {
       counts,
       seconds,
