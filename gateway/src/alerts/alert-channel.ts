@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { urlOf } from "../common/url-input.js";
 import { idSchema } from "../common/ids.js";
 import { nameSchema } from "../common/names.js";
 import { literalHostRefusal } from "./receiver-address.js";
@@ -56,18 +57,8 @@ export const receiverUrl = z
   .string()
   .max(2048)
   .superRefine((value, ctx) => {
-    // eslint-disable-next-line no-control-regex
-    if (/[\s\x00-\x1f\x7f]/.test(value)) {
-      ctx.addIssue({ code: "custom", message: "URL must not contain spaces or control characters" });
-      return;
-    }
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "not a valid URL; expected https://host/path" });
-      return;
-    }
+    const url = urlOf(value, ctx, "https://host/path");
+    if (url === undefined) return;
     if (url.protocol !== "https:" && url.protocol !== "http:") {
       ctx.addIssue({
         code: "custom",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { urlOf } from "../common/url-input.js";
 import { idSchema } from "../common/ids.js";
 import { nameSchema } from "../common/names.js";
 import { explanations } from "./stream-test-result.js";
@@ -15,18 +16,8 @@ export const rtspUrl = z
   .string()
   .max(maxUrlLength)
   .superRefine((value, ctx) => {
-    // eslint-disable-next-line no-control-regex
-    if (/[\s\x00-\x1f\x7f]/.test(value)) {
-      ctx.addIssue({ code: "custom", message: "URL must not contain spaces or control characters" });
-      return;
-    }
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "not a valid URL; expected rtsp://host[:port]/path" });
-      return;
-    }
+    const url = urlOf(value, ctx, "rtsp://host[:port]/path");
+    if (url === undefined) return;
     if (url.protocol !== "rtsp:" && url.protocol !== "rtsps:") {
       ctx.addIssue({
         code: "custom",
