@@ -1,12 +1,9 @@
 import type { CommitListener } from "../audit/unit-of-work.js";
 import { instantOf, localTime, minutes, type Weekday } from "../schools/schedule.js";
+import { mergeIntervals, type Interval } from "../common/intervals.js";
 import type { CameraMute, MaintenanceWindow } from "./maintenance.js";
 
-/** A half-open span of time [from, to) in epoch milliseconds. */
-export interface Interval {
-  from: number;
-  to: number;
-}
+export { mergeIntervals, type Interval } from "../common/intervals.js";
 
 /**
  * What the alert dispatcher and the uptime arithmetic ask: is this camera's (or, without a camera, this
@@ -54,18 +51,6 @@ function clip(list: readonly Interval[], from: number, to: number): Interval[] {
   return list
     .map((i) => ({ from: Math.max(i.from, from), to: Math.min(i.to, to) }))
     .filter((i) => i.from < i.to);
-}
-
-/** Sorted, with overlapping and touching intervals made one. */
-export function mergeIntervals(list: readonly Interval[]): Interval[] {
-  const sorted = [...list].sort((a, b) => a.from - b.from || a.to - b.to);
-  const out: Interval[] = [];
-  for (const i of sorted) {
-    const last = out.at(-1);
-    if (last !== undefined && i.from <= last.to) last.to = Math.max(last.to, i.to);
-    else out.push({ ...i });
-  }
-  return out;
 }
 
 /**

@@ -7,13 +7,10 @@
  * denominator, so a month with a week of maintenance is judged on its other three weeks.
  */
 import { instantOf, localTime, minutes, type Schedule } from "../schools/schedule.js";
+import { mergeIntervals, type Interval } from "../common/intervals.js";
 import type { CameraState } from "./camera-state.js";
 
-/** [from, to) in ms since the epoch. */
-export interface Interval {
-  from: number;
-  to: number;
-}
+export type { Interval } from "../common/intervals.js";
 
 /** The camera entered `state` at `at` (a stored state transition). */
 export interface StateChange {
@@ -96,7 +93,7 @@ export function dailyUptime(input: UptimeInput): UptimeRow[] {
   const { from, to } = input.period;
   if (!Number.isFinite(from) || !Number.isFinite(to)) throw new RangeError("period must be finite");
   if (to <= from) return [];
-  const excluded = normalize((input.excluded ?? []).map((i) => clip(i, from, to)));
+  const excluded = mergeIntervals((input.excluded ?? []).map((i) => clip(i, from, to)));
   const { up, down } = classify(input.initial, input.changes, from, to);
   const upCounted = subtract(up, excluded);
   const downCounted = subtract(down, excluded);
@@ -114,7 +111,7 @@ export function dailyUptime(input: UptimeInput): UptimeRow[] {
     const windows =
       input.schedule === undefined || holidays.has(date)
         ? []
-        : normalize(
+        : mergeIntervals(
             input.schedule.windows
               .filter((w) => w.day === day)
               .map((w) => ({
@@ -198,18 +195,6 @@ function classify(
 
 function clip(i: Interval, from: number, to: number): Interval {
   return { from: Math.max(i.from, from), to: Math.min(i.to, to) };
-}
-
-/** Sorted, disjoint, non-empty. */
-function normalize(list: readonly Interval[]): Interval[] {
-  const sorted = list.filter((i) => i.to > i.from).sort((a, b) => a.from - b.from);
-  const out: Interval[] = [];
-  for (const i of sorted) {
-    const last = out.at(-1);
-    if (last !== undefined && i.from <= last.to) last.to = Math.max(last.to, i.to);
-    else out.push({ ...i });
-  }
-  return out;
 }
 
 /** a ∩ b, both sorted and disjoint. */
