@@ -105,7 +105,7 @@ export interface Gateway {
   addressWatcher: OnvifAddressWatcher;
   /** Whether a camera's alerts are held back now (mute, maintenance) and what uptime leaves out. */
   suppressions: Suppressions;
-  /** Camera health; tests probe at once with probeNow(). */
+  /** Camera health: every camera's state, probed or read from its live rendition. */
   monitor: HealthMonitor;
   /** Alerts to the configured channels: the health monitor calls raise(). */
   alerts: AlertDispatcher;

@@ -197,19 +197,6 @@ export class HealthMonitor {
     return w && this.view(w);
   }
 
-  /** Probes now (every camera, or the ones named) and waits for the results: for tests and the console. */
-  async probeNow(cameraIds?: readonly string[]): Promise<void> {
-    this.sync();
-    const now = this.clock.now();
-    const runs: Promise<void>[] = [];
-    for (const w of this.watched.values()) {
-      if (cameraIds !== undefined && !cameraIds.includes(w.camera.id)) continue;
-      runs.push(this.check(w, now));
-    }
-    await Promise.all(runs);
-    this.apply(this.clock.now());
-  }
-
   private view(w: Watched): CameraHealthView {
     return {
       cameraId: w.camera.id,

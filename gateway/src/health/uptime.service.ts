@@ -121,15 +121,19 @@ export class UptimeService {
         to: period.to,
         kinds: ["state"],
       });
-      const cameraIds = new Set<string>([...before.keys(), ...during.map((e) => e.cameraId)]);
+      const changesOf = new Map<string, { at: number; state: CameraState; reason: string }[]>();
+      for (const e of during) {
+        const list = changesOf.get(e.cameraId) ?? [];
+        list.push({ at: e.at, state: e.to as CameraState, reason: e.reason });
+        changesOf.set(e.cameraId, list);
+      }
+      const cameraIds = new Set<string>([...before.keys(), ...changesOf.keys()]);
       for (const c of snap.cameras.values()) if (c.schoolId === schoolId) cameraIds.add(c.id);
       const cameras: CameraUptime[] = [];
       for (const cameraId of cameraIds) {
         const camera = snap.cameras.get(cameraId);
         const room = camera?.classroomId == null ? undefined : snap.classrooms.get(camera.classroomId);
-        const changes = during
-          .filter((e) => e.cameraId === cameraId)
-          .map((e) => ({ at: e.at, state: e.to as CameraState, reason: e.reason }));
+        const changes = changesOf.get(cameraId) ?? [];
         const initial = (before.get(cameraId)?.to as CameraState | undefined) ?? "unknown";
         const schedule: Schedule | undefined = room?.schedule;
         const days = dailyUptime({

@@ -61,21 +61,26 @@ export function eventsSocket(
   });
 
   const timer = setInterval(() => {
+    if (subscribers.size === 0) return;
+    // Read once per tick, then filtered per subscriber.
+    const live = streams
+      .health()
+      .filter((h) => h.rendition === "main")
+      .map((h) => ({
+        schoolId: monitor.get(h.cameraId)?.schoolId,
+        counters: { cameraId: h.cameraId, viewers: h.viewers, fps: h.fps, bitrate: h.bitrate },
+      }));
+    const at = new Date().toISOString();
     for (const [ws, s] of subscribers) {
       const signedIn = auth.reread(s.req);
       if (!signedIn || signedIn.user.role !== s.caller.user.role) {
         ws.close(eventsClose.signedOut, "session_ended");
         continue;
       }
-      const cameras = streams
-        .health()
-        .filter((h) => h.rendition === "main")
-        .map((h) => ({ cameraId: h.cameraId, viewers: h.viewers, fps: h.fps, bitrate: h.bitrate }))
-        .filter((c) => {
-          const v = monitor.get(c.cameraId);
-          return v !== undefined && health.visible(s.caller, v.schoolId);
-        });
-      send(ws, { type: "counters", at: new Date().toISOString(), cameras });
+      const cameras = live
+        .filter((c) => c.schoolId !== undefined && health.visible(s.caller, c.schoolId))
+        .map((c) => c.counters);
+      send(ws, { type: "counters", at, cameras });
     }
   }, opts.countersMs);
   timer.unref();
