@@ -8,7 +8,7 @@ import { errorBody } from "../common/errors.js";
 import { errorHandler } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
 import { sameOrigin } from "./same-origin.js";
-import type { ViewerAssets } from "./viewer-assets.js";
+import type { BrowserApp, ViewerAssets } from "./viewer-assets.js";
 
 export interface AppDeps {
   log: Logger;
@@ -120,20 +120,28 @@ export function createApp(d: AppDeps): Express {
     res.json(openapi);
   });
 
-  app.get("/assets/:file", (req, res, next) => {
-    const js = d.viewer.scripts.get(req.params.file);
-    if (js === undefined) {
-      next();
-      return;
-    }
-    res.type("text/javascript").set("Cache-Control", "no-cache").send(js);
-  });
-  app.get("/assets/viewer.css", (_req, res) => {
-    res.type("text/css").set("Cache-Control", "no-cache").send(d.viewer.css);
-  });
-  const page = (_req: express.Request, res: express.Response) => {
-    res.type("html").set("Cache-Control", "no-cache").send(d.viewer.playerHtml);
+  const serveApp = (prefix: string, name: string, a: BrowserApp) => {
+    app.get(`${prefix}/:file`, (req, res, next) => {
+      const js = a.scripts.get(req.params.file);
+      if (js === undefined) {
+        next();
+        return;
+      }
+      res.type("text/javascript").set("Cache-Control", "no-cache").send(js);
+    });
+    app.get(`${prefix}/${name}.css`, (_req, res) => {
+      res.type("text/css").set("Cache-Control", "no-cache").send(a.css);
+    });
   };
+  serveApp("/assets", "viewer", d.viewer.player);
+  serveApp("/admin/assets", "console", d.viewer.console);
+  const page = (_req: express.Request, res: express.Response) => {
+    res.type("html").set("Cache-Control", "no-cache").send(d.viewer.player.html);
+  };
+  // The console is one page; its screens are addressed after the # (/admin#/cameras), so nothing else here.
+  app.get("/admin", (_req, res) => {
+    res.type("html").set("Cache-Control", "no-cache").send(d.viewer.console.html);
+  });
   app.get("/watch", page);
   if (d.devPlayer) app.get("/dev/player", page);
   if (d.demo) app.get("/demo", page);

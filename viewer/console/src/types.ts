@@ -1,0 +1,22 @@
+/** The shapes the console reads from the API (it imports no gateway code: the JSON is the contract). */
+export type Role = "operator" | "school_admin" | "teacher";
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  schoolId: string | null;
+  classroomIds: string[];
+  disabled: boolean;
+}
+
+export interface School {
+  id: string;
+  name: string;
+  npsn: string | null;
+  address: string;
+  contact: string;
+  timeZone: string;
+  demo: boolean;
+}
