@@ -152,6 +152,7 @@ describe("a new school year's roster", () => {
           devices: 1,
         },
       ],
+      stillRevoked: [],
       unchanged: 1,
       digest: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
     });
@@ -309,7 +310,21 @@ describe("a new school year's roster", () => {
 
     // The same roster again: everyone unchanged, no one missing, nothing to do.
     const second = (await preview(f.schoolId, roster)).body as { unchanged: number; missing: unknown[] };
-    expect(second).toMatchObject({ unchanged: 3, missing: [], added: [], moved: [], changed: [] });
+    expect(second).toMatchObject({
+      unchanged: 3,
+      missing: [],
+      added: [],
+      moved: [],
+      changed: [],
+      stillRevoked: [],
+    });
+    // Bu Rina back on a later roster: matched, not added again, and shown as still revoked.
+    const back = (await preview(f.schoolId, `${roster}Bu Rina;0855000222;Dodi;Kelas 1A\n`)).body;
+    expect(back).toMatchObject({
+      added: [],
+      unchanged: 4,
+      stillRevoked: [{ guardianId: rina, name: "Bu Rina" }],
+    });
     expect((await replace(f.schoolId, roster)).body).toEqual({
       created: 0,
       updated: 0,

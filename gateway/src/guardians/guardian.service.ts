@@ -77,6 +77,8 @@ export interface RosterPreview {
   childrenAdded: { guardianId: string; name: string; child: string; classroom: string }[];
   childrenRemoved: { guardianId: string; name: string; child: string; classroom: string }[];
   missing: { guardianId: string; name: string; children: NamedChild[]; links: number; devices: number }[];
+  /** On the roster but revoked: applying leaves them revoked (PATCH revoked: false restores one). */
+  stillRevoked: { guardianId: string; name: string }[];
   unchanged: number;
   /** Pass it to the apply: it is refused (409 roster_changed) once the roster or the guardians differ. */
   digest: string;
@@ -329,6 +331,9 @@ export class GuardianService {
           devices: live.devices(v),
         };
       }),
+      stillRevoked: plan.matched
+        .filter((m) => m.guardian.revokedAt !== null)
+        .map((m) => ({ guardianId: m.guardian.id, name: m.guardian.name })),
       unchanged: plan.matched.filter(isUnchanged).length,
       digest: rosterDigest(data, views, rooms),
     };
