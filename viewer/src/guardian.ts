@@ -88,7 +88,7 @@ export class GuardianPage {
     this.resume = undefined;
     const cam = this.camera(w.cameraId);
     const name = w.watermark ?? this.me?.guardian.name;
-    if (name !== undefined) this.watermark.show(name, cam?.school.timeZone);
+    if (name !== undefined) this.watermark.show(name, w.timeZone ?? cam?.school.timeZone);
     this.render();
   }
 

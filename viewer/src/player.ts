@@ -88,7 +88,7 @@ const playback = new Playback(
       demoWatch = w.demo;
       if (guardian) guardian.onWatch(w);
       else {
-        if (w.watermark !== undefined) watermark.show(w.watermark);
+        if (w.watermark !== undefined) watermark.show(w.watermark, w.timeZone);
         render();
       }
     },
