@@ -161,7 +161,8 @@ export class GuardianPage {
     this.playback.stop();
     this.watermark.hide();
     this.stage.hidden = true;
-    $("fullscreen").hidden = true;
+    // Nothing is left to choose: the quality picker would only distract from the reason.
+    $("controls").hidden = true;
     this.ctx.say(undefined);
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
