@@ -13,8 +13,8 @@ export interface FfmpegJob {
   /** fast by default; thorough after a start that never produced an init segment. */
   probe?: "fast" | "thorough";
   /**
-   * The test pattern's clock: the spawn's wall time (ms) and the school's zone, so the clock drawn into the
-   * picture reads as the watermark over it does (the school's time), not as the gateway host's zone.
+   * The test pattern's clock: the school's zone (its offset and name as at `atMs`, the spawn), so the clock
+   * drawn into the picture reads as the watermark over it does, not in the gateway host's zone.
    */
   clock?: { atMs: number; timeZone: string };
 }
@@ -55,15 +55,21 @@ function zoneLabel(atMs: number, timeZone: string): string {
 }
 
 /**
- * The demo clock's drawtext text. ffmpeg's %{localtime} reads the ffmpeg process's zone (the gateway host's,
- * UTC on most servers) while the watermark shows the school's: instead the frame's timestamp (-re paces it
- * to the wall clock) plus the spawn's time shifted into the school's zone, formatted as UTC (drawtext
- * `pts` with `gmtime`, ffmpeg-filters "drawtext", text expansion).
+ * The demo pattern's filters: the wall clock drawn in the school's zone. ffmpeg's %{localtime} reads the
+ * ffmpeg process's zone (the gateway host's, UTC on most servers) while the watermark shows the school's.
+ * So each frame's timestamp is set to the wall clock (RTCTIME, µs), drawn as UTC shifted by the school's
+ * offset (drawtext `pts` with `gmtime` and an offset, ffmpeg-filters "drawtext", text expansion), and set
+ * back to the frame count so the stream's timestamps are what they were.
  */
-export function testPatternClockText(clock: FfmpegJob["clock"]): string {
-  if (clock === undefined) return "DEMO  %{localtime\\:%T}";
-  const base = clock.atMs / 1000 + utcOffsetSeconds(clock.atMs, clock.timeZone);
-  return `DEMO  %{pts\\:gmtime\\:${base.toFixed(3)}\\:%T} ${zoneLabel(clock.atMs, clock.timeZone)}`;
+export function testPatternFilters(clock: FfmpegJob["clock"]): string {
+  const box = "fontsize=32:fontcolor=white:box=1:boxcolor=black@0.6:x=16:y=16";
+  if (clock === undefined) return `drawtext=text='DEMO  %{localtime\\:%T}':${box}`;
+  const offset = utcOffsetSeconds(clock.atMs, clock.timeZone);
+  return [
+    "setpts=RTCTIME/(TB*1000000)",
+    `drawtext=text='DEMO  %{pts\\:gmtime\\:${String(offset)}\\:%T} ${zoneLabel(clock.atMs, clock.timeZone)}':${box}`,
+    "setpts=N/FRAME_RATE/TB",
+  ].join(",");
 }
 
 /**
@@ -91,8 +97,7 @@ function inputArgs(job: FfmpegJob): string[] {
   const { source } = job;
   if (source.kind === "test-pattern") {
     // The demo camera: a moving pattern with the wall clock, drawn in real time (-re) by lavfi.
-    const clock = `drawtext=text='${testPatternClockText(job.clock)}':fontsize=32:fontcolor=white:box=1:boxcolor=black@0.6:x=16:y=16`;
-    return ["-re", "-f", "lavfi", "-i", `testsrc2=size=640x360:rate=25,${clock}`];
+    return ["-re", "-f", "lavfi", "-i", `testsrc2=size=640x360:rate=25,${testPatternFilters(job.clock)}`];
   }
   const url = job.rendition === "sub" && source.subUrl !== undefined ? source.subUrl : source.url;
   return [
