@@ -119,7 +119,7 @@ function followPageLife(): void {
 
 /** The page shell works offline and the app installs (sw.js caches the shell, never media). */
 function registerServiceWorker(): void {
-  if (!("serviceWorker" in navigator) || params.get("sw") === "0") return;
+  if (!("serviceWorker" in navigator)) return;
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((err: unknown) => {
     // The page works without it (not installable, no offline shell): worth a line, not a message.
     console.warn("pantau: service worker not registered", err);
