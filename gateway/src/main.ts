@@ -251,6 +251,7 @@ async function openGateway(
     streaming: config.streaming,
     ffmpeg: config.ffmpeg,
     network,
+    timeZoneOf: (camera) => (camera.schoolId === null ? undefined : schools.get(camera.schoolId)?.timeZone),
   });
   streams.start();
   opened.add("streams", () => streams.close());

@@ -3,8 +3,14 @@ import type { Engine, EngineEvents, EngineName } from "../../viewer/src/engines/
 import type { EngineChoice } from "../../viewer/src/engines/engine-choice.js";
 import type { TextKey } from "../../viewer/src/i18n.js";
 import {
+  firstPictureMs,
+  hiddenDropMs,
   maxReauthorizePerMinute,
   Playback,
+  progressCheckMs,
+  resumeGraceMs,
+  stallMs,
+  type PlaybackPhase,
   rateLimitedRetryMs,
   renewRetryMs,
   retryMaxMs,
@@ -83,22 +89,39 @@ class FakeEngines implements EngineChoice {
   }
 }
 
-function setUp(engine: FakeEngine | null = new FakeEngine("hlsjs", true)) {
+/** The video's position, moved by the test: a picture that plays, or one that stands still. */
+class FakeVideo {
+  at = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  /** Advances 0.1 s every 100 ms of fake time until frozen. */
+  run(): void {
+    this.timer ??= setInterval(() => (this.at += 0.1), 100);
+  }
+  freeze(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+function setUp(engine: FakeEngine | null = new FakeEngine("hlsjs", true), video?: FakeVideo) {
   const client = new FakeClient();
   const engines = new FakeEngines(engine ?? undefined);
   const statuses: (TextKey | undefined)[] = [];
   const refusals: { code: string; cameraId: string }[] = [];
   const watches: Watch[] = [];
+  const phases: PlaybackPhase[] = [];
   const playback = new Playback(
     {
       status: (k) => statuses.push(k),
       refused: (code, cameraId) => refusals.push({ code, cameraId }),
       watch: (w) => watches.push(w),
+      phase: (p) => phases.push(p),
     },
     client,
     engines,
+    video && (() => video.at),
   );
-  return { client, engines, engine: engine as FakeEngine, playback, statuses, refusals, watches };
+  return { client, engines, engine: engine as FakeEngine, playback, statuses, refusals, watches, phases };
 }
 
 /** Runs timers and the promises they start, `ms` of fake time. */
@@ -367,5 +390,162 @@ describe("Playback: stop", () => {
     await pass(3_600_000);
     expect(client.calls).toHaveLength(1);
     expect(playback.urls).toBeUndefined();
+  });
+});
+
+describe("Playback: recovering by itself", () => {
+  /** A camera that plays: the engine reports a moving picture. */
+  async function live() {
+    const video = new FakeVideo();
+    const t = setUp(new FakeEngine("ws-mse", false), video);
+    t.playback.play("cam");
+    await pass(0);
+    video.run();
+    t.engine.events?.playing();
+    return { ...t, video };
+  }
+
+  it("tells the page each phase: connecting, live, retrying", async () => {
+    const { engine, phases } = await live();
+    expect(phases).toEqual(["connecting", "live"]);
+    engine.events?.fatal();
+    expect(phases).toEqual(["connecting", "live", "retrying"]);
+  });
+
+  it("a picture that stops moving while the socket stays open is replaced by a fresh start", async () => {
+    const { client, engine, playback, video, statuses } = await live();
+    await pass(60_000);
+    expect(client.calls).toHaveLength(1);
+    video.freeze();
+    // Seen still at one look, taken for a stall stallMs after the last look that saw it move.
+    await pass(stallMs + 2 * progressCheckMs);
+    expect(engine.stops).toBe(1);
+    expect(statuses).toContain("reconnecting");
+    expect(client.calls).toHaveLength(2);
+    expect(playback.phase).toBe("playing");
+  });
+
+  it("a start that never shows a picture is given longer (a camera starting on demand), then retried", async () => {
+    const video = new FakeVideo();
+    const { client, playback } = setUp(new FakeEngine("ws-mse", false), video);
+    playback.play("cam");
+    await pass(firstPictureMs - 1000);
+    expect(client.calls).toHaveLength(1);
+    await pass(2000);
+    expect(client.calls).toHaveLength(1);
+    expect(playback.phase).toBe("retrying");
+    await pass(retryMinMs);
+    expect(client.calls).toHaveLength(2);
+  });
+
+  it("offline: stops and says so; online: starts again at once, without waiting out the backoff", async () => {
+    const { client, engine, engines, playback, statuses, phases } = await live();
+    playback.setOnline(false);
+    expect(engine.stops).toBe(1);
+    expect(engines.cleared).toBe(1);
+    expect(statuses.at(-1)).toBe("offline");
+    expect(phases.at(-1)).toBe("offline");
+    expect(playback.watching).toBe("cam");
+    // Nothing is asked while offline, however long.
+    await pass(3_600_000);
+    expect(client.calls).toHaveLength(1);
+    playback.setOnline(true);
+    await pass(0);
+    expect(client.calls).toHaveLength(2);
+    expect(engine.plays).toHaveLength(2);
+    expect(phases.at(-1)).toBe("connecting");
+  });
+
+  it("online cuts a long backoff short", async () => {
+    const { client, playback } = setUp();
+    for (let i = 0; i < 5; i++) client.fail();
+    playback.play("cam");
+    await pass(2000 + 4000 + 8000 + 16_000);
+    expect(client.calls).toHaveLength(5);
+    // The next try would be 30 s away; the network comes back now.
+    playback.setOnline(true);
+    await pass(0);
+    expect(client.calls).toHaveLength(6);
+    expect(playback.phase).toBe("playing");
+  });
+
+  it("a play() while offline waits for the network instead of failing", async () => {
+    const { client, playback, statuses } = setUp();
+    playback.setOnline(false);
+    playback.play("cam");
+    await pass(60_000);
+    expect(client.calls).toEqual([]);
+    expect(statuses).toEqual(["offline"]);
+    playback.setOnline(true);
+    await pass(0);
+    expect(client.calls).toHaveLength(1);
+  });
+
+  it("a rate limit is waited out even when the network comes back", async () => {
+    const { client, playback } = setUp();
+    client.refuse(429, "rate_limited");
+    playback.play("cam");
+    await pass(0);
+    playback.setOnline(true);
+    await pass(rateLimitedRetryMs - 1);
+    expect(client.calls).toHaveLength(1);
+    await pass(1);
+    expect(client.calls).toHaveLength(2);
+  });
+
+  it("hidden briefly: keeps playing; hidden for long: stops streaming; shown: starts again at once", async () => {
+    const { client, engine, playback, video, phases } = await live();
+    playback.setVisible(false);
+    // A hidden page's video may stand still: not taken for a stall.
+    video.freeze();
+    await pass(hiddenDropMs - 1000);
+    expect(engine.stops).toBe(0);
+    playback.setVisible(true);
+    video.run();
+    await pass(hiddenDropMs * 2);
+    expect(engine.stops).toBe(0);
+    playback.setVisible(false);
+    await pass(hiddenDropMs);
+    expect(engine.stops).toBe(1);
+    expect(phases.at(-1)).toBe("suspended");
+    expect(playback.watching).toBe("cam");
+    await pass(3_600_000);
+    expect(client.calls).toHaveLength(1);
+    playback.setVisible(true);
+    await pass(0);
+    expect(client.calls).toHaveLength(2);
+    expect(engine.plays).toHaveLength(2);
+  });
+
+  it("shown again with a picture that does not move: a fresh start within the grace, not after a stall", async () => {
+    const { client, playback, video } = await live();
+    playback.setVisible(false);
+    video.freeze();
+    await pass(5000);
+    playback.setVisible(true);
+    await pass(resumeGraceMs + progressCheckMs);
+    expect(client.calls).toHaveLength(2);
+  });
+
+  it("shown again while waiting to retry: tries at once", async () => {
+    const { client, engine, playback } = await live();
+    engine.events?.fatal();
+    playback.setVisible(false);
+    playback.setVisible(true);
+    await pass(0);
+    expect(client.calls).toHaveLength(2);
+  });
+
+  it("a stop() leaves nothing to resume", async () => {
+    const { client, playback } = await live();
+    playback.stop();
+    playback.setVisible(false);
+    await pass(hiddenDropMs);
+    playback.setVisible(true);
+    playback.setOnline(false);
+    playback.setOnline(true);
+    await pass(60_000);
+    expect(client.calls).toHaveLength(1);
+    expect(playback.phase).toBe("idle");
   });
 });

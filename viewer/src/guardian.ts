@@ -47,7 +47,7 @@ export class GuardianPage {
   private listProblem: "loadingList" | "listRetry" | undefined = "loadingList";
   /**
    * The camera to start again by itself: one a rule stopped (pause, hours, holiday), once the list has
-   * shown it not viewable and then viewable again (armed), or the one playing when the tab was hidden.
+   * shown it not viewable and then viewable again (armed).
    * Never for a refusal the list cannot show (viewer_limit): that would retry in a loop.
    */
   private resume: { id: string; armed: boolean } | undefined;
@@ -88,7 +88,7 @@ export class GuardianPage {
     this.resume = undefined;
     const cam = this.camera(w.cameraId);
     const name = w.watermark ?? this.me?.guardian.name;
-    if (name !== undefined) this.watermark.show(name, cam?.school.timeZone);
+    if (name !== undefined) this.watermark.show(name, w.timeZone ?? cam?.school.timeZone);
     this.render();
   }
 
@@ -161,7 +161,8 @@ export class GuardianPage {
     this.playback.stop();
     this.watermark.hide();
     this.stage.hidden = true;
-    $("fullscreen").hidden = true;
+    // Nothing is left to choose: the quality picker would only distract from the reason.
+    $("controls").hidden = true;
     this.ctx.say(undefined);
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
@@ -178,18 +179,12 @@ export class GuardianPage {
     this.render();
   }
 
-  /** A hidden tab streams nothing (a parent's data plan); it picks up where it was when it comes back. */
+  /**
+   * Shown again, the list is refreshed (a rule may have ended meanwhile). The video itself is the policy's:
+   * it stops streaming while the page is hidden for long and resumes when shown (playback.ts).
+   */
   private onVisibility(): void {
-    if (document.visibilityState === "hidden") {
-      const id = this.playback.watching;
-      if (id !== undefined) {
-        this.resume = { id, armed: true };
-        this.playback.stop();
-        this.watermark.hide();
-      }
-      return;
-    }
-    void this.refresh();
+    if (document.visibilityState === "visible") void this.refresh();
   }
 
   private render(): void {

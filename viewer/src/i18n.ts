@@ -2,9 +2,19 @@
 export type Lang = "id" | "en";
 
 const text = {
-  loading: { id: "Memuat video…", en: "Loading video…" },
+  loading: { id: "Menyambungkan ke kamera…", en: "Connecting to the camera…" },
   starting: { id: "Kamera sedang dinyalakan…", en: "Starting the camera…" },
-  reconnecting: { id: "Sambungan terputus, mencoba lagi…", en: "Connection lost, retrying…" },
+  reconnecting: { id: "Sambungan terputus, menyambung lagi…", en: "Connection lost, reconnecting…" },
+  offline: {
+    id: "Tidak ada internet. Video lanjut sendiri saat tersambung lagi.",
+    en: "No internet connection. The video resumes by itself once you are back online.",
+  },
+  // The state badge over the video (PlaybackPhase).
+  phaseConnecting: { id: "Menyambung", en: "Connecting" },
+  phaseLive: { id: "Langsung", en: "Live" },
+  phaseRetrying: { id: "Menyambung lagi", en: "Reconnecting" },
+  phaseOffline: { id: "Tanpa internet", en: "Offline" },
+  languageSwitch: { id: "Ganti bahasa ke English", en: "Switch language to Bahasa Indonesia" },
   noCamera: { id: "Tidak ada kamera yang bisa ditonton.", en: "There is no camera you can watch." },
   unsupported: {
     id: "Peramban ini tidak dapat memutar video ini.",

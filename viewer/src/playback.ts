@@ -13,7 +13,13 @@ export interface PlaybackEvents {
   refused(code: string, cameraId: string): void;
   /** Fresh stream URLs: on every start and every renewal. */
   watch(w: Watch): void;
+  /** Where playback is now, in the words the page shows (a status badge); told on every change. */
+  phase?(phase: PlaybackPhase): void;
 }
+
+/** What the page shows as the player's state (the policy's states, with "playing" split by a moving picture). */
+export type PlaybackPhase =
+  "idle" | "connecting" | "live" | "retrying" | "suspended" | "offline" | "unsupported";
 
 export const retryMinMs = 2000;
 export const retryMaxMs = 30_000;
@@ -22,6 +28,19 @@ export const rateLimitedRetryMs = 15_000;
 export const renewRetryMs = 10_000;
 /** A gateway that keeps refusing fresh tokens (clock or key trouble) must not be hammered. */
 export const maxReauthorizePerMinute = 3;
+/** A page hidden this long stops streaming (a parent's data plan) and starts again when it is shown. */
+export const hiddenDropMs = 15_000;
+/** How often the picture's position is looked at while playing. */
+export const progressCheckMs = 1000;
+/**
+ * A picture that stood still this long (visible, online) is taken for a dead connection: after a network
+ * change a phone's socket can stay open for minutes without a byte and without a close.
+ */
+export const stallMs = 8000;
+/** Before the first picture, the camera may be starting (a cold start on demand) and says so itself. */
+export const firstPictureMs = 20_000;
+/** After the page is shown again, a picture must move within this time or playback starts anew. */
+export const resumeGraceMs = 2000;
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -33,10 +52,24 @@ type State =
   | { name: "idle" }
   /** Asking the gateway for stream URLs. */
   | { name: "authorizing"; cameraId: string }
-  /** An engine plays; `renewal` asks for fresh URLs before the token expires (engines that need it). */
-  | { name: "playing"; cameraId: string; engine: Engine; renewal?: Timer }
-  /** Waiting to start again after a failure, a rate limit or too many re-authorizations. */
-  | { name: "retrying"; cameraId: string; timer: Timer }
+  /**
+   * An engine plays; `renewal` asks for fresh URLs before the token expires (engines that need it);
+   * `watchdog` looks at the picture's position, which last moved at `movedAt` (`live` once it has).
+   */
+  | {
+      name: "playing";
+      cameraId: string;
+      engine: Engine;
+      renewal?: Timer;
+      watchdog?: ReturnType<typeof setInterval>;
+      position: number;
+      movedAt: number;
+      live: boolean;
+    }
+  /** Waiting to start again after a failure, a rate limit (`patient`: not cut short) or too many re-authorizations. */
+  | { name: "retrying"; cameraId: string; timer: Timer; patient: boolean }
+  /** Stopped while the page is hidden or the device offline; starts again when both are over. */
+  | { name: "suspended"; cameraId: string; why: "hidden" | "offline" }
   /** This browser plays neither way; the camera stays chosen. */
   | { name: "unsupported"; cameraId: string };
 
@@ -44,7 +77,9 @@ type State =
  * The one player policy of every page: it asks for stream URLs, hands them to the engine the browser
  * can play (engines/), renews their token before it expires, retries with backoff, and turns every
  * refusal (watch call, playlist or part 403, WebSocket 4403) into one `refused` event with the gateway's
- * reason code.
+ * reason code. It recovers by itself: a picture that stands still restarts it, a page hidden for long or a
+ * device offline stops it, and being shown again or back online starts it at once instead of waiting out
+ * a backoff (the page reports these with setVisible and setOnline).
  */
 export class Playback {
   mode: Mode = "ws";
@@ -53,11 +88,17 @@ export class Playback {
   private current: Watch | undefined;
   private retryDelayMs = retryMinMs;
   private reauthorizedAt: number[] = [];
+  private hidden = false;
+  private online = true;
+  private hiddenTimer: Timer | undefined;
+  private shownPhase: PlaybackPhase = "idle";
 
   constructor(
     private readonly events: PlaybackEvents,
     private readonly client: WatchClient,
     private readonly engines: EngineChoice,
+    /** The picture's position in seconds (the video's currentTime); without it no stall is noticed. */
+    private readonly position?: () => number,
   ) {}
 
   /** The camera being played (or being retried), if any. */
@@ -87,16 +128,87 @@ export class Playback {
     this.engines.clear();
   }
 
+  /**
+   * The page was shown or hidden (document.visibilityState). Hidden for `hiddenDropMs`, playback stops;
+   * shown again, a stopped or waiting playback starts at once and a playing one must move within
+   * `resumeGraceMs`.
+   */
+  setVisible(visible: boolean): void {
+    if (!visible) {
+      this.hidden = true;
+      this.hiddenTimer ??= setTimeout(() => {
+        this.hiddenTimer = undefined;
+        this.suspend("hidden");
+      }, hiddenDropMs);
+      return;
+    }
+    this.hidden = false;
+    if (this.hiddenTimer !== undefined) clearTimeout(this.hiddenTimer);
+    this.hiddenTimer = undefined;
+    this.wake();
+  }
+
+  /** The device lost or regained its network (the online and offline events). */
+  setOnline(online: boolean): void {
+    this.online = online;
+    if (online) this.wake();
+    else this.suspend("offline");
+  }
+
+  /** Stops what runs but keeps the camera, to start again when the page is shown and online. */
+  private suspend(why: "hidden" | "offline"): void {
+    const s = this.state;
+    if (s.name === "idle" || s.name === "unsupported") return;
+    if (s.name === "suspended" && (s.why === why || why === "hidden")) return;
+    this.enter({ name: "suspended", cameraId: s.cameraId, why });
+    this.engines.clear();
+    this.events.status(why === "offline" ? "offline" : undefined);
+  }
+
+  /** Shown and online again: no waiting out a backoff, and a picture that does not move is replaced. */
+  private wake(): void {
+    if (this.hidden || !this.online) return;
+    const s = this.state;
+    if (s.name === "suspended" || (s.name === "retrying" && !s.patient)) {
+      this.retryDelayMs = retryMinMs;
+      void this.start(s.cameraId);
+    } else if (s.name === "playing") {
+      s.movedAt = Math.min(s.movedAt, Date.now() - (s.live ? stallMs : firstPictureMs) + resumeGraceMs);
+    }
+  }
+
   /** Leaves the current state: its engine stops and its timers are cancelled. */
   private enter(next: State): void {
     const s = this.state;
     if (s.name === "playing") {
       s.engine.stop();
       if (s.renewal !== undefined) clearTimeout(s.renewal);
+      if (s.watchdog !== undefined) clearInterval(s.watchdog);
     } else if (s.name === "retrying") {
       clearTimeout(s.timer);
     }
     this.state = next;
+    this.showPhase();
+  }
+
+  /** Tells the page the phase when it changed. */
+  private showPhase(): void {
+    const s = this.state;
+    const phase: PlaybackPhase =
+      s.name === "authorizing"
+        ? "connecting"
+        : s.name === "playing"
+          ? s.live
+            ? "live"
+            : "connecting"
+          : s.name === "suspended"
+            ? s.why === "offline"
+              ? "offline"
+              : "suspended"
+            : s.name;
+    if (phase === this.shownPhase) return;
+    this.shownPhase = phase;
+    this.events.phase?.(phase);
   }
 
   /** Whether `s` is still where playback is (a function: TypeScript must not narrow it across awaits). */
@@ -109,6 +221,11 @@ export class Playback {
   }
 
   private async start(cameraId: string): Promise<void> {
+    if (!this.online) {
+      this.enter({ name: "suspended", cameraId, why: "offline" });
+      this.events.status("offline");
+      return;
+    }
     const authorizing: State = { name: "authorizing", cameraId };
     this.enter(authorizing);
     this.events.status("loading");
@@ -131,10 +248,41 @@ export class Playback {
       this.events.status("unsupported");
       return;
     }
-    const playing: State & { name: "playing" } = { name: "playing", cameraId, engine };
+    const playing: State & { name: "playing" } = {
+      name: "playing",
+      cameraId,
+      engine,
+      position: this.position?.() ?? 0,
+      movedAt: Date.now(),
+      live: false,
+    };
     this.enter(playing);
     engine.play(grant.watch, this.rendition, this.engineEvents(playing));
-    if (engine.renews && this.isCurrent(playing)) this.scheduleRenewal(playing, grant.renewInMs);
+    if (!this.isCurrent(playing)) return;
+    if (engine.renews) this.scheduleRenewal(playing, grant.renewInMs);
+    this.guard(playing);
+  }
+
+  /**
+   * Restarts a run whose picture stopped moving: after a network change the socket or the playlist
+   * requests may hang without an error. Nothing is judged while the page is hidden (browsers pause
+   * hidden video).
+   */
+  private guard(run: State & { name: "playing" }): void {
+    const position = this.position;
+    if (position === undefined) return;
+    run.watchdog = setInterval(() => {
+      const now = Date.now();
+      const at = position();
+      if (at !== run.position || this.hidden) {
+        run.position = at;
+        run.movedAt = now;
+        return;
+      }
+      if (now - run.movedAt < (run.live ? stallMs : firstPictureMs)) return;
+      // A picture that was live (the backoff is reset) comes back at once; a failing one backs off.
+      this.retry(run.cameraId, "reconnecting", run.live && this.retryDelayMs === retryMinMs ? 0 : undefined);
+    }, progressCheckMs);
   }
 
   /** The events of one engine run: heard only while that run is the current state. */
@@ -144,6 +292,9 @@ export class Playback {
       playing: () => {
         if (!live()) return;
         this.retryDelayMs = retryMinMs;
+        run.live = true;
+        run.movedAt = Date.now();
+        this.showPhase();
         this.events.status(undefined);
       },
       status: (key) => {
@@ -204,18 +355,22 @@ export class Playback {
 
   /** The gateway said no: stop (or, when rate-limited, wait and try again) and say why. */
   private refuse(cameraId: string, code: string): void {
-    if (refusalAction(code) === "backoff") this.retry(cameraId, undefined, rateLimitedRetryMs);
+    if (refusalAction(code) === "backoff") this.retry(cameraId, undefined, rateLimitedRetryMs, true);
     else this.stop();
     this.events.refused(code, cameraId);
   }
 
-  /** Stops what runs and starts again later: after `delayMs`, else after the next backoff step. */
-  private retry(cameraId: string, status: TextKey | undefined, delayMs?: number): void {
+  /**
+   * Stops what runs and starts again later: after `delayMs` (a rate limit: `patient`), else after the next
+   * backoff step.
+   */
+  private retry(cameraId: string, status: TextKey | undefined, delayMs?: number, patient = false): void {
     const ms = delayMs ?? this.retryDelayMs;
     this.retryDelayMs = Math.min(retryMaxMs, this.retryDelayMs * 2);
     const retrying: State = {
       name: "retrying",
       cameraId,
+      patient,
       timer: setTimeout(() => {
         if (this.isCurrent(retrying)) void this.start(cameraId);
       }, ms),

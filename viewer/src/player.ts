@@ -3,7 +3,7 @@ import { isTextKey, t, type Lang, type TextKey } from "./i18n.js";
 import { startMeasuring } from "./measure.js";
 import { MsePlayer } from "./mse-player.js";
 import { browserEngines } from "./engines/engine-choice.js";
-import { Playback } from "./playback.js";
+import { Playback, type PlaybackPhase } from "./playback.js";
 import { httpWatchClient, type RenditionChoice, type Watch } from "./watch-client.js";
 import { Watermark } from "./watermark.js";
 
@@ -33,9 +33,33 @@ function setStatus(key: TextKey | undefined): void {
   say(key === undefined ? undefined : (l) => t(key, l));
 }
 
+/** The state badge over the video's corner; "idle" and a stopped picture show none. */
+const phaseText: Partial<Record<PlaybackPhase, TextKey>> = {
+  connecting: "phaseConnecting",
+  live: "phaseLive",
+  retrying: "phaseRetrying",
+  offline: "phaseOffline",
+};
+let phase: PlaybackPhase = "idle";
+
+function showPhase(p: PlaybackPhase): void {
+  phase = p;
+  const el = $("phase");
+  const key = phaseText[p];
+  el.hidden = key === undefined;
+  el.textContent = key === undefined ? "" : t(key, lang);
+  el.dataset.phase = p;
+  $("stage").dataset.phase = p;
+}
+
 function render(): void {
   document.documentElement.lang = lang;
-  $("lang").textContent = lang === "id" ? "EN" : "ID";
+  const switchTo: Lang = lang === "id" ? "en" : "id";
+  const langButton = $("lang");
+  // Named in the language it switches to, as language pickers are.
+  langButton.textContent = switchTo === "en" ? "English" : "Bahasa Indonesia";
+  langButton.lang = switchTo;
+  langButton.title = t("languageSwitch", lang);
   $("camera-label").textContent = t("camera", lang);
   $("quality-label").textContent = t("quality", lang);
   $("mode-label").textContent = t("mode", lang);
@@ -47,6 +71,7 @@ function render(): void {
     demo.textContent = t("demo", lang);
   }
   say(message);
+  showPhase(phase);
   for (const l of languageListeners) l();
 }
 
@@ -63,14 +88,43 @@ const playback = new Playback(
       demoWatch = w.demo;
       if (guardian) guardian.onWatch(w);
       else {
-        if (w.watermark !== undefined) watermark.show(w.watermark);
+        if (w.watermark !== undefined) watermark.show(w.watermark, w.timeZone);
         render();
       }
     },
+    phase: showPhase,
   },
   httpWatchClient,
   browserEngines(video, params.get("debug") === "1"),
+  () => video.currentTime,
 );
+
+/** A phone that wakes, a tab shown again, a network back: playback picks itself up (playback.ts). */
+function followPageLife(): void {
+  document.addEventListener("visibilitychange", () => {
+    playback.setVisible(document.visibilityState === "visible");
+  });
+  // A page restored from the back/forward cache is shown without a visibilitychange.
+  window.addEventListener("pageshow", () => {
+    playback.setVisible(document.visibilityState === "visible");
+  });
+  window.addEventListener("online", () => {
+    playback.setOnline(true);
+  });
+  window.addEventListener("offline", () => {
+    playback.setOnline(false);
+  });
+  if (!navigator.onLine) playback.setOnline(false);
+}
+
+/** The page shell works offline and the app installs (sw.js caches the shell, never media). */
+function registerServiceWorker(): void {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((err: unknown) => {
+    // The page works without it (not installable, no offline shell): worth a line, not a message.
+    console.warn("pantau: service worker not registered", err);
+  });
+}
 
 /** Small screens get the sub-stream first (design.md, "Renditions"): cheap phones on 4G. */
 function isPhone(): boolean {
@@ -141,6 +195,8 @@ function init(): void {
     render();
   });
   setupFullscreen();
+  followPageLife();
+  registerServiceWorker();
 
   if (guardianMode) {
     // Parents choose a camera from their list and need no engine picker.

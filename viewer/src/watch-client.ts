@@ -11,6 +11,8 @@ export interface Watch {
   expiresAt: string;
   /** The guardian's name to draw over the video; absent for dev and demo viewers. */
   watermark?: string;
+  /** The school's time zone, for the watermark's clock (absent from older gateways). */
+  timeZone?: string;
 }
 
 export type RenditionChoice = "auto" | "main" | "sub";

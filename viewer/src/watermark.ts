@@ -28,6 +28,18 @@ const moveEveryMs = 20_000;
 const locales: Record<Lang, string> = { id: "id-ID", en: "en-GB" };
 
 /**
+ * The watermark's time: the school's (as the demo camera's drawn clock, ffmpeg-args.ts), 24-hour with
+ * seconds; the phone's own zone when the school's is unknown or not given.
+ */
+export function watermarkTime(at: Date, lang: Lang, timeZone: string | undefined): string {
+  try {
+    return at.toLocaleTimeString(locales[lang], { hourCycle: "h23", timeZone });
+  } catch {
+    return at.toLocaleTimeString(locales[lang], { hourCycle: "h23" });
+  }
+}
+
+/**
  * The moving watermark over a parent's video (design.md, "Privacy defaults"): the guardian's name and the
  * time, semi-transparent, never in the way of a tap (CSS pointer-events: none).
  */
@@ -72,16 +84,7 @@ export class Watermark {
   }
 
   private render(): void {
-    let time: string;
-    try {
-      time = new Date().toLocaleTimeString(locales[this.lang()], {
-        hourCycle: "h23",
-        timeZone: this.timeZone,
-      });
-    } catch {
-      time = new Date().toLocaleTimeString(locales[this.lang()], { hourCycle: "h23" });
-    }
-    this.el.textContent = `${this.name ?? ""} · ${time}`;
+    this.el.textContent = `${this.name ?? ""} · ${watermarkTime(new Date(), this.lang(), this.timeZone)}`;
   }
 
   private place(): void {

@@ -12,6 +12,64 @@ export interface FfmpegJob {
   rtspTimeoutSeconds: number;
   /** fast by default; thorough after a start that never produced an init segment. */
   probe?: "fast" | "thorough";
+  /**
+   * The test pattern's clock: the school's zone (its offset and name as at `atMs`, the spawn), so the clock
+   * drawn into the picture reads as the watermark over it does, not in the gateway host's zone.
+   */
+  clock?: { atMs: number; timeZone: string };
+}
+
+/** The zone's offset from UTC at `atMs`, in seconds (east positive); 0 for a zone Intl does not know. */
+export function utcOffsetSeconds(atMs: number, timeZone: string): number {
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    }).formatToParts(new Date(atMs));
+  } catch {
+    return 0;
+  }
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(n("year"), n("month") - 1, n("day"), n("hour"), n("minute"), n("second"));
+  return Math.round((wall - Math.floor(atMs / 1000) * 1000) / 1000);
+}
+
+/** The zone's short name as a parent reads it ("WIB", "WITA"), letters, digits and +/- only; else "UTC±h". */
+function zoneLabel(atMs: number, timeZone: string): string {
+  try {
+    const name = new Intl.DateTimeFormat("id-ID", { timeZone, timeZoneName: "short" })
+      .formatToParts(new Date(atMs))
+      .find((p) => p.type === "timeZoneName")?.value;
+    if (name !== undefined && /^[A-Za-z0-9+-]{1,10}$/.test(name)) return name;
+  } catch {
+    // An unknown zone: the offset (0) is named instead.
+  }
+  return "UTC";
+}
+
+/**
+ * The demo pattern's filters: the wall clock drawn in the school's zone. ffmpeg's %{localtime} reads the
+ * ffmpeg process's zone (the gateway host's, UTC on most servers) while the watermark shows the school's.
+ * So each frame's timestamp is set to the wall clock (RTCTIME, µs), drawn as UTC shifted by the school's
+ * offset (drawtext `pts` with `gmtime` and an offset, ffmpeg-filters "drawtext", text expansion), and set
+ * back to the frame count so the stream's timestamps are what they were.
+ */
+export function testPatternFilters(clock: FfmpegJob["clock"]): string {
+  const box = "fontsize=32:fontcolor=white:box=1:boxcolor=black@0.6:x=16:y=16";
+  if (clock === undefined) return `drawtext=text='DEMO  %{localtime\\:%T}':${box}`;
+  const offset = utcOffsetSeconds(clock.atMs, clock.timeZone);
+  return [
+    "setpts=RTCTIME/(TB*1000000)",
+    `drawtext=text='DEMO  %{pts\\:gmtime\\:${String(offset)}\\:%T} ${zoneLabel(clock.atMs, clock.timeZone)}':${box}`,
+    "setpts=N/FRAME_RATE/TB",
+  ].join(",");
 }
 
 /**
@@ -39,9 +97,7 @@ function inputArgs(job: FfmpegJob): string[] {
   const { source } = job;
   if (source.kind === "test-pattern") {
     // The demo camera: a moving pattern with the wall clock, drawn in real time (-re) by lavfi.
-    const clock =
-      "drawtext=text='DEMO  %{localtime\\:%T}':fontsize=32:fontcolor=white:box=1:boxcolor=black@0.6:x=16:y=16";
-    return ["-re", "-f", "lavfi", "-i", `testsrc2=size=640x360:rate=25,${clock}`];
+    return ["-re", "-f", "lavfi", "-i", `testsrc2=size=640x360:rate=25,${testPatternFilters(job.clock)}`];
   }
   const url = job.rendition === "sub" && source.subUrl !== undefined ? source.subUrl : source.url;
   return [

@@ -145,6 +145,24 @@ export function createApp(d: AppDeps): Express {
   app.get("/watch", page);
   if (d.devPlayer) app.get("/dev/player", page);
   if (d.demo) app.get("/demo", page);
+  // The installable parent app: manifest, icons and the shell-only service worker (viewer/src/sw.ts), at
+  // the root so the worker's scope covers /watch and /demo without a Service-Worker-Allowed header.
+  const { shell } = d.viewer;
+  app.get("/manifest.webmanifest", (_req, res) => {
+    res.type("application/manifest+json").set("Cache-Control", "no-cache").send(shell.manifest);
+  });
+  app.get("/sw.js", (_req, res) => {
+    // no-cache: browsers check the worker for updates on every navigation anyway, but never from a stale copy.
+    res.type("text/javascript").set("Cache-Control", "no-cache").send(shell.serviceWorker);
+  });
+  app.get("/icons/:file", (req, res, next) => {
+    const png = shell.icons.get(req.params.file);
+    if (png === undefined) {
+      next();
+      return;
+    }
+    res.type("image/png").set("Cache-Control", "public, max-age=86400").send(png);
+  });
   app.get("/favicon.ico", (_req, res) => {
     res.status(204).end();
   });

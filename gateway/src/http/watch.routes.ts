@@ -68,6 +68,10 @@ export function watchRoutes(
         // The page times its renewal against the gateway's clock, not the phone's.
         serverTime: new Date(now()).toISOString(),
         ...((viewer.kind === "guardian" || viewer.kind === "user") && { watermark: viewer.name }),
+        // The watermark's clock reads in the school's zone, as the demo camera's drawn clock does.
+        timeZone:
+          (camera.schoolId === null ? undefined : state.snapshot().schools.get(camera.schoolId)?.timeZone) ??
+          "Asia/Jakarta",
       });
     },
   );

@@ -15,6 +15,8 @@ export interface StreamSettings {
   ffmpeg: Config["ffmpeg"];
   /** Where cameras may be: ffmpeg gets the camera's checked address, resolved again at every start. */
   network: NetworkGuard;
+  /** The time zone of the camera's school, for the clock the test pattern draws (Asia/Jakarta without one). */
+  timeZoneOf?: (camera: Camera) => string | undefined;
 }
 
 export interface RenditionHealth extends SupervisorHealth {
@@ -119,6 +121,9 @@ export class Rendition {
             audio: this.camera.audio,
             rtspTimeoutSeconds: ffmpeg.rtspTimeoutSeconds,
             probe: this.thoroughProbe ? "thorough" : "fast",
+            ...(source.kind === "test-pattern" && {
+              clock: { atMs: clock.now(), timeZone: settings.timeZoneOf?.(this.camera) ?? "Asia/Jakarta" },
+            }),
           });
         const { source } = this.camera;
         return source.kind === "rtsp" ? pinned(settings.network, source).then(build) : build(source);
