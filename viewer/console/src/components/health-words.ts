@@ -48,6 +48,9 @@ const reasonWords: Record<string, Messages> = {
   disabled: { id: "Kamera dinonaktifkan.", en: "The camera is disabled." },
   recovered: { id: "Pulih.", en: "Recovered." },
   online: { id: "Menjawab dengan baik.", en: "Answering well." },
+  reachable: { id: "Menjawab dengan baik.", en: "Answering well." },
+  probe_failed: { id: "Pemeriksaan kamera gagal.", en: "Checking the camera failed." },
+  offline: { id: "Luring.", en: "Offline." },
   gateway_stopped: { id: "Gateway sempat berhenti.", en: "The gateway was stopped." },
   flapping: { id: "Keadaannya sering berganti.", en: "Its state keeps changing." },
 };

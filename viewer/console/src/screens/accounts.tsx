@@ -458,7 +458,7 @@ function AccountRow(props: { account: User; me: User; schoolName: string; onChan
             <button
               type="button"
               class="btn"
-              aria-label={fill(t("Kelas {u}", "Classrooms of {u}"), { u: u.username })}
+              aria-label={fill(t("Atur kelas {u}", "Set classrooms of {u}"), { u: u.username })}
               onClick={() => {
                 setDone(undefined);
                 setRooms(u.classroomIds);

@@ -244,9 +244,9 @@ function RoomRow(props: {
             class="btn primary"
             href={href("/classrooms", { room: c.id })}
             aria-current={props.selected ? "true" : undefined}
-            aria-label={fill(t("Atur {name}", "Set up {name}"), { name: c.name })}
           >
             {t("Atur jadwal & jeda", "Schedule & pause")}
+            <span class="visually-hidden"> {c.name}</span>
           </a>
           <button
             type="button"

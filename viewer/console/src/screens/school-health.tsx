@@ -115,7 +115,11 @@ export function SchoolHealthScreen() {
             const bitrate = counter?.bitrate ?? main?.bitrate;
             const viewers = counter?.viewers ?? main?.viewers;
             const up = upOf.get(c.cameraId);
-            const error = c.lastProbe?.ok === false ? c.lastProbe.error : null;
+            // The probe's error when it says more than the reason shown already.
+            const error =
+              c.lastProbe?.ok === false && c.lastProbe.error !== null && c.lastProbe.error !== c.reason
+                ? c.lastProbe.error
+                : null;
             return (
               <li key={c.cameraId} class={`card health-card state-${c.state}`} data-camera={c.cameraId}>
                 <div class="health-head">
@@ -159,23 +163,21 @@ export function SchoolHealthScreen() {
                   <dd>{formatTime(c.lastOkAt, lang, school.timeZone)}</dd>
                   <dt>{fill(t("Uptime {m}", "Uptime {m}"), { m: month })}</dt>
                   <dd class="health-uptime">
-                    {fill(
-                      t(
-                        "{a} sepanjang hari · {w} di jam tayang",
-                        "{a} around the clock · {w} in viewing hours",
-                      ),
-                      {
+                    <span>
+                      {fill(t("{a} sepanjang hari", "{a} around the clock"), {
                         a: formatRatio(up?.aroundTheClock.ratio),
+                      })}
+                    </span>
+                    <span>
+                      {fill(t("{w} di jam tayang", "{w} in viewing hours"), {
                         w: formatRatio(up?.inWindows.ratio),
-                      },
-                    )}
+                      })}
+                    </span>
                   </dd>
                   {error !== null && (
                     <>
                       <dt>{t("Galat terakhir", "Last error")}</dt>
-                      <dd class="health-error" lang="en">
-                        {error}
-                      </dd>
+                      <dd class="health-error">{reasonText(error, lang)}</dd>
                     </>
                   )}
                   {main?.lastError !== undefined && main.lastError !== null && main.lastError !== "" && (

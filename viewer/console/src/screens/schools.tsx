@@ -41,13 +41,14 @@ export function SchoolsScreen() {
   const { schools, reloadSchools } = useSession();
   const [editing, setEditing] = useState<string | undefined>(undefined);
   const [removing, setRemoving] = useState<string | undefined>(undefined);
-  const [added, setAdded] = useState<string | undefined>(undefined);
+  // The form starts empty again after each school added (a new key), and says which one was.
+  const [added, setAdded] = useState<{ n: number; name: string } | undefined>(undefined);
   return (
     <Page title={t("Sekolah", "Schools")}>
       <section class="card" aria-labelledby="school-add">
         <h3 id="school-add">{t("Tambah sekolah", "Add a school")}</h3>
         <SchoolForm
-          key={added ?? ""}
+          key={added?.n ?? 0}
           initial={blank}
           submitLabel={t("Tambah sekolah", "Add school")}
           onSave={async (d) => {
@@ -59,14 +60,12 @@ export function SchoolsScreen() {
               timeZone: d.timeZone,
             });
             await reloadSchools();
-            setAdded(s.id);
+            setAdded({ n: (added?.n ?? 0) + 1, name: s.name });
           }}
         />
         {added !== undefined && (
           <p class="notice ok" role="status">
-            {fill(t("Sekolah {name} ditambahkan.", "School {name} added."), {
-              name: schools.find((s) => s.id === added)?.name ?? "",
-            })}
+            {fill(t("Sekolah {name} ditambahkan.", "School {name} added."), { name: added.name })}
           </p>
         )}
       </section>
