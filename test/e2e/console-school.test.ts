@@ -110,6 +110,18 @@ describe("the school admin console", () => {
     ]);
     schoolId = schools.schools[0]?.id ?? "";
 
+    // Changed in place: the contact, as parents will see it on their link page.
+    await operator.getByRole("button", { name: `Ubah ${schoolName}` }).click();
+    const edit = operator.locator("table.schools form.school-form");
+    await edit.locator('input[name="contact"]').fill("WA 0812-0000-2222");
+    await edit.locator('button[type="submit"]').click();
+    await expect
+      .poll(() => operator.locator("table.schools tbody tr td").nth(4).textContent())
+      .toBe("WA 0812-0000-2222");
+    expect(
+      ((await gw.admin.expect(200, "GET", `/api/schools/${schoolId}`)) as { contact: string }).contact,
+    ).toBe("WA 0812-0000-2222");
+
     // A second school, removed again after the confirmation.
     const f2 = operator.locator("form.school-form").first();
     await f2.locator('input[name="name"]').fill("SD Hapus Saja");
@@ -257,6 +269,44 @@ describe("the school admin console", () => {
     expect((await room()).pause).toBeNull();
   });
 
+  it("the school admin adds a teacher with their classroom, and disables the account", async () => {
+    await show(admin, "/accounts");
+    const form = admin.locator("form.add-account");
+    await form.locator('input[name="new-username"]').fill("guru.1a");
+    await form.locator('input[name="new-display-name"]').fill("Pak Guru");
+    await form.locator('select[name="new-role"]').selectOption("teacher");
+    await form.getByRole("checkbox", { name: roomName }).check();
+    await form.locator('input[name="new-password"]').fill("rahasia-guru-2026");
+    await form.locator('button[type="submit"]').click();
+    const row = admin.locator('li.account[data-username="guru.1a"]');
+    await expect.poll(() => row.locator(".account-rooms").textContent()).toBe(`Kelas: ${roomName}`);
+    await row.getByRole("button", { name: "Nonaktifkan guru.1a" }).click();
+    await row.getByRole("button", { name: "Aktifkan guru.1a" }).waitFor();
+    const users = (await gw.admin.expect(200, "GET", "/api/users")) as {
+      users: {
+        username: string;
+        role: string;
+        schoolId: string;
+        classroomIds: string[];
+        disabled: boolean;
+      }[];
+    };
+    expect(users.users.find((u) => u.username === "guru.1a")).toMatchObject({
+      role: "teacher",
+      schoolId,
+      classroomIds: [roomId],
+      disabled: true,
+    });
+    expect(
+      (
+        await new ApiClient(gw.url).post("/api/auth/login", {
+          username: "guru.1a",
+          password: "rahasia-guru-2026",
+        })
+      ).status,
+    ).toBe(401);
+  });
+
   it("camera health: states, words for the reason, the last picture, live changes over /api/events, uptime", async () => {
     const up = (await gw.admin.expect(201, "POST", "/api/cameras", {
       schoolId,
@@ -368,6 +418,9 @@ describe("the school admin console", () => {
     expect(rows.every((l) => l.includes(",classroom.schedule,"))).toBe(true);
     await expectAccessible(page, "audit (desktop)");
     await saveScreenshot(page, "console-audit-desktop");
+    await page.getByRole("button", { name: "English" }).click();
+    expect(await page.locator("#page-title").textContent()).toBe("Audit log");
+    expect(await page.getByRole("link", { name: "Download CSV (with these filters)" }).count()).toBe(1);
 
     await show(admin, "/audit?action=classroom");
     await admin.locator("table.audit tbody tr").first().waitFor();
