@@ -427,4 +427,16 @@ describe("the school admin console", () => {
     await expectAccessible(admin, "audit (phone)");
     await page.context().close();
   });
+
+  it("a disabled account's open health screen (live feed and all) returns to the sign-in form", async () => {
+    await show(admin, "/health");
+    await expect.poll(() => admin.locator(".events-status").getAttribute("data-status")).toBe("live");
+    const id = (
+      (await gw.admin.expect(200, "GET", "/api/users")) as { users: { id: string; username: string }[] }
+    ).users.find((u) => u.username === kepala.username)?.id;
+    await gw.admin.expect(200, "PATCH", `/api/users/${String(id)}`, { disabled: true });
+    // The socket is closed 4401 at its next session check; the console then shows the sign-in form.
+    await admin.locator('input[name="username"]').waitFor({ timeout: 15_000 });
+    expect(await admin.locator("nav.menu").count()).toBe(0);
+  });
 });

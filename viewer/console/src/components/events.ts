@@ -107,6 +107,9 @@ export function useEvents(onMessage: (m: EventMessage) => void): EventsStatus {
           api.get("/api/auth/me").catch(() => undefined);
           return;
         }
+        // A refused upgrade reaches the page as 1006 with no reason: if it was the sign-in that ended, the
+        // 401 of this call returns the console to its form (and unmounts this screen).
+        if (failures > 0) api.get("/api/auth/me").catch(() => undefined);
         setStatus("reconnecting");
         const base = backoffSeconds[Math.min(failures, backoffSeconds.length - 1)] ?? 30;
         failures++;
