@@ -135,7 +135,7 @@ export function SchoolHealthScreen() {
                 <dl class="health-facts">
                   <dt>{t("Sejak", "Since")}</dt>
                   <dd>{formatTime(c.since, lang, school.timeZone)}</dd>
-                  {c.reason !== "" && c.reason !== c.state && (
+                  {c.state !== "online" && c.reason !== "" && c.reason !== c.state && (
                     <>
                       <dt>{t("Sebab", "Why")}</dt>
                       <dd class="health-reason">{reasonText(c.reason, lang)}</dd>
