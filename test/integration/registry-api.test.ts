@@ -325,6 +325,40 @@ describe("audit", () => {
     expect(lines).toHaveLength(11);
     expect(csv.text).toContain("classroom.pause");
   });
+
+  it("filters by actor and target and pages older events with before, in JSON and CSV alike", async () => {
+    const f = await makeSchool(gw, "SD Audit Halaman");
+    const kepala = { username: "kepala.audit", displayName: "Kepala", password: "rahasia-kepala-1" };
+    await gw.admin.expect(201, "POST", "/api/users", {
+      ...kepala,
+      role: "school_admin",
+      schoolId: f.schoolId,
+    });
+    const c = await new ApiClient(gw.url).login(kepala.username, kepala.password);
+    for (const minutes of [5, 10, 15]) {
+      await c.expect(200, "POST", `/api/classrooms/${f.classroomId}/pause`, { minutes });
+    }
+    await gw.admin.expect(200, "POST", `/api/classrooms/${f.otherClassroomId}/pause`, { minutes: 5 });
+    type Events = { events: { seq: number; actor: { name: string }; target: { id: string } }[] };
+    const q = `schoolId=${f.schoolId}&actor=kepala.audit&target=${f.classroomId}`;
+    const all = (await gw.admin.expect(200, "GET", `/api/audit?${q}`)) as Events;
+    expect(all.events).toHaveLength(3);
+    expect(all.events.every((e) => e.actor.name === "kepala.audit" && e.target.id === f.classroomId)).toBe(
+      true,
+    );
+    const first = (await gw.admin.expect(200, "GET", `/api/audit?${q}&limit=2`)) as Events;
+    const next = (await gw.admin.expect(
+      200,
+      "GET",
+      `/api/audit?${q}&limit=2&before=${String(first.events.at(-1)?.seq)}`,
+    )) as Events;
+    expect([...first.events, ...next.events].map((e) => e.seq)).toEqual(all.events.map((e) => e.seq));
+    const csv = await gw.admin.get(`/api/audit?${q}&format=csv`);
+    expect(csv.text.trim().split("\n")).toHaveLength(4);
+    expect((await gw.admin.get(`/api/audit?before=0`)).body).toMatchObject({
+      error: { code: "invalid_input", field: "before" },
+    });
+  });
 });
 
 describe("OpenAPI", () => {

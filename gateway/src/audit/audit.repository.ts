@@ -27,6 +27,9 @@ export interface AuditFilter {
   from?: string | undefined;
   to?: string | undefined;
   action?: string | undefined;
+  actor?: string | undefined;
+  target?: string | undefined;
+  before?: number | undefined;
   limit: number;
 }
 
@@ -105,6 +108,18 @@ export class AuditRepository {
     if (f.action !== undefined) {
       where.push("(action = ? OR action LIKE ? ESCAPE '\\')");
       args.push(f.action, f.action.replace(/[%_\\]/g, "\\$&") + ".%");
+    }
+    if (f.actor !== undefined) {
+      where.push("(actor_name = ? OR actor_id = ?)");
+      args.push(f.actor, f.actor);
+    }
+    if (f.target !== undefined) {
+      where.push("target_id = ?");
+      args.push(f.target);
+    }
+    if (f.before !== undefined) {
+      where.push("seq < ?");
+      args.push(f.before);
     }
     const rows = this.db
       .prepare(

@@ -9,6 +9,12 @@ export interface AuditQuery {
   to?: string | undefined;
   /** An action or its prefix (`guardian` matches `guardian.create`). */
   action?: string | undefined;
+  /** An actor's name (an admin's username) or id. */
+  actor?: string | undefined;
+  /** The id of what was acted on. */
+  target?: string | undefined;
+  /** Only events older than this seq (keyset paging, newest first). */
+  before?: number | undefined;
   limit: number;
 }
 
@@ -27,6 +33,9 @@ export class AuditService {
       from: toIso(q.from),
       to: toIso(q.to),
       action: q.action,
+      actor: q.actor,
+      target: q.target,
+      before: q.before,
       limit: q.limit,
     });
   }

@@ -16,6 +16,14 @@ const auditQuery = z
       .regex(/^[a-z_.]{1,50}$/)
       .optional()
       .describe("An action or its prefix: viewing, guardian, link.revoke …"),
+    actor: z.string().trim().min(1).max(200).optional().describe("Who did it: an account's username or id"),
+    target: idSchema.optional().describe("What it was done to: the id of a camera, classroom, guardian …"),
+    before: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("Only events older than this seq: the next page is before = the last seq shown"),
     format: z.enum(["json", "csv"]).default("json"),
     limit: z.coerce.number().int().min(1).max(100_000).default(1000),
   })

@@ -1,7 +1,12 @@
 import type { FunctionComponent } from "preact";
 import type { Route } from "./router.js";
 import type { Role } from "./types.js";
+import { AccountsScreen } from "./screens/accounts.js";
+import { AuditScreen } from "./screens/audit.js";
+import { ClassroomsScreen } from "./screens/classrooms.js";
 import { HomeScreen } from "./screens/home.js";
+import { SchoolHealthScreen } from "./screens/school-health.js";
+import { SchoolsScreen } from "./screens/schools.js";
 
 /** One screen of the console: where it lives, its menu name in both languages, and who sees it. */
 export interface Screen {
@@ -29,6 +34,46 @@ export const screens: readonly Screen[] = [
     needsSchool: false,
     inMenu: true,
     component: HomeScreen,
+  },
+  {
+    path: "/schools",
+    title: { id: "Sekolah", en: "Schools" },
+    roles: ["operator"],
+    needsSchool: false,
+    inMenu: true,
+    component: SchoolsScreen,
+  },
+  {
+    path: "/classrooms",
+    title: { id: "Kelas", en: "Classrooms" },
+    roles: admins,
+    needsSchool: true,
+    inMenu: true,
+    component: ClassroomsScreen,
+  },
+  {
+    path: "/accounts",
+    title: { id: "Akun", en: "Accounts" },
+    roles: admins,
+    needsSchool: false,
+    inMenu: true,
+    component: AccountsScreen,
+  },
+  {
+    path: "/health",
+    title: { id: "Kesehatan kamera", en: "Camera health" },
+    roles: admins,
+    needsSchool: true,
+    inMenu: true,
+    component: SchoolHealthScreen,
+  },
+  {
+    path: "/audit",
+    title: { id: "Log audit", en: "Audit log" },
+    roles: admins,
+    needsSchool: false,
+    inMenu: true,
+    component: AuditScreen,
   },
 ];
 
