@@ -48,13 +48,13 @@ describe("console frame", () => {
     // The session is gone at the gateway too, not only in the page.
     const me = await page.evaluate("fetch('/api/auth/me').then((r) => r.status)");
     expect(me).toBe(401);
-    await page.close();
+    await page.context().close();
   });
 
   it("opens an unknown screen with a way home, not a blank page", async () => {
     const page = await openConsole(browser, gw.url, { size: phoneSize });
     await page.goto(`${gw.url}/admin#/no-such-screen`);
     await expect.poll(() => page.locator('[role="alert"]').textContent()).toContain("tidak ada");
-    await page.close();
+    await page.context().close();
   });
 });

@@ -12,7 +12,7 @@ export const desktopSize = { width: 1280, height: 800 } as const;
 /** Where tests save screenshots of the main screens (listed in the issue notes; not committed). */
 export const screenshotDir = join(import.meta.dirname, "../../test-results/screenshots");
 
-/** A page at `size`, signed in to /admin through the sign-in form as `user` (the operator by default). */
+/** A page in its own context at `size` (close it with `page.context().close()`, or the browser does), signed in to /admin through the sign-in form as `user` (the operator by default). */
 export async function openConsole(
   browser: Browser,
   base: string,
@@ -25,9 +25,6 @@ export async function openConsole(
 ): Promise<Page> {
   const context = await browser.newContext({ viewport: opts.size ?? desktopSize });
   const page = await context.newPage();
-  page.on("close", () => {
-    void context.close();
-  });
   if (opts.lang === "en") {
     await page.addInitScript(() => {
       localStorage.setItem("pantau.console.lang", "en");
