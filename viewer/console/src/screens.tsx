@@ -1,6 +1,8 @@
 import type { FunctionComponent } from "preact";
 import type { Route } from "./router.js";
 import type { Role } from "./types.js";
+import { CameraWizardScreen } from "./screens/camera-wizard.js";
+import { CamerasScreen } from "./screens/cameras.js";
 import { HomeScreen } from "./screens/home.js";
 
 /** One screen of the console: where it lives, its menu name in both languages, and who sees it. */
@@ -29,6 +31,22 @@ export const screens: readonly Screen[] = [
     needsSchool: false,
     inMenu: true,
     component: HomeScreen,
+  },
+  {
+    path: "/cameras",
+    title: { id: "Kamera", en: "Cameras" },
+    roles: admins,
+    needsSchool: true,
+    inMenu: true,
+    component: CamerasScreen,
+  },
+  {
+    path: "/cameras/new",
+    title: { id: "Tambah kamera", en: "Add camera" },
+    roles: admins,
+    needsSchool: true,
+    inMenu: false,
+    component: CameraWizardScreen,
   },
 ];
 
