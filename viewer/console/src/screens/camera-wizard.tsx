@@ -137,6 +137,19 @@ const hostOfUrl = (url: string) => {
   }
 };
 
+/**
+ * A name a device gave itself, fit to be a camera's first name: a scan's scopes are whatever the device
+ * says, and the gateway refuses names with markup characters (the admin can rename it at the last step).
+ */
+function nameFrom(scoped: string | undefined, fallback: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = (scoped ?? "")
+    .replace(/[<>;"`{}\\\x00-\x1f\x7f]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return (clean === "" ? fallback : clean).slice(0, 100);
+}
+
 /** A usable profile: H.264 or H.265 with a stream address. */
 const usable = (p: InspectedProfile) => p.streamUri !== null && p.codec !== "unsupported";
 
@@ -369,10 +382,11 @@ function FindStep(props: StepProps) {
         host: d.address,
         port: u.port === "" ? 80 : Number(u.port),
         path: u.pathname,
-        name: d.scopes.name ?? d.address,
+        name: nameFrom(d.scopes.name, d.address),
       },
       inspection: undefined,
       tests: undefined,
+      name: "",
       step: "login",
     });
   };
@@ -789,9 +803,9 @@ function InspectStep(props: Omit<StepProps, "set" | "run" | "busy" | "error">) {
           {t("Kamera ini sudah terdaftar.", "This camera is registered already.")}
         </p>
       )}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="profiles-caption">
         <table class="data profiles">
-          <caption>{t("Profil video kamera", "The camera's video profiles")}</caption>
+          <caption id="profiles-caption">{t("Profil video kamera", "The camera's video profiles")}</caption>
           <thead>
             <tr>
               <th scope="col">{t("Profil", "Profile")}</th>
@@ -995,9 +1009,11 @@ function TestStep(props: StepProps & { schoolId: string }) {
         </p>
       )}
       {w.tests !== undefined && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="tests-caption">
           <table class="data stream-tests">
-            <caption>{t("Yang dikirim kamera (diukur)", "What the camera sends (measured)")}</caption>
+            <caption id="tests-caption">
+              {t("Yang dikirim kamera (diukur)", "What the camera sends (measured)")}
+            </caption>
             <thead>
               <tr>
                 <th scope="col">{t("Aliran", "Stream")}</th>
