@@ -142,8 +142,8 @@ const hostOfUrl = (url: string) => {
  * says, and the gateway refuses names with markup characters (the admin can rename it at the last step).
  */
 function nameFrom(scoped: string | undefined, fallback: string): string {
-  // eslint-disable-next-line no-control-regex
   const clean = (scoped ?? "")
+    // eslint-disable-next-line no-control-regex
     .replace(/[<>;"`{}\\\x00-\x1f\x7f]/g, " ")
     .replace(/\s+/g, " ")
     .trim();
