@@ -38,6 +38,7 @@ let onvif: OnvifCamera;
 let forger: OnvifCamera | undefined;
 let host: string;
 let forgerHost: string;
+let movedHost: string;
 let schoolId: string;
 let admin: { username: string };
 const uuid = `urn:uuid:${randomUUID()}`;
@@ -45,8 +46,13 @@ const uuid = `urn:uuid:${randomUUID()}`;
 beforeAll(async () => {
   host = randomLoopbackHost();
   forgerHost = randomLoopbackHost();
+  movedHost = randomLoopbackHost();
   gw = await startTestGateway({
-    onvif: { scanSeconds: 2, soapTimeoutSeconds: 2, reprobeRanges: [`${forgerHost}/32`] },
+    onvif: {
+      scanSeconds: 2,
+      soapTimeoutSeconds: 2,
+      reprobeRanges: [`${forgerHost}/32`, `${movedHost}/32`],
+    },
   });
   schoolId = (
     (await gw.admin.expect(201, "POST", "/api/schools", { name: "SD Negeri Kamera" })) as { id: string }
@@ -148,6 +154,18 @@ describe("add a camera with the wizard", () => {
     expect(main).toContain("640×360");
     expect(sub).toContain("320×180");
     await expectAccessible(page, "wizard: streams");
+    // Back and forth, and the other language, keep what was gathered.
+    await page.locator(".wizard-step .actions button", { hasText: "Kembali" }).click();
+    await wizardStep(page, "inspect").waitFor();
+    await page.getByRole("button", { name: "English" }).click();
+    expect(await page.locator(".facts dt").first().textContent()).toBe("Maker");
+    expect(await page.locator(".facts .maker").textContent()).toBe("HIKVISION");
+    await page.getByRole("button", { name: "Bahasa Indonesia" }).click();
+    await next(page);
+    await wizardStep(page, "streams").waitFor();
+    expect(
+      await page.locator('input[name="main"]:checked').evaluate((e) => e.parentElement?.textContent),
+    ).toBe(main);
     await next(page);
 
     await wizardStep(page, "test").waitFor();
@@ -230,7 +248,7 @@ describe("add a camera with the wizard", () => {
 });
 
 describe("the camera list", () => {
-  it("shows state and last picture, edits, disables, decides a camera move, and removes after confirming", async () => {
+  it("shows state and last picture, decides camera moves, edits, disables, and removes after confirming", async () => {
     // Another device claims the registered camera's UUID while the camera still answers: a pending move.
     forger = await startOnvifCamera({ host: forgerHost, uuid, openDeviceInfo: true });
     await gw.addressWatcher.runOnce();
@@ -250,14 +268,29 @@ describe("the camera list", () => {
 
     await move.getByRole("button", { name: /Abaikan/ }).click();
     await expect.poll(() => page.locator(".camera-moves").count()).toBe(0);
-    const moves = (await gw.admin.expect(
-      200,
-      "GET",
-      `/api/camera-moves?schoolId=${schoolId}&status=all`,
-    )) as {
-      moves: { status: string }[];
-    };
-    expect(moves.moves.map((m) => m.status)).toEqual(["dismissed"]);
+    const statuses = async () =>
+      (
+        (await gw.admin.expect(200, "GET", `/api/camera-moves?schoolId=${schoolId}&status=all`)) as {
+          moves: { status: string; to: string }[];
+        }
+      ).moves.map((m) => `${m.to} ${m.status}`);
+    expect(await statuses()).toEqual([`${forgerHost} dismissed`]);
+
+    // The camera really moved (DHCP gave it another address): the admin confirms, and it is followed there.
+    await forger.stop();
+    forger = await startOnvifCamera({ host: movedHost, uuid, openDeviceInfo: true });
+    await gw.addressWatcher.runOnce();
+    await page.reload();
+    await page.locator(".camera-moves .move", { hasText: movedHost }).waitFor();
+    await page
+      .locator(".camera-moves .move")
+      .getByRole("button", { name: /^Konfirmasi pindah ke / })
+      .click();
+    await expect.poll(() => page.locator(".camera-moves").count()).toBe(0);
+    expect((await statuses()).sort()).toEqual([`${forgerHost} dismissed`, `${movedHost} confirmed`].sort());
+    await expect
+      .poll(() => page.locator(".camera-card", { hasText: "Kelas 1A depan" }).textContent())
+      .toContain(movedHost);
 
     const card = page.locator(".camera-card", { hasText: "Lorong 'utama' & tangga" });
     await card.getByRole("button", { name: /^Ubah/ }).click();

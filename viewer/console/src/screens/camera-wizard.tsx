@@ -10,6 +10,7 @@ import type {
 } from "../components/camera-types.js";
 import { fieldError, onField } from "../components/field-error.js";
 import { LivePreview } from "../components/live-preview.js";
+import { spanHosts } from "../components/scan-range.js";
 import { fill, useLang, useT, type T } from "../i18n.js";
 import { href, navigate } from "../router.js";
 import { useSession } from "../session.js";
@@ -104,30 +105,6 @@ const initial: Wizard = {
   name: "",
   classroomId: "",
 };
-
-/** Largest range the gateway scans (a /22). */
-const maxScanHosts = 1024;
-
-function ipv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim());
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return undefined;
-  return parts.reduce((n, p) => n * 256 + p, 0);
-}
-
-const dotted = (n: number) => [24, 16, 8, 0].map((s) => String(Math.floor(n / 2 ** s) % 256)).join(".");
-
-/** The addresses from `from` to `to`, or why not, for a scan over a range typed as two addresses. */
-export function spanHosts(from: string, to: string): string[] | "bad_address" | "too_many" {
-  const a = ipv4(from);
-  const b = ipv4(to === "" ? from : to);
-  if (a === undefined || b === undefined || b < a) return "bad_address";
-  if (b - a + 1 > maxScanHosts) return "too_many";
-  const out: string[] = [];
-  for (let n = a; n <= b; n++) out.push(dotted(n));
-  return out;
-}
 
 const hostOfUrl = (url: string) => {
   try {
