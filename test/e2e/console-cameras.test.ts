@@ -230,13 +230,25 @@ describe("add a camera with the wizard", () => {
     expect((await cameras()).length).toBe(before);
     await expectAccessible(page, "wizard: RTSP address refused");
 
-    await page.locator('.wizard-step input[name="url"]').fill(rtsp.url("main"));
-    await page.locator('.wizard-step input[name="subUrl"]').fill(rtsp.url("sub"));
-    await next(page);
-    await wizardStep(page, "login").waitFor();
-    await submitLogin(page, creds.username, creds.password);
-    await wizardStep(page, "test").waitFor();
-    await waitForTestAndPreview(page);
+    const toTest = async () => {
+      await page.locator('.wizard-step input[name="url"]').fill(rtsp.url("main"));
+      await page.locator('.wizard-step input[name="subUrl"]').fill(rtsp.url("sub"));
+      await next(page);
+      await wizardStep(page, "login").waitFor();
+      await submitLogin(page, creds.username, creds.password);
+      await wizardStep(page, "test").waitFor();
+      await waitForTestAndPreview(page);
+    };
+    await toTest();
+    // The preview needs the camera saved (without a classroom); cancelling removes it again.
+    expect((await cameras()).length).toBe(before + 1);
+    await page.getByRole("button", { name: "Batalkan dan hapus kamera ini" }).click();
+    await page.locator('a[href="#/cameras/new"]').waitFor();
+    expect((await cameras()).length).toBe(before);
+
+    await openWizard(page, gw.url);
+    await page.locator('input[name="method"][value="rtsp"]').check();
+    await toTest();
     expect(await page.locator("table.stream-tests tbody tr").count()).toBe(2);
     await next(page);
     await nameAndSave(page, "Lorong 'utama' & tangga", "");
