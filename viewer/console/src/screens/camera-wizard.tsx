@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, seg } from "../api.js";
+import { api, ApiError, seg } from "../api.js";
 import type {
   ClassroomJson,
   InspectedProfile,
@@ -723,8 +723,18 @@ async function testStreams(w: Wizard, schoolId: string): Promise<Tests> {
     mainUrl = profiles.find((p) => p.token === w.main)?.streamUri ?? "";
     subUrl = profiles.find((p) => p.token === w.sub)?.streamUri ?? "";
   }
-  const test = (url: string) => api.post<StreamTestJson>("/api/cameras/test", { url, ...creds, schoolId });
-  const [main, sub] = await Promise.all([test(mainUrl), subUrl === "" ? undefined : test(subUrl)]);
+  // The test API knows one `url`; a refusal of the sub-stream's belongs on the sub-stream's field.
+  const test = (url: string, field: "url" | "subUrl") =>
+    api.post<StreamTestJson>("/api/cameras/test", { url, ...creds, schoolId }).catch((e: unknown) => {
+      if (e instanceof ApiError && e.field === "url" && field === "subUrl") {
+        throw new ApiError(e.status, e.code, e.message, field, e.messages, e.extra);
+      }
+      throw e;
+    });
+  const [main, sub] = await Promise.all([
+    test(mainUrl, "url"),
+    subUrl === "" ? undefined : test(subUrl, "subUrl"),
+  ]);
   return { main, ...(sub !== undefined && { sub }) };
 }
 
