@@ -126,15 +126,21 @@ async function refused(body: Record<string, unknown>, status: number, code: stri
 }
 
 describe("POST /api/cameras/test", () => {
-  it("reports codec, exact size, frame rate and audio of a good stream", async () => {
+  it("reports codec, exact size, frame rate and audio of a good stream, and measures its rate", async () => {
     const r = await probe({ url: h264.url("main"), ...creds });
     expect(r.status, r.text).toBe(200);
-    expect(r.body).toEqual({
+    const { measured, ...declared } = (r.body as { video: { measured: Record<string, number> } }).video;
+    expect({ ...(r.body as object), video: declared }).toEqual({
       ok: true,
       video: { codec: "h264", width: 640, height: 360, fps: 25, profile: "Constrained Baseline" },
       audio: { codec: "pcm_alaw" },
       needsTranscode: false,
     });
+    // Counted from the packets' own timestamps over the 2 s read: the camera sends 25 fps.
+    expect(measured.fps).toBeGreaterThan(24);
+    expect(measured.fps).toBeLessThan(26);
+    expect(measured.seconds).toBeGreaterThanOrEqual(1.5);
+    expect(measured.bitrateKbps).toBeGreaterThan(0);
   });
 
   it("takes credentials written into the URL, as adding a camera does", async () => {

@@ -36,6 +36,18 @@ describe("buildFfprobeArgs", () => {
       { url: "rtsps://cam.sekolah.sch.id:322/live", timeoutSeconds: 1.5 },
       [...head, ...input("1500000", "rtsp,rtsps,rtp,udp,tcp,tls", "rtsps://cam.sekolah.sch.id:322/live")],
     ],
+    [
+      "measuring reads that many seconds and lists the packets' times and sizes",
+      { url: "rtsp://10.1.2.3/main", timeoutSeconds: 5, measureSeconds: 2 },
+      [
+        ...head,
+        "-show_entries",
+        "packet=stream_index,pts_time,dts_time,size",
+        "-read_intervals",
+        "%+2",
+        ...input("5000000", "rtsp,rtp,udp,tcp", "rtsp://10.1.2.3/main"),
+      ],
+    ],
   ];
   it.each(cases)("%s", (_name, job, expected) => {
     expect(buildFfprobeArgs(job)).toEqual(expected);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { explanations } from "../../gateway/src/cameras/stream-test-result.js";
+import { explanations, measureVideo } from "../../gateway/src/cameras/stream-test-result.js";
 import { StreamTester, probeDeadlineMs, testStream } from "../../gateway/src/cameras/stream-tester.js";
 import type { Logger } from "../../gateway/src/log/logger.js";
 import { AllowedNetworks } from "../../gateway/src/net/allowed-networks.js";
@@ -120,6 +120,97 @@ describe("testStream", () => {
     const pending = testStream({ url: "rtsp://10.0.0.5/main" }, { spawner });
     spawner.last.fail(new Error("spawn ffprobe ENOENT"));
     await expect(pending).rejects.toThrow(/ffprobe could not start: spawn ffprobe ENOENT/);
+  });
+});
+
+/** Packets as ffprobe 5.1 printed them for the GStreamer test camera (25 fps): the first has no time yet. */
+function packets(fps: number, seconds: number, size: number, stream = 0) {
+  const list: Record<string, unknown>[] = [{ stream_index: stream, size: String(size) }];
+  for (let i = 1; i <= fps * seconds; i++) {
+    const t = (i / fps).toFixed(6);
+    list.push({ stream_index: stream, pts_time: t, dts_time: t, size: String(size) });
+  }
+  return list;
+}
+
+describe("measureVideo", () => {
+  it("counts frames over the span of their timestamps, and the bits sent in it", () => {
+    // 25 fps of 5000-byte frames is 1000 kbit/s.
+    expect(measureVideo(packets(25, 2, 5000), 0)).toEqual({
+      fps: 25,
+      bitrateKbps: 1000,
+      seconds: 1.96,
+      frames: 50,
+    });
+  });
+
+  it("sees the frames a camera drops, whatever its SDP declares", () => {
+    const everyOther = packets(25, 2, 5000).filter((_p, i) => i % 2 === 1);
+    expect(measureVideo(everyOther, 0)).toMatchObject({ fps: 12.5, bitrateKbps: 500 });
+  });
+
+  it("counts only the video stream's packets, in time order", () => {
+    const mixed = [...packets(10, 2, 1000, 1), ...packets(20, 2, 2000, 0).reverse()];
+    expect(measureVideo(mixed, 0)).toMatchObject({ fps: 20, bitrateKbps: 320 });
+  });
+
+  it("says nothing with fewer than two timed packets or no span", () => {
+    expect(measureVideo([], 0)).toBeUndefined();
+    expect(
+      measureVideo(
+        [
+          { stream_index: 0, size: "10" },
+          { stream_index: 0, pts_time: "1.0" },
+        ],
+        0,
+      ),
+    ).toBeUndefined();
+    expect(
+      measureVideo(
+        [
+          { stream_index: 0, pts_time: "1.0", size: "10" },
+          { stream_index: 0, pts_time: "1.0", size: "10" },
+        ],
+        0,
+      ),
+    ).toBeUndefined();
+  });
+
+  it("testStream asks ffprobe to read the stream for measureSeconds and reports what it counted", async () => {
+    const spawner = new FakeSpawner();
+    const pending = testStream({ url: "rtsp://10.0.0.5/main" }, { spawner, measureSeconds: 2 });
+    expect(spawner.last.args).toContain("%+2");
+    spawner.last.stdout.write(
+      JSON.stringify({
+        packets: packets(25, 2, 5000),
+        streams: [
+          {
+            index: 0,
+            codec_type: "video",
+            codec_name: "h264",
+            width: 640,
+            height: 360,
+            avg_frame_rate: "25/1",
+          },
+        ],
+      }),
+    );
+    await flush();
+    spawner.last.exit(0);
+    expect(await pending).toMatchObject({
+      ok: true,
+      video: { fps: 25, measured: { fps: 25, bitrateKbps: 1000, frames: 50 } },
+    });
+  });
+
+  it("gives a measuring probe its extra seconds before the deadline", () => {
+    const spawner = new FakeSpawner();
+    void testStream({ url: "rtsp://10.0.0.5/main" }, { spawner, timeoutSeconds: 2, measureSeconds: 3 });
+    vi.advanceTimersByTime(probeDeadlineMs(2) + 2999);
+    expect(spawner.last.signals).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(spawner.last.signals).toEqual(["SIGKILL"]);
+    spawner.last.exit(null, "SIGKILL");
   });
 });
 

@@ -36,6 +36,12 @@ const testPattern: Explanation = {
   en: "This camera is Pantau's built-in test pattern, not an RTSP camera; there is no stream to test.",
 };
 
+/**
+ * How long a test before adding a camera reads its stream to count frames and bits: two GOPs of a usual
+ * camera, enough for a steady rate, short enough to wait for in the wizard.
+ */
+const testMeasureSeconds = 2;
+
 /** What the audit log keeps of a camera change: never a credential. */
 function auditedCamera(c: Camera): Record<string, unknown> {
   const { username: _username, ...source } = shownSource(c);
@@ -158,7 +164,10 @@ export class CameraService {
     );
   }
 
-  /** A stream tested before its camera is added; `schoolId` is the school it is for (default: the caller's). */
+  /**
+   * A stream tested before its camera is added, its frame rate and bitrate measured; `schoolId` is the school
+   * it is for (default: the caller's).
+   */
   async testStream(
     caller: Caller,
     input: StreamTestInput & { schoolId?: string | undefined },
@@ -171,7 +180,10 @@ export class CameraService {
     if (input.schoolId !== undefined && !this.schools.get(input.schoolId)) {
       throw new HttpError(400, "invalid_input", "schoolId: no such school", "schoolId");
     }
-    return this.tester.test({ url: input.url, username: input.username, password: input.password });
+    return this.tester.test(
+      { url: input.url, username: input.username, password: input.password },
+      { measureSeconds: testMeasureSeconds },
+    );
   }
 
   /** A stored camera's main (and sub) stream tested with its stored credentials. */

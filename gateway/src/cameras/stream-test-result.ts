@@ -4,7 +4,16 @@ import { needsTranscode, type VideoCodec } from "./camera.js";
 
 export interface StreamTestOk {
   ok: true;
-  video: { codec: VideoCodec; width: number; height: number; fps?: number; profile?: string };
+  video: {
+    codec: VideoCodec;
+    width: number;
+    height: number;
+    /** As the stream declares it. */
+    fps?: number;
+    profile?: string;
+    /** Counted from the packets read, when the test measured (POST /api/cameras/test does). */
+    measured?: MeasuredVideo;
+  };
   audio: { codec: string } | null;
   /** H.265 plays in no browser Pantau serves (Chromium, Android, most iPhones), so Pantau transcodes it. */
   needsTranscode: boolean;
@@ -112,8 +121,60 @@ export const explanations = {
   },
 } as const;
 
+/** Frame rate and bitrate counted from the packets a test read, over `seconds` of the stream's own time. */
+export interface MeasuredVideo {
+  fps: number;
+  bitrateKbps: number;
+  seconds: number;
+  frames: number;
+}
+
+/** A packet of ffprobe's `-show_entries packet=stream_index,pts_time,dts_time,size` (numbers as strings). */
+export interface ProbedPacket {
+  stream_index?: number;
+  pts_time?: string;
+  dts_time?: string;
+  size?: string;
+}
+
+/**
+ * What the stream really sends: frames per second of its timestamps and bits per second, from one stream's
+ * packets. A camera that drops frames leaves gaps in its timestamps, so the count over the span is the real
+ * rate, whatever the SDP says; the bytes of the last packet fall after the span and are not counted.
+ * Undefined with fewer than two timed packets.
+ */
+export function measureVideo(
+  packets: readonly ProbedPacket[],
+  streamIndex: number,
+): MeasuredVideo | undefined {
+  const timed: { t: number; size: number }[] = [];
+  for (const p of packets) {
+    // The first packet of an RTSP stream often has no timestamp yet: it cannot be placed on the span.
+    const time = p.pts_time ?? p.dts_time;
+    if (p.stream_index !== streamIndex || time === undefined) continue;
+    const t = Number(time);
+    const size = Number(p.size ?? 0);
+    if (!Number.isFinite(t) || !Number.isFinite(size)) continue;
+    timed.push({ t, size });
+  }
+  if (timed.length < 2) return undefined;
+  timed.sort((a, b) => a.t - b.t);
+  const first = (timed[0] as { t: number }).t;
+  const last = (timed.at(-1) as { t: number }).t;
+  const seconds = last - first;
+  if (seconds <= 0) return undefined;
+  const bytes = timed.slice(0, -1).reduce((sum, p) => sum + p.size, 0);
+  return {
+    fps: Math.round(((timed.length - 1) / seconds) * 100) / 100,
+    bitrateKbps: Math.round((bytes * 8) / seconds / 1000),
+    seconds: Math.round(seconds * 100) / 100,
+    frames: timed.length,
+  };
+}
+
 /** ffprobe's `-show_streams` JSON, the parts read here. */
 interface ProbedStream {
+  index?: number;
   codec_type?: string;
   codec_name?: string;
   profile?: string;
@@ -175,8 +236,11 @@ function fail(code: StreamTestCode, messages: Explanation, detail?: string): Str
 
 function classifyStreams(stdout: string, timeoutSeconds: number): StreamTestResult {
   let streams: ProbedStream[];
+  let packets: ProbedPacket[] | undefined;
   try {
-    streams = (JSON.parse(stdout) as { streams?: ProbedStream[] }).streams ?? [];
+    const parsed = JSON.parse(stdout) as { streams?: ProbedStream[]; packets?: ProbedPacket[] };
+    streams = parsed.streams ?? [];
+    packets = parsed.packets;
   } catch {
     return fail(
       "stream_error",
@@ -208,6 +272,7 @@ function classifyStreams(stdout: string, timeoutSeconds: number): StreamTestResu
   }
   const fps = frameRate(video);
   const profile = video.profile !== undefined && video.profile !== "unknown" ? video.profile : undefined;
+  const measured = packets && video.index !== undefined ? measureVideo(packets, video.index) : undefined;
   return {
     ok: true,
     video: {
@@ -216,6 +281,7 @@ function classifyStreams(stdout: string, timeoutSeconds: number): StreamTestResu
       height,
       ...(fps !== undefined && { fps }),
       ...(profile !== undefined && { profile }),
+      ...(measured !== undefined && { measured }),
     },
     audio: audio ? { codec: audio.codec_name ?? "unknown" } : null,
     needsTranscode: needsTranscode("rtsp", normalized),

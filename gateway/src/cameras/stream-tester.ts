@@ -18,6 +18,8 @@ export interface StreamTestInput {
 }
 
 export interface StreamTestOptions {
+  /** Also read this long from the stream and count its frame rate and bitrate (video.measured). */
+  measureSeconds?: number;
   /** ffprobe's socket timeout (-timeout); the probe is killed at probeDeadlineMs of it. Default 5 s. */
   timeoutSeconds?: number;
   ffprobePath?: string;
@@ -34,8 +36,10 @@ export interface StreamTestOptions {
   network?: NetworkGuard;
 }
 
-// -show_streams of a camera is 2–4 KiB; a reply past these caps is not a camera's.
+// -show_streams of a camera is 2–4 KiB; a reply past these caps is not a camera's. A measured packet is
+// ~110 bytes of JSON: 256 KiB holds a few seconds of 60 fps video with its audio.
 const maxStdoutBytes = 64 * 1024;
+const maxMeasuredStdoutBytes = 256 * 1024;
 const maxStderrChars = 16 * 1024;
 
 /**
@@ -92,7 +96,15 @@ export async function testStream(
       throw e;
     }
   }
-  const args = buildFfprobeArgs({ url: target, username, password, timeoutSeconds });
+  const measureSeconds = opts.measureSeconds;
+  const args = buildFfprobeArgs({
+    url: target,
+    username,
+    password,
+    timeoutSeconds,
+    ...(measureSeconds !== undefined && { measureSeconds }),
+  });
+  const stdoutCap = measureSeconds === undefined ? maxStdoutBytes : maxMeasuredStdoutBytes;
   const spawner = opts.spawner ?? (defaultSpawner ??= new NodeProcessSpawner());
   const now = opts.now ?? (() => performance.now());
   const clean = (text: string) => redact(text, [password]);
@@ -110,13 +122,16 @@ export async function testStream(
   };
   child.stdout.on("data", (chunk: Buffer) => {
     stdoutBytes += chunk.length;
-    if (stdoutBytes > maxStdoutBytes) stop("output");
+    if (stdoutBytes > stdoutCap) stop("output");
     else stdout += chunk.toString("utf8");
   });
   child.stderr.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString("utf8")).slice(-maxStderrChars);
   });
-  const deadline = setTimeout(() => stop("deadline"), probeDeadlineMs(timeoutSeconds));
+  const deadline = setTimeout(
+    () => stop("deadline"),
+    probeDeadlineMs(timeoutSeconds) + (measureSeconds ?? 0) * 1000,
+  );
   const onAbort = () => child.kill("SIGKILL");
   opts.signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -141,8 +156,10 @@ export async function testStream(
     withCredentials: username !== undefined || password !== undefined,
     ...(killed && { killed }),
   });
+  const m = result.ok ? result.video.measured : undefined;
   const outcome = result.ok
-    ? `${result.video.codec} ${String(result.video.width)}x${String(result.video.height)}`
+    ? `${result.video.codec} ${String(result.video.width)}x${String(result.video.height)}` +
+      (m === undefined ? "" : ` ${String(m.fps)} fps ${String(m.bitrateKbps)} kbit/s`)
     : `${result.code}${result.detail === undefined ? "" : ` (${result.detail})`}`;
   opts.log?.info(
     `[stream test] ${clean(inUrl.url)}${username === undefined ? "" : ` as ${username}`} → ${outcome} in ${(elapsedMs / 1000).toFixed(1)} s`,
@@ -177,11 +194,15 @@ export class StreamTester {
     this.limit = new ConcurrencyLimit(opts.maxConcurrent, opts.maxQueued);
   }
 
-  async test(input: StreamTestInput, opts: { timeoutSeconds?: number } = {}): Promise<StreamTestResult> {
+  async test(
+    input: StreamTestInput,
+    opts: { timeoutSeconds?: number; measureSeconds?: number } = {},
+  ): Promise<StreamTestResult> {
     try {
       return await this.limit.run(() =>
         testStream(input, {
           timeoutSeconds: opts.timeoutSeconds ?? this.opts.timeoutSeconds,
+          ...(opts.measureSeconds !== undefined && { measureSeconds: opts.measureSeconds }),
           ffprobePath: this.opts.ffprobePath,
           spawner: this.spawner,
           log: this.log,

@@ -6,12 +6,18 @@ export interface FfprobeJob {
   username?: string | undefined;
   password?: string | undefined;
   timeoutSeconds: number;
+  /**
+   * Also read this many seconds of the stream and print each video and audio packet's time and size, so the
+   * frame rate and bitrate are measured rather than taken from what the SDP declares.
+   */
+  measureSeconds?: number;
 }
 
 /**
  * The exact ffprobe argv that tests a camera stream: the same transport, socket timeout and protocol
  * allow-list as ingest (buildFfmpegArgs), errors only on stderr, the streams as JSON on stdout.
- * Credentials go into the URL here, at spawn time, and nowhere else.
+ * Credentials go into the URL here, at spawn time, and nowhere else. With `measureSeconds` it reads that
+ * long from the start (`-read_intervals %+N`) and lists the packets too.
  */
 export function buildFfprobeArgs(job: FfprobeJob): string[] {
   return [
@@ -21,6 +27,14 @@ export function buildFfprobeArgs(job: FfprobeJob): string[] {
     "-print_format",
     "json",
     "-show_streams",
+    ...(job.measureSeconds === undefined
+      ? []
+      : [
+          "-show_entries",
+          "packet=stream_index,pts_time,dts_time,size",
+          "-read_intervals",
+          `%+${String(job.measureSeconds)}`,
+        ]),
     "-rtsp_transport",
     "tcp",
     "-timeout",

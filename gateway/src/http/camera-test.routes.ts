@@ -55,7 +55,8 @@ export function cameraTestRoutes(service: CameraService, auth: AdminAuth): ApiRo
     "/api/cameras/test",
     {
       summary:
-        "Test an RTSP stream before adding it: 200 {ok, video: {codec, width, height, fps?, profile?}, " +
+        "Test an RTSP stream before adding it (reads it for 2 s): 200 {ok, video: {codec, width, height, " +
+        "fps?, profile?, measured?: {fps, bitrateKbps, seconds, frames}}, " +
         "audio, needsTranscode}, or 422 {error: {code, message, messages: {id, en}, detail?}}",
       tag: "cameras",
       auth: "admin",

@@ -4,6 +4,8 @@ import type { Role } from "./types.js";
 import { AccountsScreen } from "./screens/accounts.js";
 import { AuditScreen } from "./screens/audit.js";
 import { ClassroomsScreen } from "./screens/classrooms.js";
+import { CameraWizardScreen } from "./screens/camera-wizard.js";
+import { CamerasScreen } from "./screens/cameras.js";
 import { HomeScreen } from "./screens/home.js";
 import { SchoolHealthScreen } from "./screens/school-health.js";
 import { SchoolsScreen } from "./screens/schools.js";
@@ -52,12 +54,20 @@ export const screens: readonly Screen[] = [
     component: ClassroomsScreen,
   },
   {
-    path: "/accounts",
-    title: { id: "Akun", en: "Accounts" },
+    path: "/cameras",
+    title: { id: "Kamera", en: "Cameras" },
     roles: admins,
-    needsSchool: false,
+    needsSchool: true,
     inMenu: true,
-    component: AccountsScreen,
+    component: CamerasScreen,
+  },
+  {
+    path: "/cameras/new",
+    title: { id: "Tambah kamera", en: "Add camera" },
+    roles: admins,
+    needsSchool: true,
+    inMenu: false,
+    component: CameraWizardScreen,
   },
   {
     path: "/health",
@@ -66,6 +76,14 @@ export const screens: readonly Screen[] = [
     needsSchool: true,
     inMenu: true,
     component: SchoolHealthScreen,
+  },
+  {
+    path: "/accounts",
+    title: { id: "Akun", en: "Accounts" },
+    roles: admins,
+    needsSchool: false,
+    inMenu: true,
+    component: AccountsScreen,
   },
   {
     path: "/audit",
