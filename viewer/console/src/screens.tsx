@@ -1,7 +1,10 @@
 import type { FunctionComponent } from "preact";
 import type { Route } from "./router.js";
 import type { Role } from "./types.js";
+import { GuardiansScreen } from "./screens/guardians.js";
 import { HomeScreen } from "./screens/home.js";
+import { QrSheetScreen } from "./screens/qr-sheet.js";
+import { RosterImportScreen } from "./screens/roster-import.js";
 
 /** One screen of the console: where it lives, its menu name in both languages, and who sees it. */
 export interface Screen {
@@ -29,6 +32,30 @@ export const screens: readonly Screen[] = [
     needsSchool: false,
     inMenu: true,
     component: HomeScreen,
+  },
+  {
+    path: "/guardians",
+    title: { id: "Wali murid", en: "Guardians" },
+    roles: admins,
+    needsSchool: true,
+    inMenu: true,
+    component: GuardiansScreen,
+  },
+  {
+    path: "/guardians/import",
+    title: { id: "Impor daftar wali", en: "Import the guardian roster" },
+    roles: admins,
+    needsSchool: true,
+    inMenu: false,
+    component: RosterImportScreen,
+  },
+  {
+    path: "/guardians/sheet",
+    title: { id: "Lembar QR kelas", en: "Classroom QR sheet" },
+    roles: admins,
+    needsSchool: true,
+    inMenu: false,
+    component: QrSheetScreen,
   },
 ];
 
