@@ -316,11 +316,12 @@ async function openGateway(
   // 6. Services: every admin change (and every camera address move) goes through them and the unit of work.
   // People: schools and classrooms, guardians with their links and phones, admin accounts and sign-ins.
   const schoolService = new SchoolService(schools, classrooms, work, now);
-  const guardianService = new GuardianService(schools, classrooms, guardians, work, now, {
+  const guardianService = new GuardianService(schools, classrooms, guardians, viewingSessions, work, now, {
     linkDays: config.access.linkDays,
     publicUrl: config.http.publicUrl,
     maxDevicesPerGuardian: config.access.maxDevicesPerGuardian,
     demo: demo !== undefined,
+    requireConsent: config.guardians.requireConsent,
   });
   const userService = new UserService(users, schools, classrooms, work);
   const signIns = new SignInService(users, audit, work, config.access, now);

@@ -57,6 +57,7 @@ export async function makeSchool(
     phone: "0812-3456-7890",
     children: [{ name: "Budi", classroomId: room.id }],
   })) as { id: string };
+  await recordConsent(admin, guardian.id);
   const link = (await admin.expect(201, "POST", `/api/guardians/${guardian.id}/links`, {})) as {
     id: string;
     url: string;
@@ -71,6 +72,14 @@ export async function makeSchool(
     linkId: link.id,
     linkPath: new URL(link.url).pathname,
   };
+}
+
+/** Records the guardian's consent as the school would (a signed paper form): links may be issued after. */
+export async function recordConsent(admin: ApiClient, guardianId: string): Promise<void> {
+  await admin.expect(201, "POST", `/api/guardians/${guardianId}/consent`, {
+    method: "paper_form",
+    note: "Formulir persetujuan ditandatangani",
+  });
 }
 
 /**

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { ApiClient } from "../helpers/api-client.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { makeSchool, openLink, type SchoolFixture, watchAs } from "../helpers/school-fixture.js";
+import {
+  makeSchool,
+  openLink,
+  recordConsent,
+  type SchoolFixture,
+  watchAs,
+} from "../helpers/school-fixture.js";
 
 /*
  * Who may do what, as one table (design.md "Access model", "HTTP contract"): every API route, aimed at school
@@ -122,11 +128,28 @@ async function throwawayGuardian(w: World, t: Target): Promise<string> {
 }
 
 async function throwawayLink(w: World, guardianId: string): Promise<{ id: string; path: string }> {
+  await recordConsent(w.gw.admin, guardianId);
   const l = (await w.gw.admin.expect(201, "POST", `/api/guardians/${guardianId}/links`, {})) as {
     id: string;
     url: string;
   };
   return { id: l.id, path: new URL(l.url).pathname };
+}
+
+/** The school's guardians as a roster file, exactly as they are on record (semicolons: no name has one). */
+async function wholeRoster(w: World, t: Target): Promise<string> {
+  const school = fixture(w, t).schoolId;
+  const { classrooms } = (await w.gw.admin.expect(200, "GET", `/api/schools/${school}/classrooms`)) as {
+    classrooms: { id: string; name: string }[];
+  };
+  const { guardians } = (await w.gw.admin.expect(200, "GET", `/api/schools/${school}/guardians`)) as {
+    guardians: { name: string; phone: string | null; children: { name: string; classroomId: string }[] }[];
+  };
+  const room = (id: string) => classrooms.find((c) => c.id === id)?.name ?? "";
+  const rows = guardians.flatMap((g) =>
+    g.children.map((c) => [g.name, g.phone ?? "", c.name, room(c.classroomId)].join(";")),
+  );
+  return `guardian_name;phone;child_name;classroom\n${rows.join("\n")}\n`;
 }
 
 async function throwawayDevice(w: World, t: Target): Promise<string> {
@@ -430,6 +453,66 @@ const endpoints: Endpoint[] = [
       body: `guardian_name,child_name,classroom\nWali ${unique(t)},Anak,${t === "A" ? "Kelas 1A" : "Kelas 1A Beta"}\n`,
       headers: { "content-type": "text/csv" },
     }),
+  },
+  {
+    route: "POST /api/schools/:id/guardians/import/preview",
+    auth: "admin",
+    on: AB,
+    ok: 200,
+    allow: admin,
+    req: async (w, t) => ({
+      method: "POST",
+      path: `/api/schools/${fixture(w, t).schoolId}/guardians/import/preview`,
+      body: await wholeRoster(w, t),
+      headers: { "content-type": "text/csv" },
+    }),
+  },
+  {
+    // The school's roster as it is: applied whole, it moves and revokes no one the other rows rely on.
+    route: "POST /api/schools/:id/guardians/import?roster=replace",
+    auth: "admin",
+    on: AB,
+    ok: 200,
+    allow: admin,
+    req: async (w, t) => ({
+      method: "POST",
+      path: `/api/schools/${fixture(w, t).schoolId}/guardians/import?roster=replace`,
+      body: await wholeRoster(w, t),
+      headers: { "content-type": "text/csv" },
+    }),
+  },
+  {
+    route: "POST /api/guardians/:id/consent",
+    auth: "admin",
+    on: AB,
+    ok: 201,
+    allow: admin,
+    req: (w, t) => ({
+      method: "POST",
+      path: `/api/guardians/${fixture(w, t).guardianId}/consent`,
+      body: { method: "in_person" },
+    }),
+  },
+  {
+    route: "DELETE /api/guardians/:id/consent",
+    auth: "admin",
+    on: AB,
+    ok: 200,
+    allow: admin,
+    req: async (w, t, _actor, allowed) => {
+      if (!allowed) return { method: "DELETE", path: `/api/guardians/${fixture(w, t).guardianId}/consent` };
+      const g = await throwawayGuardian(w, t);
+      await recordConsent(w.gw.admin, g);
+      return { method: "DELETE", path: `/api/guardians/${g}/consent` };
+    },
+  },
+  {
+    route: "POST /api/classrooms/:id/links",
+    auth: "admin",
+    on: rooms,
+    ok: 201,
+    allow: adminRooms,
+    req: (w, t) => ({ method: "POST", path: `/api/classrooms/${roomId(w, t)}/links`, body: {} }),
   },
   {
     route: "PATCH /api/guardians/:id",
@@ -872,6 +955,7 @@ beforeAll(async () => {
     name: "Pak Dicabut",
     children: [{ name: "Rina", classroomId: a.classroomId }],
   })) as { id: string };
+  await recordConsent(gw.admin, revokedGuardian.id);
   const link = (await gw.admin.expect(201, "POST", `/api/guardians/${revokedGuardian.id}/links`, {})) as {
     url: string;
   };

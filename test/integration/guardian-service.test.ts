@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Caller } from "../../gateway/src/access/caller.js";
 import { AuditRepository, type AuditEvent } from "../../gateway/src/audit/audit.repository.js";
 import { UnitOfWork, type ChangeRecord } from "../../gateway/src/audit/unit-of-work.js";
+import { ViewingSessionRepository } from "../../gateway/src/audit/viewing-session.repository.js";
 import { openDatabase, type Db } from "../../gateway/src/db/database.js";
 import { GuardianRepository } from "../../gateway/src/guardians/guardian.repository.js";
 import { GuardianService, type GuardianSettings } from "../../gateway/src/guardians/guardian.service.js";
@@ -65,13 +66,22 @@ afterEach(() => {
 });
 
 function service(settings: Partial<GuardianSettings> = {}): GuardianService {
-  return new GuardianService(repos.schools, repos.classrooms, repos.guardians, work, () => t, {
-    linkDays: 30,
-    publicUrl: undefined,
-    maxDevicesPerGuardian: 2,
-    demo: false,
-    ...settings,
-  });
+  return new GuardianService(
+    repos.schools,
+    repos.classrooms,
+    repos.guardians,
+    new ViewingSessionRepository(db),
+    work,
+    () => t,
+    {
+      linkDays: 30,
+      publicUrl: undefined,
+      maxDevicesPerGuardian: 2,
+      demo: false,
+      requireConsent: true,
+      ...settings,
+    },
+  );
 }
 
 /** A school with one classroom and one guardian holding a fresh link. */
@@ -82,6 +92,7 @@ async function guardianWithLink(s: GuardianService, school: string, guardian: st
     name: guardian,
     children: [{ name: "Anak", classroomId: room.id }],
   });
+  s.recordConsent(operator, g.id, { method: "paper_form" });
   const link = await s.issueLink(operator, g.id, undefined, "http://gateway.test");
   return { school: sch, guardian: g, link, token: link.url.slice(link.url.lastIndexOf("/") + 1) };
 }

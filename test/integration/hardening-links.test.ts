@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient } from "../helpers/api-client.js";
 import { dbSnapshot } from "../helpers/db-snapshot.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { makeSchool, openLink, postLink, watchAs } from "../helpers/school-fixture.js";
+import { makeSchool, openLink, postLink, recordConsent, watchAs } from "../helpers/school-fixture.js";
 
 // Issue 9, items 2 and 3: opening an access link registered the phone on a plain GET, so a messaging app's
 // link preview (WhatsApp, Telegram) took one of the guardian's two device slots per preview; and a phone
@@ -100,6 +100,7 @@ describe("link previews", () => {
       name: "Bapak Andi D'Souza",
       children: [{ name: "Citra", classroomId: f.otherClassroomId }],
     })) as { id: string };
+    await recordConsent(gw.admin, andi.id);
     const andiLink = new URL(
       ((await gw.admin.expect(201, "POST", `/api/guardians/${andi.id}/links`, {})) as { url: string }).url,
     ).pathname;

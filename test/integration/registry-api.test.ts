@@ -303,6 +303,7 @@ describe("audit", () => {
       "camera.create",
       "camera.create",
       "guardian.create",
+      "consent.record",
       "link.create",
       "classroom.pause",
       "guardian.update",
@@ -321,7 +322,7 @@ describe("audit", () => {
     expect(lines[0]).toBe(
       "seq,at,school_id,actor_kind,actor_id,actor_name,ip,action,target_kind,target_id,detail",
     );
-    expect(lines).toHaveLength(10);
+    expect(lines).toHaveLength(11);
     expect(csv.text).toContain("classroom.pause");
   });
 });
@@ -350,6 +351,10 @@ describe("OpenAPI", () => {
       ["/api/cameras/{id}", "delete"],
       ["/api/schools/{id}/guardians/import", "post"],
       ["/api/guardians/{id}/links", "post"],
+      ["/api/schools/{id}/guardians/import/preview", "post"],
+      ["/api/guardians/{id}/consent", "post"],
+      ["/api/guardians/{id}/consent", "delete"],
+      ["/api/classrooms/{id}/links", "post"],
       ["/api/links/{id}", "delete"],
       ["/api/devices/{id}", "delete"],
       ["/api/audit", "get"],

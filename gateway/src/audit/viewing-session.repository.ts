@@ -51,6 +51,19 @@ export class ViewingSessionRepository {
     return this.db.prepare(`${select} WHERE id = ?`).get(id) as ViewingSession | undefined;
   }
 
+  /** When each of these guardians last started watching (guardians who never did are absent). */
+  lastViewedBy(guardianIds: readonly string[]): Map<string, string> {
+    const last = this.db.prepare(
+      "SELECT max(started_at) AS at FROM viewing_sessions WHERE viewer_kind = 'guardian' AND viewer_id = ?",
+    );
+    const map = new Map<string, string>();
+    for (const id of guardianIds) {
+      const row = last.get(id) as { at: string | null };
+      if (row.at !== null) map.set(id, row.at);
+    }
+    return map;
+  }
+
   /** Sessions a previous run left open (a crash or kill -9): still to be closed. */
   open(): ViewingSession[] {
     return this.db.prepare(`${select} WHERE ended_at IS NULL`).all() as ViewingSession[];

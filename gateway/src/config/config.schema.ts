@@ -395,6 +395,17 @@ export const configSchema = z
           .describe("An LL-HLS viewing session ends this long after the player's last request"),
       })
       .prefault({}),
+    guardians: z
+      .object({
+        requireConsent: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Issue an access link only to a guardian whose consent is recorded (POST /api/guardians/:id/consent); " +
+              "UU PDP 27/2022 asks for provable parental consent to process a child's data",
+          ),
+      })
+      .prefault({}),
     alerts: z
       .object({
         smtp: z

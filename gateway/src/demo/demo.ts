@@ -75,6 +75,13 @@ export function ensureDemo(
         { name: "Wali Demo", children: [{ name: "Anak Demo", classroomId: room.id }] },
         { demo: true },
       );
+    // Its consent is on record like any guardian's, so the demo shows the rule without being blocked by it.
+    if (!r.guardians.consent(guardian.id))
+      r.guardians.recordConsent(guardian.id, {
+        method: "other",
+        note: "demo",
+        recordedBy: null,
+      });
     if (!r.guardians.linkByToken(linkToken)) r.guardians.createLink(guardian.id, null, "demo", linkToken);
     return { camera, linkToken };
   })();

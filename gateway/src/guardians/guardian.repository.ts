@@ -5,6 +5,8 @@ import type { Db } from "../db/database.js";
 import type {
   AccessLink,
   Child,
+  Consent,
+  ConsentMethod,
   Device,
   DeviceRevokedReason,
   Guardian,
@@ -43,6 +45,29 @@ interface DeviceRow {
   revoked_at: string | null;
   revoked_reason: DeviceRevokedReason | null;
 }
+
+interface ConsentRow {
+  id: string;
+  guardian_id: string;
+  recorded_at: string;
+  method: ConsentMethod;
+  note: string;
+  recorded_by: string | null;
+  recorded_by_name: string;
+  created_at: string;
+  withdrawn_at: string | null;
+}
+
+const toConsent = (r: ConsentRow): Consent => ({
+  id: r.id,
+  guardianId: r.guardian_id,
+  recordedAt: r.recorded_at,
+  method: r.method,
+  note: r.note,
+  recordedBy: r.recorded_by === null ? null : { id: r.recorded_by, name: r.recorded_by_name },
+  createdAt: r.created_at,
+  withdrawnAt: r.withdrawn_at,
+});
 
 const toLink = (r: LinkRow): AccessLink => ({
   id: r.id,
@@ -288,6 +313,98 @@ export class GuardianRepository {
       .run(this.stamp(), id);
     if (r.changes === 0) throw new NotFoundError(`device ${id} does not exist`);
     return this.device(id) as Device;
+  }
+
+  /**
+   * Cuts a guardian off: every live link and phone revoked (phones as `link`: a new link may register them
+   * again), and with `guardian` the guardian too. Returns what it revoked.
+   */
+  revokeAccess(
+    guardianId: string,
+    opts: { guardian: boolean },
+  ): { linksRevoked: number; devicesRevoked: number } {
+    const at = this.stamp();
+    if (opts.guardian) {
+      this.db
+        .prepare("UPDATE guardians SET revoked_at = coalesce(revoked_at, ?), updated_at = ? WHERE id = ?")
+        .run(at, at, guardianId);
+    }
+    const links = this.db
+      .prepare("UPDATE access_links SET revoked_at = ? WHERE guardian_id = ? AND revoked_at IS NULL")
+      .run(at, guardianId).changes;
+    const devices = this.db
+      .prepare(
+        "UPDATE devices SET revoked_at = ?, revoked_reason = 'link' WHERE guardian_id = ? AND revoked_at IS NULL",
+      )
+      .run(at, guardianId).changes;
+    return { linksRevoked: links, devicesRevoked: devices };
+  }
+
+  /** A new consent record; an earlier one still in force stays as it was (the history is the proof). */
+  recordConsent(
+    guardianId: string,
+    c: {
+      /** Now when not given. */
+      recordedAt?: string;
+      method: ConsentMethod;
+      note: string;
+      recordedBy: { id: string; name: string } | null;
+    },
+  ): Consent {
+    this.require(guardianId);
+    const id = newId("cns");
+    const at = this.stamp();
+    this.db
+      .prepare(
+        `INSERT INTO guardian_consents (id, guardian_id, recorded_at, method, note, recorded_by, recorded_by_name, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        guardianId,
+        c.recordedAt ?? at,
+        c.method,
+        c.note,
+        c.recordedBy?.id ?? null,
+        c.recordedBy?.name ?? "",
+        at,
+      );
+    return toConsent(this.db.prepare("SELECT * FROM guardian_consents WHERE id = ?").get(id) as ConsentRow);
+  }
+
+  /** The consent in force: the latest one recorded and not withdrawn. */
+  consent(guardianId: string): Consent | undefined {
+    const row = this.db
+      .prepare(
+        "SELECT * FROM guardian_consents WHERE guardian_id = ? AND withdrawn_at IS NULL ORDER BY created_at DESC, rowid DESC LIMIT 1",
+      )
+      .get(guardianId) as ConsentRow | undefined;
+    return row && toConsent(row);
+  }
+
+  /** The consent in force of every guardian of a school, in one read. */
+  consentsOf(schoolId: string): Map<string, Consent> {
+    const rows = this.db
+      .prepare(
+        `SELECT c.* FROM guardian_consents c JOIN guardians g ON g.id = c.guardian_id
+         WHERE g.school_id = ? AND c.withdrawn_at IS NULL ORDER BY c.created_at, c.rowid`,
+      )
+      .all(schoolId) as ConsentRow[];
+    return new Map(rows.map((r) => [r.guardian_id, toConsent(r)]));
+  }
+
+  /** Withdraws every consent in force; returns the latest of them, or undefined when none was. */
+  withdrawConsent(guardianId: string, by: string | null): Consent | undefined {
+    const current = this.consent(guardianId);
+    if (!current) return undefined;
+    this.db
+      .prepare(
+        "UPDATE guardian_consents SET withdrawn_at = ?, withdrawn_by = ? WHERE guardian_id = ? AND withdrawn_at IS NULL",
+      )
+      .run(this.stamp(), by, guardianId);
+    return toConsent(
+      this.db.prepare("SELECT * FROM guardian_consents WHERE id = ?").get(current.id) as ConsentRow,
+    );
   }
 
   /** Runs fn in one transaction: a check and the write it allows are never split by another writer. */

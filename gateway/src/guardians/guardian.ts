@@ -85,3 +85,46 @@ export const linkCreateSchema = z
 
 export type GuardianCreate = z.infer<typeof guardianCreateSchema>;
 export type GuardianPatch = z.infer<typeof guardianPatchSchema>;
+
+export const consentMethods = ["paper_form", "in_person", "whatsapp", "email", "other"] as const;
+export type ConsentMethod = (typeof consentMethods)[number];
+
+/** How and when the school recorded a guardian's consent (UU PDP 27/2022); withdrawn ones stay on record. */
+export interface Consent {
+  id: string;
+  guardianId: string;
+  recordedAt: string;
+  method: ConsentMethod;
+  note: string;
+  /** The admin who recorded it; null for the demo's. */
+  recordedBy: { id: string; name: string } | null;
+  createdAt: string;
+  withdrawnAt: string | null;
+}
+
+/** Free text typed by an admin: kept as written (markup is only text), without control characters. */
+const noteSchema = z
+  .string()
+  .trim()
+  .max(500, "must be at most 500 characters")
+  .transform((s) => s.normalize("NFC"))
+  .refine(
+    // eslint-disable-next-line no-control-regex
+    (s) => !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\uFFFD\uD800-\uDFFF]/u.test(s),
+    "must not contain control characters or broken Unicode",
+  );
+
+export const consentCreateSchema = z
+  .object({
+    method: z.enum(consentMethods).describe("how the consent was given"),
+    note: noteSchema.optional().describe("e.g. where the signed form is filed; up to 500 characters"),
+    recordedAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe("when the guardian consented (ISO date-time, not in the future); default now"),
+  })
+  .strict();
+
+export const classroomLinksSchema = linkCreateSchema;
+
+export type ConsentCreate = z.infer<typeof consentCreateSchema>;

@@ -1,9 +1,32 @@
 import express, { type Request } from "express";
-import { guardianCreateSchema, guardianPatchSchema, linkCreateSchema } from "../guardians/guardian.js";
+import { z } from "zod";
+import {
+  classroomLinksSchema,
+  consentCreateSchema,
+  guardianCreateSchema,
+  guardianPatchSchema,
+  linkCreateSchema,
+} from "../guardians/guardian.js";
 import type { GuardianService } from "../guardians/guardian.service.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
-import { pathId } from "./errors.js";
+import { parseOr400, pathId } from "./errors.js";
+
+const importQuery = z
+  .object({
+    roster: z
+      .literal("replace")
+      .optional()
+      .describe(
+        "replace: the file is the school's whole roster: also move children, update phones and e-mails, and revoke guardians it no longer names",
+      ),
+    digest: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, "must be the digest the preview returned")
+      .optional()
+      .describe("with roster=replace: the preview's digest; 409 roster_changed when anything changed since"),
+  })
+  .strict();
 
 /**
  * Guardians of a school, the CSV roster import, access links (with QR) and devices (GuardianService decides
@@ -40,27 +63,100 @@ export function guardianRoutes(service: GuardianService, auth: AdminAuth, csvLim
 
   // Who is sending, and whether they manage the school, is settled before a byte of the CSV (up to
   // csvLimitBytes) is read: a stranger's upload is answered 401 from its headers alone.
-  api.router.post(
-    "/api/schools/:id/guardians/import",
-    (req, _res, next) => {
-      const caller = auth.caller(req);
-      service.managedSchool(caller, schoolId(req));
-      next();
-    },
-    express.raw({ type: () => true, limit: csvLimitBytes }),
-  );
+  for (const path of ["/api/schools/:id/guardians/import", "/api/schools/:id/guardians/import/preview"]) {
+    api.router.post(
+      path,
+      (req, _res, next) => {
+        const caller = auth.caller(req);
+        service.managedSchool(caller, schoolId(req));
+        next();
+      },
+      express.raw({ type: () => true, limit: csvLimitBytes }),
+    );
+  }
+  const csvOf = (req: Request) => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
   api.post(
-    "/api/schools/:id/guardians/import",
+    "/api/schools/:id/guardians/import/preview",
     {
-      summary: "Import guardians from a roster CSV (all rows or none)",
+      summary:
+        "What importing the roster CSV as the whole roster would do (added, changed, moved, missing); changes nothing",
       tag: "guardians",
       auth: "admin",
       bodyType: "text/csv",
     },
     (req, res) => {
       const caller = auth.caller(req);
-      const data = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      res.json(service.importRoster(caller, schoolId(req), data));
+      res.json(service.previewRoster(caller, schoolId(req), csvOf(req)));
+    },
+  );
+  api.post(
+    "/api/schools/:id/guardians/import",
+    {
+      summary:
+        "Import guardians from a roster CSV (all rows or none); roster=replace applies it as the whole roster in one transaction",
+      tag: "guardians",
+      auth: "admin",
+      bodyType: "text/csv",
+      query: importQuery,
+    },
+    (req, res) => {
+      const caller = auth.caller(req);
+      const q = parseOr400(importQuery, req.query);
+      const data = csvOf(req);
+      res.json(
+        q.roster === "replace"
+          ? service.replaceRoster(caller, schoolId(req), data, q.digest)
+          : service.importRoster(caller, schoolId(req), data),
+      );
+    },
+  );
+
+  api.post(
+    "/api/guardians/:id/consent",
+    {
+      summary: "Record how and when the guardian consented (UU PDP 27/2022)",
+      tag: "guardians",
+      auth: "admin",
+      body: consentCreateSchema,
+      returns: { status: 201, description: "The consent" },
+    },
+    (req, res, body) => {
+      const caller = auth.caller(req);
+      res.status(201).json(service.recordConsent(caller, guardianId(req), body));
+    },
+  );
+
+  api.delete(
+    "/api/guardians/:id/consent",
+    {
+      summary: "Withdraw the guardian's consent; revokes their links and phones",
+      tag: "guardians",
+      auth: "admin",
+    },
+    (req, res) => {
+      const caller = auth.caller(req);
+      res.json(service.withdrawConsent(caller, guardianId(req)));
+    },
+  );
+
+  api.post(
+    "/api/classrooms/:id/links",
+    {
+      summary: "Issue a link for every guardian with a child in the classroom (the printable QR sheet)",
+      tag: "guardians",
+      auth: "admin",
+      body: classroomLinksSchema,
+      returns: { status: 201, description: "Created" },
+    },
+    async (req, res, body) => {
+      const caller = auth.caller(req);
+      const sheet = await service.issueClassroomLinks(
+        caller,
+        pathId(req.params.id, "classroom"),
+        body.expiresInDays,
+        originOf(req),
+      );
+      res.status(201).set("Cache-Control", "no-store").json(sheet);
     },
   );
 
@@ -104,8 +200,7 @@ export function guardianRoutes(service: GuardianService, auth: AdminAuth, csvLim
     },
     async (req, res, body) => {
       const caller = auth.caller(req);
-      const origin = `${req.protocol}://${req.get("host") ?? "localhost"}`;
-      const link = await service.issueLink(caller, guardianId(req), body.expiresInDays, origin);
+      const link = await service.issueLink(caller, guardianId(req), body.expiresInDays, originOf(req));
       res.status(201).set("Cache-Control", "no-store").json(link);
     },
   );
@@ -133,3 +228,5 @@ export function guardianRoutes(service: GuardianService, auth: AdminAuth, csvLim
   );
   return api;
 }
+
+const originOf = (req: Request) => `${req.protocol}://${req.get("host") ?? "localhost"}`;
