@@ -236,54 +236,66 @@ function GuardianCard(props: {
         {" · "}
         {t("Terakhir menonton", "Last viewing")}: {formatTime(g.lastViewedAt, lang, school.timeZone)}
       </p>
-      {editing ? (
-        <GuardianForm
-          initial={g}
-          classrooms={props.classrooms}
-          onCancel={() => {
-            setEditing(false);
-          }}
-          onSave={async (body) => {
-            await api.patch(`/api/guardians/${seg(g.id)}`, {
-              ...body,
-              phone: body.phone ?? null,
-              email: body.email ?? null,
-            });
-            setEditing(false);
-            await reload();
-          }}
-        />
-      ) : (
-        <div class="actions">
-          <button
-            type="button"
-            class="btn plain"
-            onClick={() => {
-              setEditing(true);
+      <p class="access-summary">
+        {t("{l} tautan aktif · {d} HP terdaftar", "{l} active links · {d} registered phones")
+          .replace("{l}", String(activeLinks(g).length))
+          .replace("{d}", String(activeDevices(g).length))}
+      </p>
+      {/* Closed by default: a school has hundreds of guardians, and the list is read before it is managed. */}
+      <details class="guardian-manage">
+        <summary>
+          {t("Kelola persetujuan, tautan dan HP", "Manage consent, links and phones")}
+          <span class="visually-hidden"> {g.name}</span>
+        </summary>
+        {editing ? (
+          <GuardianForm
+            initial={g}
+            classrooms={props.classrooms}
+            onCancel={() => {
+              setEditing(false);
             }}
-          >
-            {t("Ubah", "Edit")}
-            <span class="visually-hidden"> {g.name}</span>
-          </button>
-          <ConfirmAction
-            label={t("Hapus wali", "Remove guardian")}
-            question={t(
-              "Hapus wali ini beserta semua tautan dan HP-nya?",
-              "Remove this guardian with all their links and phones?",
-            )}
-            confirmLabel={t("Ya, hapus", "Yes, remove")}
-            onConfirm={async () => {
-              await api.delete(`/api/guardians/${seg(g.id)}`);
+            onSave={async (body) => {
+              await api.patch(`/api/guardians/${seg(g.id)}`, {
+                ...body,
+                phone: body.phone ?? null,
+                email: body.email ?? null,
+              });
+              setEditing(false);
               await reload();
             }}
           />
+        ) : (
+          <div class="actions">
+            <button
+              type="button"
+              class="btn plain"
+              onClick={() => {
+                setEditing(true);
+              }}
+            >
+              {t("Ubah", "Edit")}
+              <span class="visually-hidden"> {g.name}</span>
+            </button>
+            <ConfirmAction
+              label={t("Hapus wali", "Remove guardian")}
+              question={t(
+                "Hapus wali ini beserta semua tautan dan HP-nya?",
+                "Remove this guardian with all their links and phones?",
+              )}
+              confirmLabel={t("Ya, hapus", "Yes, remove")}
+              onConfirm={async () => {
+                await api.delete(`/api/guardians/${seg(g.id)}`);
+                await reload();
+              }}
+            />
+          </div>
+        )}
+        <div class="guardian-parts">
+          <ConsentPart guardian={g} school={school} reload={reload} />
+          <LinksPart guardian={g} school={school} reload={reload} />
+          <PhonesPart guardian={g} school={school} reload={reload} />
         </div>
-      )}
-      <div class="guardian-parts">
-        <ConsentPart guardian={g} school={school} reload={reload} />
-        <LinksPart guardian={g} school={school} reload={reload} />
-        <PhonesPart guardian={g} school={school} reload={reload} />
-      </div>
+      </details>
     </article>
   );
 }

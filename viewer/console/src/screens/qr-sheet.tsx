@@ -170,7 +170,7 @@ export function QrSheetScreen(props: { route: Route }) {
 
 function skipReason(reason: string, t: ReturnType<typeof useT>): string {
   switch (reason) {
-    case "consent_required":
+    case "no_consent":
       return t("persetujuan belum tercatat", "consent not recorded");
     case "revoked":
       return t("akses wali dicabut", "the guardian's access is revoked");

@@ -23,6 +23,9 @@ interface Preview {
     fields: Partial<Record<"phone" | "email", { from: string | null; to: string | null }>>;
   }[];
   moved: { guardianId: string; name: string; child: string; from: string; to: string }[];
+  /** A guardian on file gains or loses a child (a sibling enrolled, one who left). */
+  childrenAdded?: ChildChange[];
+  childrenRemoved?: ChildChange[];
   missing: {
     guardianId: string;
     name: string;
@@ -34,12 +37,20 @@ interface Preview {
   digest: string;
 }
 
+interface ChildChange {
+  guardianId: string;
+  name: string;
+  child: string;
+  classroom: string;
+}
+
 interface Applied {
   created: number;
   updated: number;
   moved: number;
   revoked: number;
   childrenAdded: number;
+  childrenRemoved?: number;
 }
 
 interface Problem {
@@ -270,7 +281,14 @@ function PreviewView(props: { preview: Preview; fileName: string; busy: boolean;
   const t = useT();
   const p = props.preview;
   const revoking = p.missing.filter((m) => count(m.links) + count(m.devices) > 0).length;
-  const nothing = p.added.length + p.changed.length + p.moved.length + p.missing.length === 0;
+  const nothing =
+    p.added.length +
+      p.changed.length +
+      p.moved.length +
+      p.missing.length +
+      (p.childrenAdded ?? []).length +
+      (p.childrenRemoved ?? []).length ===
+    0;
   return (
     <section class="roster-preview" aria-labelledby="preview-title">
       <h3 id="preview-title">
@@ -331,6 +349,24 @@ function PreviewView(props: { preview: Preview; fileName: string; busy: boolean;
           </li>
         ))}
       </PreviewList>
+      {(p.childrenAdded ?? []).length + (p.childrenRemoved ?? []).length > 0 && (
+        <PreviewList
+          id="children"
+          title={t("Anak ditambah atau dihapus", "Children added or removed")}
+          empty={false}
+        >
+          {(p.childrenAdded ?? []).map((c, i) => (
+            <li key={`a${String(i)}`}>
+              + <span class="who">{c.child}</span> ({c.classroom}) — {c.name}
+            </li>
+          ))}
+          {(p.childrenRemoved ?? []).map((c, i) => (
+            <li key={`r${String(i)}`}>
+              − <span class="who">{c.child}</span> ({c.classroom}) — {c.name}
+            </li>
+          ))}
+        </PreviewList>
+      )}
       <PreviewList
         id="missing"
         title={t("Tidak ada di daftar baru (akses dicabut)", "Not on the new roster (access revoked)")}
