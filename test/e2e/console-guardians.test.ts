@@ -358,6 +358,10 @@ describe("console guardians", () => {
     const joko = card(page, "Pak Joko");
     await expect.poll(() => joko.locator(".access-summary").textContent()).toContain("1 HP terdaftar");
     await joko.getByText("Kelola persetujuan, tautan dan HP").click();
+    await joko.getByRole("button", { name: "Ubah Pak Joko" }).click();
+    await joko.locator('input[name="email"]').fill("joko@example.id");
+    await joko.getByRole("button", { name: "Simpan" }).click();
+    await expect.poll(() => joko.locator(".contact").textContent()).toContain("joko@example.id");
     expect(await joko.locator(".device-row").textContent()).toContain("terakhir aktif");
     await joko.getByRole("button", { name: "Cabut HP" }).click();
     await joko.getByRole("button", { name: "Ya, cabut" }).click();
