@@ -170,3 +170,27 @@ describe("GuardianService, the link/device policy", () => {
     });
   });
 });
+
+describe("GuardianService, consent", () => {
+  it("refuses a link without consent while guardians.requireConsent is on, issues one when it is off", async () => {
+    const sch = repos.schools.create(schoolCreateSchema.parse({ name: "SD Tiga" }));
+    const room = repos.classrooms.create(sch.id, "Kelas 1A");
+    const g = service().create(operator, sch.id, {
+      name: "Ibu Tanpa Formulir",
+      children: [{ name: "Anak", classroomId: room.id }],
+    });
+    await expect(service().issueLink(operator, g.id, undefined, "http://gateway.test")).rejects.toMatchObject(
+      {
+        status: 409,
+        code: "consent_required",
+      },
+    );
+    const link = await service({ requireConsent: false }).issueLink(
+      operator,
+      g.id,
+      undefined,
+      "http://gateway.test",
+    );
+    expect(link.guardianId).toBe(g.id);
+  });
+});

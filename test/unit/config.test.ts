@@ -41,8 +41,11 @@ describe("config", () => {
         PANTAU_DEMO: "0",
         PANTAU_STREAMING_PART_TARGET_SECONDS: "0.25",
         PANTAU_ROLE: "edge",
+        PANTAU_GUARDIANS_REQUIRE_CONSENT: "0",
       },
     );
+    expect(c.guardians.requireConsent).toBe(false);
+    expect(parseConfig({}).guardians.requireConsent).toBe(true);
     expect(c.http.port).toBe(8181);
     expect(c.demo).toBe(false);
     expect(c.streaming.partTargetSeconds).toBe(0.25);
