@@ -9,6 +9,9 @@ import { CamerasScreen } from "./screens/cameras.js";
 import { HomeScreen } from "./screens/home.js";
 import { SchoolHealthScreen } from "./screens/school-health.js";
 import { SchoolsScreen } from "./screens/schools.js";
+import { GuardiansScreen } from "./screens/guardians.js";
+import { QrSheetScreen } from "./screens/qr-sheet.js";
+import { RosterImportScreen } from "./screens/roster-import.js";
 
 /** One screen of the console: where it lives, its menu name in both languages, and who sees it. */
 export interface Screen {
@@ -68,6 +71,30 @@ export const screens: readonly Screen[] = [
     needsSchool: true,
     inMenu: false,
     component: CameraWizardScreen,
+  },
+  {
+    path: "/guardians",
+    title: { id: "Wali murid", en: "Guardians" },
+    roles: admins,
+    needsSchool: true,
+    inMenu: true,
+    component: GuardiansScreen,
+  },
+  {
+    path: "/guardians/import",
+    title: { id: "Impor daftar wali", en: "Import the guardian roster" },
+    roles: admins,
+    needsSchool: true,
+    inMenu: false,
+    component: RosterImportScreen,
+  },
+  {
+    path: "/guardians/sheet",
+    title: { id: "Lembar QR kelas", en: "Classroom QR sheet" },
+    roles: admins,
+    needsSchool: true,
+    inMenu: false,
+    component: QrSheetScreen,
   },
   {
     path: "/health",
