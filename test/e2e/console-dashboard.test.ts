@@ -7,6 +7,7 @@ import { launchChromium } from "../helpers/browser.js";
 import { desktopSize, expectAccessible, openConsole, phoneSize, saveScreenshot } from "../helpers/console.js";
 import { seedFleet, type FleetSeed } from "../helpers/fleet-seed.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
+import { receiver } from "../helpers/http-receiver.js";
 import { startTestCamera, type TestCamera } from "../helpers/test-camera.js";
 
 // The Diskominfo dashboard and the alerts screen in headless Chromium against a real gateway holding a
@@ -167,7 +168,7 @@ describe("Diskominfo dashboard", () => {
 });
 
 describe("alerts screen", () => {
-  it("refuses a channel with a bad address at its field and saves nothing; a mute added is listed", async () => {
+  it("refuses a bad channel address at its field, saving nothing; tests and deletes a good one; lists a mute and a window", async () => {
     const page = await openConsole(browser, gw.url, { size: desktopSize });
     await page.goto(`${gw.url}/admin#/alerts`);
     await page.locator(".channel-form").waitFor();
@@ -178,6 +179,26 @@ describe("alerts screen", () => {
     await expect.poll(() => urlField.locator(".field-error").textContent()).toContain("ftp:");
     const channels = (await gw.admin.expect(200, "GET", "/api/alert-channels")) as { channels: unknown[] };
     expect(channels.channels).toEqual([]);
+
+    // A good one is listed and takes a test message; deleted, it is gone.
+    const hook = await receiver(() => 204);
+    try {
+      await page.locator('input[name="url"]').fill(`${hook.url}/pantau`);
+      await page.locator('input[name="name"]').fill("Posko Diskominfo");
+      await page.locator('.channel-form button[type="submit"]').click();
+      const row = page.locator("table.channels tr", { hasText: "Posko Diskominfo" });
+      await row.waitFor();
+      await row.getByRole("button", { name: "Uji" }).click();
+      await expect.poll(() => page.locator('.notice.ok[role="status"]').textContent()).toContain("terkirim");
+      expect(hook.received.map((r) => r.path)).toEqual(["/pantau"]);
+      await row.getByRole("button", { name: "Hapus" }).click();
+      await row.waitFor({ state: "detached" });
+      expect(
+        ((await gw.admin.expect(200, "GET", "/api/alert-channels")) as { channels: unknown[] }).channels,
+      ).toEqual([]);
+    } finally {
+      await hook.close();
+    }
 
     const school = seed.schools[5];
     const target = seed.cameras.find((c) => c.schoolId === school?.id);
@@ -197,6 +218,17 @@ describe("alerts screen", () => {
       mutes: { cameraId: string }[];
     };
     expect(mutes.mutes.map((m) => m.cameraId)).toEqual([target.id]);
+    // A weekly maintenance window for the same school, listed once added.
+    await page.locator('select[name="windowKind"]').selectOption("weekly");
+    await page.locator('select[name="windowSchool"]').selectOption(school.id);
+    await page.locator(".weekdays label", { hasText: "Sab" }).locator("input").check();
+    await page.locator('input[name="windowReason"]').fill("Pemadaman bergilir");
+    await page.locator('.window-form button[type="submit"]').click();
+    await page.locator(".window-list li", { hasText: "Pemadaman bergilir" }).waitFor();
+    const windows = (await gw.admin.expect(200, "GET", "/api/maintenance-windows")) as {
+      windows: { kind: string; weekdays: number[]; schoolId: string }[];
+    };
+    expect(windows.windows).toMatchObject([{ kind: "weekly", weekdays: [6], schoolId: school.id }]);
     await expectAccessible(page, "alerts, desktop");
     await saveScreenshot(page, "console-alerts-desktop");
     await page.setViewportSize(phoneSize);
