@@ -75,9 +75,23 @@ describe("Diskominfo dashboard", () => {
       .map((c) => c.id);
     const ids = await page.locator(".fleet-tile").evaluateAll((els) => els.map((e) => e.dataset.cameraId));
     expect(ids).toEqual(expected);
-    // Every picture on screen is asked for lazily, and only the page's tiles exist at all.
+    // Only the page's tiles exist at all; an offline camera is not asked for a picture (it would hold a
+    // connection until its timeout), an online one lazily.
     expect(await page.locator(".fleet-tile").count()).toBe(pageSize);
+    expect(await page.locator(".fleet-tile img").count()).toBe(0);
+    const asked: string[] = [];
+    page.on("request", (r) => {
+      const m = /\/api\/cameras\/([^/]+)\/snapshot\.jpg$/.exec(r.url());
+      if (m?.[1] !== undefined) asked.push(m[1]);
+    });
+    await page.locator('.count[data-state="online"]').click();
+    await page.locator('.fleet-tiles[data-filter="online|||0"]').waitFor();
     expect(await page.locator('.fleet-tile img:not([loading="lazy"])').count()).toBe(0);
+    await expect.poll(() => asked.length).toBeGreaterThan(0);
+    const onPage = await page.locator(".fleet-tile").evaluateAll((els) => els.map((e) => e.dataset.cameraId));
+    for (const id of asked) expect(onPage).toContain(id);
+    await page.locator('.count[data-state="online"]').click();
+    await page.locator('.fleet-tiles[data-filter="|||0"]').waitFor();
     await expectAccessible(page, "dashboard, desktop");
     await saveScreenshot(page, "console-dashboard-desktop");
     await page.close();

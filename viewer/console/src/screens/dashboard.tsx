@@ -452,8 +452,9 @@ function Tile(props: {
   const c = props.camera;
   const [noPicture, setNoPicture] = useState(false);
   const trouble = troubleOf(t, c);
-  // A paused classroom shows no picture (privacy), a disabled camera has none to show.
-  const picture = !noPicture && c.state !== "paused" && c.state !== "disabled";
+  // A paused classroom shows no picture (privacy), a disabled one has none, and asking an offline camera
+  // would hold one of the browser's six connections to the gateway until the camera's timeout.
+  const picture = !noPicture && c.state !== "paused" && c.state !== "disabled" && c.state !== "offline";
   const dash = "–";
   return (
     <li class={`fleet-tile ${c.state}`} data-camera-id={c.id} data-state={c.state} data-since={c.since}>
@@ -462,6 +463,7 @@ function Tile(props: {
           <img
             loading="lazy"
             decoding="async"
+            fetchpriority="low"
             width={320}
             height={180}
             src={`/api/cameras/${seg(c.id)}/snapshot.jpg`}
@@ -474,7 +476,9 @@ function Tile(props: {
           <span>
             {c.state === "paused"
               ? t("Dijeda demi privasi", "Paused for privacy")
-              : t("Belum ada gambar", "No picture yet")}
+              : c.state === "offline"
+                ? t("Kamera mati: tidak ada gambar", "Offline: no picture")
+                : t("Belum ada gambar", "No picture yet")}
           </span>
         )}
       </div>
