@@ -158,7 +158,7 @@ describe("Diskominfo dashboard", () => {
     await camera.kill();
     await expect.poll(() => tile.getAttribute("data-state"), { timeout: 40_000 }).toBe("offline");
     expect(await page.evaluate("window.notReloaded === true")).toBe(true);
-    expect(await tile.locator(".badge").textContent()).toBe("Mati");
+    expect(await tile.locator(".badge").textContent()).toBe("Luring");
     await page.close();
   }, 90_000);
 

@@ -2,7 +2,9 @@
  * The Diskominfo dashboard's arithmetic over GET /api/fleet, pure so it is unit-tested: which cameras a
  * filter keeps, the worst first, counts by state, and a live event applied to the rows.
  */
-export type CameraState = "online" | "degraded" | "offline" | "paused" | "disabled" | "unknown";
+import type { CameraState } from "./events.js";
+
+export type { CameraState };
 
 export const cameraStates: readonly CameraState[] = [
   "offline",

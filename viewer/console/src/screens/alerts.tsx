@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, seg } from "../api.js";
 import type { FleetCamera } from "../components/fleet.js";
+import { fieldError } from "../components/form-errors.js";
 import { formatTime, useLang, useT, type T } from "../i18n.js";
 import { useSession } from "../session.js";
 import type { School } from "../types.js";
@@ -40,12 +41,11 @@ interface WindowBase {
   createdBy: string;
 }
 
-/** The field a refusal names (`to.0` is the `to` field), and its words for under that field. */
-function fieldError(e: unknown, lang: "id" | "en"): { field: string; text: string } | undefined {
+/** The field a refusal names, `to.0` being the `to` field: the shared helper's words under that field. */
+function refusal(e: unknown, lang: "id" | "en"): { field: string; text: string } | undefined {
   if (!(e instanceof ApiError) || e.field === undefined) return undefined;
-  const field = e.field.split(".")[0] ?? e.field;
-  const lead = lang === "id" ? "Periksa isian ini" : "Check this field";
-  return { field, text: e.messages ? e.messages[lang] : `${lead}: ${e.message.replace(/^[\w.]+: /, "")}` };
+  const text = fieldError(e, e.field, lang);
+  return text === undefined ? undefined : { field: e.field.split(".")[0] ?? e.field, text };
 }
 
 const schoolName = (schools: readonly School[], id: string | null, t: T) =>
@@ -73,7 +73,7 @@ function Channels() {
   const [error, setError] = useState<unknown>(undefined);
   const [done, setDone] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
-  const fe = fieldError(error, lang);
+  const fe = refusal(error, lang);
   const errFor = (f: string) => (fe?.field === f ? fe.text : undefined);
   const value = (f: string) => form[f] ?? "";
   const set = (f: string) => (e: { currentTarget: { value: string } }) => {
@@ -296,7 +296,7 @@ function Mutes() {
     [schoolId === ""],
   );
   const cameras = (fleet.data ?? []).filter((c) => c.schoolId === schoolId);
-  const fe = fieldError(error, lang);
+  const fe = refusal(error, lang);
   return (
     <section class="card" aria-labelledby="mutes-title">
       <h3 id="mutes-title">{t("Kamera dibisukan", "Muted cameras")}</h3>
@@ -443,7 +443,7 @@ function Windows() {
   const [end, setEnd] = useState("02:00");
   const [reason, setReason] = useState("");
   const [error, setError] = useState<unknown>(undefined);
-  const fe = fieldError(error, lang);
+  const fe = refusal(error, lang);
   const errFor = (f: string) => (fe?.field === f ? fe.text : undefined);
   const when = (w: Window) =>
     w.kind === "once"

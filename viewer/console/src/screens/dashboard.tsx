@@ -11,6 +11,8 @@ import {
   type FleetEvent,
   type FleetSchool,
 } from "../components/fleet.js";
+import { useEvents, type EventMessage } from "../components/events.js";
+import { formatRatio, reasonText, stateWords } from "../components/health-words.js";
 import { UptimeChart, type UptimeDay } from "../components/uptime-chart.js";
 import { fill, useLang, useT, type T } from "../i18n.js";
 import { replaceQuery, type Route } from "../router.js";
@@ -20,69 +22,10 @@ import { Badge, Empty, ErrorNotice, Loading, Page } from "../ui.js";
 /** Tiles per page: every tile on screen may ask for a picture, so 10 000 cameras are never drawn at once. */
 const pageSize = 48;
 
-const stateWords: Record<CameraState, { id: string; en: string }> = {
-  offline: { id: "Mati", en: "Offline" },
-  degraded: { id: "Terganggu", en: "Degraded" },
-  unknown: { id: "Belum diketahui", en: "Unknown" },
-  paused: { id: "Dijeda", en: "Paused" },
-  online: { id: "Menyala", en: "Online" },
-  disabled: { id: "Nonaktif", en: "Disabled" },
-};
-
-const tone: Record<CameraState, "ok" | "warn" | "bad" | "muted"> = {
-  offline: "bad",
-  degraded: "warn",
-  unknown: "muted",
-  paused: "muted",
-  online: "ok",
-  disabled: "muted",
-};
-
-/** The gateway's error and problem codes (health probes, renditions) in words. */
-const problemWords: Record<string, { id: string; en: string }> = {
-  timeout: { id: "Kamera tidak menjawab tepat waktu", en: "The camera did not answer in time" },
-  unreachable: {
-    id: "Kamera tidak dapat dihubungi (periksa jaringan dan daya)",
-    en: "The camera cannot be reached (check its network and power)",
-  },
-  auth_failed: {
-    id: "Kamera menolak nama pengguna atau kata sandi",
-    en: "The camera refused the username or password",
-  },
-  stream_error: { id: "Aliran video kamera bermasalah", en: "The camera's video stream has errors" },
-  not_found: { id: "Tidak ada aliran video di alamat itu", en: "No video stream at that address" },
-  no_video: { id: "Aliran tanpa video", en: "The stream has no video" },
-  unsupported_codec: { id: "Kodek video tidak didukung", en: "The video codec is not supported" },
-  address_not_allowed: {
-    id: "Alamat kamera di luar jaringan yang diizinkan",
-    en: "The camera's address is outside the allowed networks",
-  },
-  probe_failed: { id: "Pemeriksaan kamera gagal", en: "The camera check failed" },
-  low_fps: { id: "Gambar per detik rendah", en: "Low frame rate" },
-  reconnects: { id: "Sering tersambung ulang", en: "Reconnects often" },
-  clock_skew: { id: "Jam kamera meleset", en: "The camera's clock is off" },
-  stream_errors: { id: "Aliran video sering rusak", en: "Frequent stream errors" },
-  stalled: { id: "Video terhenti", en: "The video stalled" },
-  failed: { id: "Video gagal dimulai", en: "The video failed to start" },
-  backoff: { id: "Menunggu untuk mencoba lagi", en: "Waiting to try again" },
-  gateway_stopped: { id: "Gateway sempat berhenti", en: "The gateway was stopped" },
-};
-
-function problemText(t: T, code: string): string {
-  return code
-    .split(/[,\s]+/)
-    .filter((c) => c !== "")
-    .map((c) => {
-      const w = problemWords[c];
-      return w ? t(w.id, w.en) : c;
-    })
-    .join("; ");
-}
-
 /** What went wrong with a camera, in words: its last error, or why it is offline or degraded. */
-function troubleOf(t: T, c: FleetCamera): string | undefined {
-  if (c.lastError !== undefined && c.state !== "online") return problemText(t, c.lastError);
-  if (c.state === "offline" || c.state === "degraded") return problemText(t, c.reason);
+function troubleOf(lang: "id" | "en", c: FleetCamera): string | undefined {
+  if (c.lastError !== undefined && c.state !== "online") return reasonText(c.lastError, lang);
+  if (c.state === "offline" || c.state === "degraded") return reasonText(c.reason, lang);
   return undefined;
 }
 
@@ -113,60 +56,6 @@ function afterPaint(f: () => void): void {
   });
 }
 
-type Live = "connecting" | "live" | "reconnecting" | "ended";
-
-/**
- * The console's live health over /api/events, minimal (the dashboard's own: a shared events hook is not on
- * main yet). `?hello=none`: the page reads GET /api/fleet itself. Reconnects with growing delays; a sign-in
- * that ended (4401) or a refusal (4403) is the end.
- */
-function useFleetEvents(onEvent: (e: FleetEvent) => void, onReconnect: () => void): Live {
-  const [live, setLive] = useState<Live>("connecting");
-  const handlers = useRef({ onEvent, onReconnect });
-  handlers.current = { onEvent, onReconnect };
-  useEffect(() => {
-    let ws: WebSocket | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let attempt = 0;
-    let stopped = false;
-    const delays = [1000, 2000, 5000, 10_000, 30_000];
-    const open = () => {
-      const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-      ws = new WebSocket(`${scheme}//${location.host}/api/events?hello=none`);
-      ws.onopen = () => {
-        if (attempt > 0) handlers.current.onReconnect();
-        attempt = 0;
-        setLive("live");
-      };
-      ws.onmessage = (m) => {
-        if (typeof m.data !== "string") return;
-        const e = JSON.parse(m.data) as FleetEvent | { type: string };
-        if (e.type === "state" || e.type === "flapping" || e.type === "counters") {
-          handlers.current.onEvent(e as FleetEvent);
-        }
-      };
-      ws.onclose = (c) => {
-        if (stopped) return;
-        if (c.code === 4401 || c.code === 4403) {
-          setLive("ended");
-          return;
-        }
-        setLive("reconnecting");
-        const delay = delays[Math.min(attempt, delays.length - 1)] ?? 30_000;
-        attempt++;
-        timer = setTimeout(open, delay * (0.8 + Math.random() * 0.4));
-      };
-    };
-    open();
-    return () => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      ws?.close();
-    };
-  }, []);
-  return live;
-}
-
 /**
  * Diskominfo's dashboard (/dashboard): every school's cameras, counted by state, the worst first, as tiles
  * with the last picture; filters by state, kecamatan and school name in the address; kept live over
@@ -174,6 +63,7 @@ function useFleetEvents(onEvent: (e: FleetEvent) => void, onReconnect: () => voi
  */
 export function DashboardScreen(props: { route: Route }) {
   const t = useT();
+  const lang = useLang();
   const session = useSession();
   const q = props.route.query;
   const filter = {
@@ -212,8 +102,19 @@ export function DashboardScreen(props: { route: Route }) {
   useEffect(() => {
     void load();
   }, []);
-  const live = useFleetEvents(
-    (e) => {
+  const hellos = useRef(0);
+  const live = useEvents(
+    (m: EventMessage) => {
+      if (m.type === "hello") {
+        // A hello after the first is a reconnect: what changed meanwhile is read again.
+        if (hellos.current++ > 0) {
+          early.current = [];
+          void load();
+        }
+        return;
+      }
+      if (m.type === "drift") return;
+      const e = m as FleetEvent;
       if (early.current !== undefined) {
         early.current.push(e);
         return;
@@ -231,11 +132,7 @@ export function DashboardScreen(props: { route: Route }) {
         return next;
       });
     },
-    () => {
-      // Changes missed while the socket was down: read the fleet again.
-      early.current = [];
-      void load();
-    },
+    { hello: "none" },
   );
 
   const schools = useMemo(
@@ -297,8 +194,8 @@ export function DashboardScreen(props: { route: Route }) {
       <p class="live-state" role="status">
         {live === "live"
           ? t("Langsung: berubah sendiri saat kamera berubah.", "Live: updates as cameras change.")
-          : live === "ended"
-            ? t("Tidak lagi langsung: masuk lagi.", "No longer live: sign in again.")
+          : live === "refused"
+            ? t("Akun ini tidak menerima pembaruan langsung.", "This account gets no live updates.")
             : t("Menyambungkan pembaruan langsung…", "Connecting live updates…")}
       </p>
       {fleet === undefined ? (
@@ -327,7 +224,7 @@ export function DashboardScreen(props: { route: Route }) {
                   setQuery({ state: filter.state === s ? undefined : s }, e.timeStamp);
                 }}
               >
-                <span class="count-n">{counts[s]}</span> {t(stateWords[s].id, stateWords[s].en)}
+                <span class="count-n">{counts[s]}</span> {stateWords[s][lang]}
               </button>
             ))}
           </div>
@@ -373,7 +270,7 @@ export function DashboardScreen(props: { route: Route }) {
                 <option value="">{t("Semua keadaan", "All states")}</option>
                 {cameraStates.map((s) => (
                   <option key={s} value={s}>
-                    {t(stateWords[s].id, stateWords[s].en)}
+                    {stateWords[s][lang]}
                   </option>
                 ))}
               </select>
@@ -449,9 +346,10 @@ function Tile(props: {
   onSchool: (id: string, at: number) => void;
 }) {
   const t = useT();
+  const lang = useLang();
   const c = props.camera;
   const [noPicture, setNoPicture] = useState(false);
-  const trouble = troubleOf(t, c);
+  const trouble = troubleOf(lang, c);
   // A paused classroom shows no picture (privacy), a disabled one has none, and asking an offline camera
   // would hold one of the browser's six connections to the gateway until the camera's timeout.
   const picture = !noPicture && c.state !== "paused" && c.state !== "disabled" && c.state !== "offline";
@@ -499,7 +397,7 @@ function Tile(props: {
           </p>
         )}
         <p class="fleet-state">
-          <Badge tone={tone[c.state]}>{t(stateWords[c.state].id, stateWords[c.state].en)}</Badge>{" "}
+          <Badge tone={stateWords[c.state].tone}>{stateWords[c.state][lang]}</Badge>{" "}
           <span>{fill(t("selama {d}", "for {d}"), { d: durationText(t, c.since, Date.now()) })}</span>
           {c.flapping === true && <span class="flapping"> · {t("berubah-ubah", "flapping")}</span>}
         </p>
@@ -526,9 +424,6 @@ function Tile(props: {
 interface UptimeAnswer {
   schools: { schoolId: string; name: string; month: UptimeDay; days: UptimeDay[] }[];
 }
-
-const pct = (r: number | null | undefined) =>
-  r === null || r === undefined ? "–" : `${(Math.floor(r * 1000) / 10).toFixed(1)} %`;
 
 /** One school's uptime for a month: the chart, the figures, and the month's report for it and for all. */
 function SchoolUptime(props: {
@@ -635,8 +530,8 @@ function SchoolUptime(props: {
               {
                 school: school.name,
                 month: monthName,
-                a: pct(school.month.aroundTheClock.ratio),
-                w: pct(school.month.inWindows.ratio),
+                a: formatRatio(school.month.aroundTheClock.ratio),
+                w: formatRatio(school.month.inWindows.ratio),
               },
             )}
           </p>
@@ -663,8 +558,8 @@ function SchoolUptime(props: {
                   {school.days.map((d) => (
                     <tr key={d.period}>
                       <td>{d.period}</td>
-                      <td>{pct(d.aroundTheClock.ratio)}</td>
-                      <td>{pct(d.inWindows.ratio)}</td>
+                      <td>{formatRatio(d.aroundTheClock.ratio)}</td>
+                      <td>{formatRatio(d.inWindows.ratio)}</td>
                     </tr>
                   ))}
                 </tbody>
