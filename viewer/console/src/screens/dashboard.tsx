@@ -375,7 +375,7 @@ function Tile(props: {
             {c.state === "paused"
               ? t("Dijeda demi privasi", "Paused for privacy")
               : c.state === "offline"
-                ? t("Kamera mati: tidak ada gambar", "Offline: no picture")
+                ? t("Luring: tidak ada gambar", "Offline: no picture")
                 : t("Belum ada gambar", "No picture yet")}
           </span>
         )}
