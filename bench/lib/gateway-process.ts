@@ -42,7 +42,7 @@ export interface GatewayProcess {
 }
 
 /** The operator account the bench gateway is started with; its session cookie signs the admin calls. */
-const benchAdmin = { user: "bench", password: "bench-operator-password" };
+export const benchAdmin = { user: "bench", password: "bench-operator-password" };
 
 /**
  * The gateway as its own process, the way `npm start` and the systemd unit run it

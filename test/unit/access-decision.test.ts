@@ -36,8 +36,8 @@ const schoolHours = wib("2026-12-01T08:00:00");
 function snapshot(): AccessSnapshot {
   return {
     schools: new Map([
-      ["A", { name: "SD A", timeZone: "Asia/Jakarta" }],
-      ["B", { name: "SD B", timeZone: "Asia/Jakarta" }],
+      ["A", { name: "SD A", timeZone: "Asia/Jakarta", area: "" }],
+      ["B", { name: "SD B", timeZone: "Asia/Jakarta", area: "" }],
     ]),
     classrooms: new Map([
       ["A1", { schoolId: "A", name: "1A", schedule: weekdays, pause: null }],

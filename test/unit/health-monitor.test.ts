@@ -44,7 +44,7 @@ function accessOf(cameras: Camera[]): AccessState {
   const snap = {
     cameras: new Map(cameras.map((c) => [c.id, c])),
     classrooms: new Map(),
-    schools: new Map([["sch1", { name: "SD 1", timeZone: "Asia/Jakarta" }]]),
+    schools: new Map([["sch1", { name: "SD 1", timeZone: "Asia/Jakarta", area: "" }]]),
   };
   return { snapshot: () => snap } as unknown as AccessState;
 }

@@ -7,7 +7,7 @@ import type { Role } from "../users/user.js";
  * from in-memory state). Built from the repositories; rebuilt on the first decision after any change.
  */
 export interface AccessSnapshot {
-  schools: Map<string, { name: string; timeZone: string }>;
+  schools: Map<string, { name: string; timeZone: string; area: string }>;
   classrooms: Map<string, { schoolId: string; name: string; schedule: Schedule; pause: Pause | null }>;
   cameras: Map<string, Camera>;
   guardians: Map<

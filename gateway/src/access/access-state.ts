@@ -44,7 +44,9 @@ export class AccessState {
       grants.set(c.guardianId, set);
     }
     return {
-      schools: new Map(schools.list().map((x) => [x.id, { name: x.name, timeZone: x.timeZone }])),
+      schools: new Map(
+        schools.list().map((x) => [x.id, { name: x.name, timeZone: x.timeZone, area: x.area }]),
+      ),
       classrooms: new Map(
         classrooms
           .list()

@@ -41,7 +41,7 @@ export function ensureDemo(
     const school =
       r.schools.list().find((s) => s.demo) ??
       r.schools.create(
-        { name: "Sekolah Demo", address: "", contact: "", timeZone: "Asia/Jakarta" },
+        { name: "Sekolah Demo", address: "", area: "", contact: "", timeZone: "Asia/Jakarta" },
         { demo: true },
       );
     const room =

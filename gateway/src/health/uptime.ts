@@ -85,6 +85,39 @@ export function monthPeriod(month: string, timeZone: string = defaultTimeZone): 
 }
 
 /**
+ * The calendar, remembered: a month's report asks the same days and window edges of every camera in a zone
+ * (10 000 cameras × 30 days made 2 million Intl calls, 16 s, before). Pure functions of their arguments, so
+ * a bounded memo changes no answer.
+ */
+const calendar = new Map<string, { date: string; day: number; start: number; end: number }>();
+const instants = new Map<string, number>();
+const memoLimit = 20_000;
+
+/** The local day that `at` falls in: its date, ISO weekday, start and end. */
+function localDay(at: number, timeZone: string): { date: string; day: number; start: number; end: number } {
+  const key = `${timeZone} ${String(at)}`;
+  let d = calendar.get(key);
+  if (d === undefined) {
+    const { date, day } = localTime(new Date(at), timeZone);
+    d = { date, day, start: localInstant(date, 0, timeZone), end: localInstant(date, 24 * 60, timeZone) };
+    if (calendar.size >= memoLimit) calendar.clear();
+    calendar.set(key, d);
+  }
+  return d;
+}
+
+function localInstant(date: string, minute: number, timeZone: string): number {
+  const key = `${timeZone} ${date} ${String(minute)}`;
+  let t = instants.get(key);
+  if (t === undefined) {
+    t = instantOf(date, minute, timeZone).getTime();
+    if (instants.size >= memoLimit) instants.clear();
+    instants.set(key, t);
+  }
+  return t;
+}
+
+/**
  * One row per local day the period touches, in order; the first and last may be partial days (the period's
  * edges). Throws RangeError when the changes are not sorted or the period is not finite.
  */
@@ -100,10 +133,9 @@ export function dailyUptime(input: UptimeInput): UptimeRow[] {
   const holidays = new Set(input.schedule?.holidays ?? []);
 
   const rows: UptimeRow[] = [];
-  let dayStart = instantOf(localTime(new Date(from), timeZone).date, 0, timeZone).getTime();
+  let dayStart = localDay(from, timeZone).start;
   while (dayStart < to) {
-    const { date, day } = localTime(new Date(dayStart), timeZone);
-    const dayEnd = instantOf(date, 24 * 60, timeZone).getTime();
+    const { date, day, end: dayEnd } = localDay(dayStart, timeZone);
     if (dayEnd <= dayStart) throw new RangeError(`no next day after ${date} in ${timeZone}`);
     const today = [clip({ from: dayStart, to: dayEnd }, from, to)];
     const upToday = intersect(upCounted, today);
@@ -115,8 +147,8 @@ export function dailyUptime(input: UptimeInput): UptimeRow[] {
             input.schedule.windows
               .filter((w) => w.day === day)
               .map((w) => ({
-                from: instantOf(date, minutes(w.start), timeZone).getTime(),
-                to: instantOf(date, minutes(w.end), timeZone).getTime(),
+                from: localInstant(date, minutes(w.start), timeZone),
+                to: localInstant(date, minutes(w.end), timeZone),
               })),
           );
     rows.push({

@@ -23,7 +23,7 @@ export interface EventsOptions {
 
 /**
  * `GET /api/events` (WebSocket) for the console: `{type:"hello", cameras}` with every camera's health the
- * admin may see, then `{type:"state"|"flapping"|"drift", …}` as the monitor stores each change, and
+ * admin may see (`?hello=none`: an empty list, for a page that read GET /api/fleet), then `{type:"state"|"flapping"|"drift", …}` as the monitor stores each change, and
  * `{type:"counters", cameras:[{cameraId, viewers, fps, bitrate}]}` every few seconds. Operators see every
  * school, school admins their own; teachers are refused (4403), as on /api/health. The socket is closed
  * 4401 when the sign-in ends. Only our own pages may open it (Origin), so another site cannot read it
@@ -86,7 +86,8 @@ export function eventsSocket(
   timer.unref();
 
   const upgrade: UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = (req.url ?? "").split("?")[0];
+    const [path, query = ""] = (req.url ?? "").split("?", 2);
+    const bare = new URLSearchParams(query).get("hello") === "none";
     if (path !== "/api/events") {
       rejectUpgrade(socket, 404, "not_found", "no WebSocket is served at this path");
       return;
@@ -120,7 +121,8 @@ export function eventsSocket(
       ws.on("close", () => subscribers.delete(ws));
       // The console only listens; anything it sends is ignored.
       subscribers.set(ws, { req, caller });
-      send(ws, { type: "hello", cameras: health.cameras(caller) });
+      // A dashboard that loads GET /api/fleet first asks for no list here: at 10 000 cameras it is 3.7 MB.
+      send(ws, { type: "hello", cameras: bare ? [] : health.cameras(caller) });
     });
   };
 

@@ -35,7 +35,8 @@ function renditionHealthJson(h: RenditionHealth) {
 /**
  * `GET /healthz` for load balancers and systemd (no details); `GET /api/health` with every camera's health
  * (probed or live, watched or not) and every running rendition's counters, and
- * `GET /api/cameras/:id/health` with one camera's history, for operators and school admins, each seeing
+ * `GET /api/cameras/:id/health` with one camera's history, and `GET /api/fleet` (every school with its area
+ * and counts by state, every camera as a dashboard tile: state, since, fps, bitrate, viewers, last error), for operators and school admins, each seeing
  * their own school's cameras.
  */
 export function healthRoutes(
@@ -58,6 +59,19 @@ export function healthRoutes(
       .filter((h) => managesSchool(caller.user, known.get(h.cameraId)?.schoolId ?? null))
       .map(renditionHealthJson);
     res.set("Cache-Control", "no-store").json({ cameras, renditions });
+  });
+  router.get("/api/fleet", (req, res) => {
+    const caller = auth.caller(req);
+    const live = new Map(
+      streams
+        .health()
+        .filter((h) => h.rendition === "main")
+        .map((h) => [
+          h.cameraId,
+          { fps: h.fps, bitrate: h.bitrate, viewers: h.viewers, lastError: h.lastError ?? undefined },
+        ]),
+    );
+    res.set("Cache-Control", "no-store").json(health.fleet(caller, live));
   });
   router.get("/api/cameras/:id/health", (req, res) => {
     const caller = auth.caller(req);

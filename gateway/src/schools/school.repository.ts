@@ -8,6 +8,7 @@ interface SchoolRow {
   name: string;
   npsn: string | null;
   address: string;
+  area: string;
   contact: string;
   time_zone: string;
   demo: number;
@@ -20,6 +21,7 @@ const toSchool = (r: SchoolRow): School => ({
   name: r.name,
   npsn: r.npsn,
   address: r.address,
+  area: r.area,
   contact: r.contact,
   timeZone: r.time_zone,
   demo: r.demo === 1,
@@ -49,14 +51,15 @@ export class SchoolRepository {
     this.assertNpsnFree(input.npsn ?? null, id);
     this.db
       .prepare(
-        `INSERT INTO schools (id, name, npsn, address, contact, time_zone, demo, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO schools (id, name, npsn, address, area, contact, time_zone, demo, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
         input.name,
         input.npsn ?? null,
         input.address,
+        input.area,
         input.contact,
         input.timeZone,
         Number(opts.demo ?? false),
@@ -73,12 +76,13 @@ export class SchoolRepository {
     this.assertNpsnFree(npsn, id);
     this.db
       .prepare(
-        "UPDATE schools SET name = ?, npsn = ?, address = ?, contact = ?, time_zone = ?, updated_at = ? WHERE id = ?",
+        "UPDATE schools SET name = ?, npsn = ?, address = ?, area = ?, contact = ?, time_zone = ?, updated_at = ? WHERE id = ?",
       )
       .run(
         patch.name ?? current.name,
         npsn,
         patch.address ?? current.address,
+        patch.area ?? current.area,
         patch.contact ?? current.contact,
         patch.timeZone ?? current.timeZone,
         this.now().toISOString(),

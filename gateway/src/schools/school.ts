@@ -8,6 +8,8 @@ export interface School {
   /** Nomor Pokok Sekolah Nasional (8 digits). */
   npsn: string | null;
   address: string;
+  /** The kecamatan (district) of the kabupaten the school lies in, for the dashboard's filter; "" for none. */
+  area: string;
   /** How parents reach the school (phone, WhatsApp, e-mail), shown on the guardian's link page; "" for none. */
   contact: string;
   /** IANA zone of the school's viewing windows: Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT). */
@@ -40,6 +42,9 @@ const plainText = (max: number) =>
       "must not contain < > or control characters",
     );
 
+/** A name like a school's (nameSchema), or "" for none given. */
+const areaSchema = z.union([z.literal(""), nameSchema(100)]);
+
 const timeZone = z
   .string()
   .max(64)
@@ -54,6 +59,9 @@ export const schoolCreateSchema = z
       .regex(/^\d{8}$/, "NPSN is 8 digits")
       .optional(),
     address: plainText(300).default(""),
+    area: areaSchema
+      .default("")
+      .describe("The kecamatan (district) within the kabupaten, e.g. Kecamatan Sukajadi"),
     contact: plainText(150)
       .default("")
       .describe("How parents reach the school (phone, WhatsApp, e-mail); shown on the guardians' link page"),
@@ -66,6 +74,7 @@ export const schoolPatchSchema = z
     name: schoolCreateSchema.shape.name.optional(),
     npsn: schoolCreateSchema.shape.npsn.unwrap().nullable().optional(),
     address: schoolCreateSchema.shape.address.unwrap().optional(),
+    area: areaSchema.optional(),
     contact: schoolCreateSchema.shape.contact.unwrap().optional(),
     timeZone: timeZone.optional(),
   })

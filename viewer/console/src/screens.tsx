@@ -2,10 +2,12 @@ import type { FunctionComponent } from "preact";
 import type { Route } from "./router.js";
 import type { Role } from "./types.js";
 import { AccountsScreen } from "./screens/accounts.js";
+import { AlertsScreen } from "./screens/alerts.js";
 import { AuditScreen } from "./screens/audit.js";
 import { ClassroomsScreen } from "./screens/classrooms.js";
 import { CameraWizardScreen } from "./screens/camera-wizard.js";
 import { CamerasScreen } from "./screens/cameras.js";
+import { DashboardScreen } from "./screens/dashboard.js";
 import { HomeScreen } from "./screens/home.js";
 import { SchoolHealthScreen } from "./screens/school-health.js";
 import { SchoolsScreen } from "./screens/schools.js";
@@ -32,6 +34,15 @@ const admins: readonly Role[] = ["operator", "school_admin"];
  * what a signed-in user sees (the gateway still decides what they may do).
  */
 export const screens: readonly Screen[] = [
+  // First in an operator's menu: Diskominfo opens the console to see the fleet.
+  {
+    path: "/dashboard",
+    title: { id: "Dasbor", en: "Dashboard" },
+    roles: ["operator"],
+    needsSchool: false,
+    inMenu: true,
+    component: DashboardScreen,
+  },
   {
     path: "/",
     title: { id: "Beranda", en: "Home" },
@@ -119,6 +130,14 @@ export const screens: readonly Screen[] = [
     needsSchool: false,
     inMenu: true,
     component: AuditScreen,
+  },
+  {
+    path: "/alerts",
+    title: { id: "Peringatan", en: "Alerts" },
+    roles: ["operator"],
+    needsSchool: false,
+    inMenu: true,
+    component: AlertsScreen,
   },
 ];
 

@@ -16,6 +16,8 @@ export interface School {
   name: string;
   npsn: string | null;
   address: string;
+  /** The kecamatan (district) of the kabupaten; "" for none. */
+  area: string;
   contact: string;
   timeZone: string;
   demo: boolean;

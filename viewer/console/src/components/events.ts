@@ -70,7 +70,13 @@ const forbidden = 4403;
  * latest one given, so it may close over state). A `hello` after a reconnect carries the full state again:
  * a screen replaces what it holds with it, and misses nothing that changed while the socket was down.
  */
-export function useEvents(onMessage: (m: EventMessage) => void): EventsStatus {
+export function useEvents(
+  onMessage: (m: EventMessage) => void,
+  opts: {
+    /** "none": a `hello` with no cameras, for a screen that reads them itself (the dashboard: GET /api/fleet). */
+    hello?: "none";
+  } = {},
+): EventsStatus {
   const [status, setStatus] = useState<EventsStatus>("connecting");
   const handler = useRef(onMessage);
   handler.current = onMessage;
@@ -79,7 +85,8 @@ export function useEvents(onMessage: (m: EventMessage) => void): EventsStatus {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let failures = 0;
     let stopped = false;
-    const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/events`;
+    const query = opts.hello === "none" ? "?hello=none" : "";
+    const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/events${query}`;
     const connect = () => {
       ws = new WebSocket(url);
       ws.onmessage = (e: MessageEvent<string>) => {

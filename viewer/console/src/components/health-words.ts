@@ -52,6 +52,11 @@ const reasonWords: Record<string, Messages> = {
   probe_failed: { id: "Pemeriksaan kamera gagal.", en: "Checking the camera failed." },
   offline: { id: "Luring.", en: "Offline." },
   gateway_stopped: { id: "Gateway sempat berhenti.", en: "The gateway was stopped." },
+  // A running rendition's errors (streaming/rendition-supervisor.ts), as the dashboard shows them.
+  stream_error: { id: "Aliran video kamera bermasalah.", en: "The camera's video stream has errors." },
+  stalled: { id: "Video terhenti.", en: "The video stalled." },
+  failed: { id: "Video gagal dimulai.", en: "The video failed to start." },
+  backoff: { id: "Menunggu untuk mencoba lagi.", en: "Waiting to try again." },
   flapping: { id: "Keadaannya sering berganti.", en: "Its state keeps changing." },
 };
 
