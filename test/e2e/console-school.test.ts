@@ -87,6 +87,7 @@ describe("the school admin console", () => {
     await form.locator('input[name="npsn"]').fill("1234");
     await form.locator('input[name="address"]').fill("Jl. Merdeka 1, Kota Contoh");
     await form.locator('input[name="contact"]').fill("WA 0812-0000-1111");
+    await form.locator('input[name="area"]').fill("Kecamatan Tengah");
     await form.locator('select[name="timeZone"]').selectOption("Asia/Makassar");
     await form.locator('button[type="submit"]').click();
     await expect
@@ -106,7 +107,13 @@ describe("the school admin console", () => {
       schools: { id: string; name: string; npsn: string; timeZone: string; contact: string }[];
     };
     expect(schools.schools).toMatchObject([
-      { name: schoolName, npsn: "20512345", timeZone: "Asia/Makassar", contact: "WA 0812-0000-1111" },
+      {
+        name: schoolName,
+        npsn: "20512345",
+        timeZone: "Asia/Makassar",
+        contact: "WA 0812-0000-1111",
+        area: "Kecamatan Tengah",
+      },
     ]);
     schoolId = schools.schools[0]?.id ?? "";
 
@@ -116,7 +123,7 @@ describe("the school admin console", () => {
     await edit.locator('input[name="contact"]').fill("WA 0812-0000-2222");
     await edit.locator('button[type="submit"]').click();
     await expect
-      .poll(() => operator.locator("table.schools tbody tr td").nth(4).textContent())
+      .poll(() => operator.locator("table.schools tbody tr td").nth(5).textContent())
       .toBe("WA 0812-0000-2222");
     expect(
       ((await gw.admin.expect(200, "GET", `/api/schools/${schoolId}`)) as { contact: string }).contact,

@@ -13,11 +13,12 @@ interface Draft {
   npsn: string;
   address: string;
   contact: string;
+  area: string;
   timeZone: string;
 }
 
-const blank: Draft = { name: "", npsn: "", address: "", contact: "", timeZone: "Asia/Jakarta" };
-const fields = ["name", "npsn", "address", "contact", "timeZone"];
+const blank: Draft = { name: "", npsn: "", address: "", contact: "", area: "", timeZone: "Asia/Jakarta" };
+const fields = ["name", "npsn", "address", "contact", "area", "timeZone"];
 
 const words = {
   npsn: {
@@ -57,6 +58,7 @@ export function SchoolsScreen() {
               ...(d.npsn.trim() !== "" && { npsn: d.npsn.trim() }),
               address: d.address,
               contact: d.contact,
+              area: d.area,
               timeZone: d.timeZone,
             });
             await reloadSchools();
@@ -79,6 +81,7 @@ export function SchoolsScreen() {
               <tr>
                 <th scope="col">{t("Nama", "Name")}</th>
                 <th scope="col">NPSN</th>
+                <th scope="col">{t("Kecamatan", "Area")}</th>
                 <th scope="col">{t("Zona waktu", "Time zone")}</th>
                 <th scope="col">{t("Alamat", "Address")}</th>
                 <th scope="col">{t("Kontak", "Contact")}</th>
@@ -89,13 +92,14 @@ export function SchoolsScreen() {
               {schools.map((s) =>
                 editing === s.id ? (
                   <tr key={s.id}>
-                    <td colSpan={6}>
+                    <td colSpan={7}>
                       <SchoolForm
                         initial={{
                           name: s.name,
                           npsn: s.npsn ?? "",
                           address: s.address,
                           contact: s.contact,
+                          area: s.area,
                           timeZone: s.timeZone,
                         }}
                         submitLabel={t("Simpan", "Save")}
@@ -108,6 +112,7 @@ export function SchoolsScreen() {
                             npsn: d.npsn.trim() === "" ? null : d.npsn.trim(),
                             address: d.address,
                             contact: d.contact,
+                            area: d.area,
                             timeZone: d.timeZone,
                           });
                           await reloadSchools();
@@ -123,6 +128,7 @@ export function SchoolsScreen() {
                       {s.demo && <span class="badge muted school-demo">demo</span>}
                     </td>
                     <td>{s.npsn ?? "—"}</td>
+                    <td>{s.area || "—"}</td>
                     <td>{s.timeZone}</td>
                     <td>{s.address || "—"}</td>
                     <td>{s.contact || "—"}</td>
@@ -218,6 +224,16 @@ function SchoolForm(props: {
         error={fieldError(error, "contact", lang, words.text)}
       >
         <input name="contact" value={d.contact} onInput={set("contact")} maxLength={150} />
+      </Field>
+      <Field
+        label={t("Kecamatan (wilayah)", "Area (district)")}
+        hint={t(
+          "Wilayah di kabupaten; dasbor Diskominfo menyaring dan menghitung menurutnya.",
+          "The district within the regency; the Diskominfo dashboard filters and counts by it.",
+        )}
+        error={fieldError(error, "area", lang, words.text)}
+      >
+        <input name="area" value={d.area} onInput={set("area")} maxLength={100} />
       </Field>
       <Field
         label={t("Zona waktu", "Time zone")}
