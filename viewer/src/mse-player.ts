@@ -1,7 +1,10 @@
+import { preferredSource, type MediaSourceKind } from "./media-source.js";
+
 /**
  * WebSocket fMP4 into Media Source Extensions: the sub-second path. The gateway sends a JSON header, the
  * init segment, the GOP cache and live fragments; SourceBuffer "sequence" mode lays fragments end to end,
- * so a camera restart (timestamps from zero) or a skipped GOP needs no timestamp arithmetic here.
+ * so a camera restart (timestamps from zero) or a skipped GOP needs no timestamp arithmetic here. The same
+ * code feeds a standard MediaSource or a ManagedMediaSource (media-source.ts).
  */
 export interface MsePlayerEvents {
   onStatus(code: string | undefined): void;
@@ -16,6 +19,7 @@ const targetLag = 0.08;
 const jumpLag = 1.5;
 
 export class MsePlayer {
+  private url: string | undefined;
   private ws: WebSocket | undefined;
   private ms: MediaSource | undefined;
   private sb: SourceBuffer | undefined;
@@ -26,15 +30,37 @@ export class MsePlayer {
   constructor(
     private readonly video: HTMLVideoElement,
     private readonly events: MsePlayerEvents,
+    private readonly source: MediaSourceKind,
   ) {}
 
+  /** Whether this browser has either kind of Media Source for the WebSocket path. */
   static supported(): boolean {
-    return typeof MediaSource !== "undefined";
+    return preferredSource() !== undefined;
   }
 
   play(wsUrl: string): void {
     this.stop();
-    const url = new URL(wsUrl, location.href);
+    this.url = wsUrl;
+    this.connect();
+    this.timer = window.setInterval(() => {
+      this.followLiveEdge();
+    }, 100);
+  }
+
+  stop(): void {
+    this.disconnect();
+    this.url = undefined;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.ms) this.source.detach(this.video, this.ms);
+    this.sb = undefined;
+    this.ms = undefined;
+    this.codecs = "";
+  }
+
+  private connect(): void {
+    if (this.url === undefined) return;
+    const url = new URL(this.url, location.href);
     url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(url);
     ws.binaryType = "arraybuffer";
@@ -51,28 +77,20 @@ export class MsePlayer {
     ws.onclose = (ev) => {
       if (this.ws === ws) this.events.onClosed(ev.code, ev.reason);
     };
-    this.timer = window.setInterval(() => {
-      this.followLiveEdge();
-    }, 100);
   }
 
-  stop(): void {
+  private disconnect(): void {
     if (this.ws) {
       this.ws.onclose = null;
       this.ws.close();
     }
     this.ws = undefined;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
     this.queue = [];
-    this.sb = undefined;
-    this.ms = undefined;
-    this.codecs = "";
   }
 
   private setup(codecs: string): void {
     const type = `video/mp4; codecs="${codecs}"`;
-    if (!MediaSource.isTypeSupported(type)) {
+    if (!this.source.isTypeSupported(type)) {
       this.events.onStatus("unsupported");
       return;
     }
@@ -84,10 +102,18 @@ export class MsePlayer {
     }
     this.codecs = codecs;
     this.queue = [];
-    const ms = new MediaSource();
+    const ms = this.source.create();
     this.ms = ms;
-    this.video.src = URL.createObjectURL(ms);
-    ms.addEventListener("sourceopen", () => {
+    // A managed source asks the page to stop fetching (enough buffered, memory pressure, a hidden page) and
+    // to start again. A live stream cannot pause at a point and resume there: the socket closes, and a new
+    // one starts from the gateway's last keyframe, appended end to end in sequence mode.
+    ms.addEventListener("endstreaming", () => {
+      if (this.ms === ms && this.ws) this.disconnect();
+    });
+    ms.addEventListener("startstreaming", () => {
+      if (this.ms === ms && !this.ws) this.connect();
+    });
+    this.source.attach(this.video, ms, () => {
       if (this.ms !== ms) return;
       const sb = ms.addSourceBuffer(type);
       sb.mode = "sequence";
