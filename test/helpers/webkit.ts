@@ -25,7 +25,7 @@ export class WebDriverError extends Error {
 }
 
 /** The W3C element reference key (WebDriver §12.1). */
-const elementKey = "element-6066-11e4-a52e-4f735466cecc";
+const elementKey = "element-6066-11e4-a52e-4f735466cecf";
 
 /** One MiniBrowser window under WebDriver: the commands the tests and benchmarks use, nothing more. */
 export interface WebKitSession {
