@@ -18,6 +18,30 @@ export interface MsePlayerEvents {
 const targetLag = 0.08;
 const jumpLag = 1.5;
 
+/**
+ * Catching up to the live edge. WebKitGTK turns every playbackRate change into a flushing seek of its
+ * GStreamer pipeline (MediaPlayerPrivateGStreamer::updatePlaybackRate → doSeek(position, rate, FLUSH)):
+ * a rate switched between 1, 1.05 and 1.15 a few times a second, as this player did, kept WebKit's
+ * pipeline re-prerolling and its playhead ~0.25 s behind the newest frame instead of 0.08 s (glass to
+ * glass ~0.4 s against Chromium's ~0.2 s). So one faster rate, entered when clearly behind, left when
+ * caught up, and not entered again for a while: two changes per catch-up, in any browser.
+ */
+export const catchUp = {
+  rate: 1.25,
+  /** Behind the target by more than this (s): start catching up. */
+  enterAbove: 0.1,
+  /** Behind the target by no more than this (s): back to normal speed. */
+  leaveBelow: 0.02,
+  /** At least this long at normal speed between two catch-ups (ms). */
+  restMs: 1000,
+} as const;
+
+/** The playback rate for a playhead `lag` seconds behind the newest frame; pure, for the unit tests. */
+export function rateFor(current: number, lag: number, msSinceChange: number): number {
+  if (current > 1) return lag <= targetLag + catchUp.leaveBelow ? 1 : current;
+  return lag > targetLag + catchUp.enterAbove && msSinceChange >= catchUp.restMs ? catchUp.rate : 1;
+}
+
 export class MsePlayer {
   private url: string | undefined;
   private ws: WebSocket | undefined;
@@ -26,6 +50,7 @@ export class MsePlayer {
   private queue: ArrayBuffer[] = [];
   private codecs = "";
   private timer: number | undefined;
+  private rateChangedAt = 0;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -141,7 +166,7 @@ export class MsePlayer {
     }
   }
 
-  /** Stay near the newest frame: jump when far behind, play slightly faster when a little behind. */
+  /** Stay near the newest frame: jump when far behind, play faster for a while when a little behind. */
   private followLiveEdge(): void {
     const v = this.video;
     const b = v.buffered;
@@ -151,7 +176,12 @@ export class MsePlayer {
     if (lag > jumpLag || v.currentTime < b.start(b.length - 1)) {
       v.currentTime = Math.max(b.start(b.length - 1), end - targetLag);
     }
-    v.playbackRate = lag > targetLag + 0.12 ? 1.15 : lag > targetLag + 0.04 ? 1.05 : 1;
+    const now = performance.now();
+    const rate = rateFor(v.playbackRate, lag, now - this.rateChangedAt);
+    if (rate !== v.playbackRate) {
+      v.playbackRate = rate;
+      this.rateChangedAt = now;
+    }
     if (v.paused) void v.play().catch(() => undefined);
     this.trim(false);
   }
