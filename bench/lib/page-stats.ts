@@ -1,4 +1,7 @@
-import type { Page } from "playwright-core";
+/** A page the stats are read from: a playwright Page, or a WebDriver session wrapped (bench/latency.ts). */
+export interface StatsPage {
+  evaluate<R>(expression: string): Promise<R>;
+}
 
 /** What the measuring code (viewer/src/measure.ts) recorded, plus the page's own timing and frame counts. */
 export interface BenchStats {
@@ -35,9 +38,9 @@ const script = `(() => {
   };
 })()`;
 
-export const readStats = (page: Page): Promise<BenchStats> => page.evaluate<BenchStats>(script);
+export const readStats = (page: StatsPage): Promise<BenchStats> => page.evaluate<BenchStats>(script);
 
-export const latenciesFrom = (page: Page, from: number): Promise<number[]> =>
+export const latenciesFrom = (page: StatsPage, from: number): Promise<number[]> =>
   page.evaluate<number[]>(`window.__pantau.latenciesMs.slice(${String(from)})`);
 
 /**
@@ -45,7 +48,7 @@ export const latenciesFrom = (page: Page, from: number): Promise<number[]> =>
  * predicates run through eval and are refused by the player's CSP (script-src 'self'); the time of the
  * frame itself is recorded inside the page, so the polling interval does not change the figures.
  */
-export async function waitFirstFrame(page: Page, timeoutMs: number): Promise<void> {
+export async function waitFirstFrame(page: StatsPage, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const ready = await page.evaluate<boolean>(

@@ -1,7 +1,10 @@
+import { preferredSource, type MediaSourceKind } from "./media-source.js";
+
 /**
  * WebSocket fMP4 into Media Source Extensions: the sub-second path. The gateway sends a JSON header, the
  * init segment, the GOP cache and live fragments; SourceBuffer "sequence" mode lays fragments end to end,
- * so a camera restart (timestamps from zero) or a skipped GOP needs no timestamp arithmetic here.
+ * so a camera restart (timestamps from zero) or a skipped GOP needs no timestamp arithmetic here. The same
+ * code feeds a standard MediaSource or a ManagedMediaSource (media-source.ts).
  */
 export interface MsePlayerEvents {
   onStatus(code: string | undefined): void;
@@ -15,26 +18,74 @@ export interface MsePlayerEvents {
 const targetLag = 0.08;
 const jumpLag = 1.5;
 
+/**
+ * Catching up to the live edge. WebKitGTK turns every playbackRate change into a flushing seek of its
+ * GStreamer pipeline (MediaPlayerPrivateGStreamer::updatePlaybackRate → doSeek(position, rate, FLUSH)):
+ * a rate switched between 1, 1.05 and 1.15 a few times a second, as this player did, kept WebKit's
+ * pipeline re-prerolling and its playhead ~0.25 s behind the newest frame instead of 0.08 s (glass to
+ * glass ~0.4 s against Chromium's ~0.2 s). So one faster rate, entered when clearly behind, left when
+ * caught up, and not entered again for a while: two changes per catch-up, in any browser.
+ */
+export const catchUp = {
+  rate: 1.25,
+  /** Behind the target by more than this (s): start catching up. */
+  enterAbove: 0.1,
+  /** Behind the target by no more than this (s): back to normal speed. */
+  leaveBelow: 0.02,
+  /** At least this long at normal speed between two catch-ups (ms). */
+  restMs: 1000,
+} as const;
+
+/** The playback rate for a playhead `lag` seconds behind the newest frame; pure, for the unit tests. */
+export function rateFor(current: number, lag: number, msSinceChange: number): number {
+  if (current > 1) return lag <= targetLag + catchUp.leaveBelow ? 1 : current;
+  return lag > targetLag + catchUp.enterAbove && msSinceChange >= catchUp.restMs ? catchUp.rate : 1;
+}
+
 export class MsePlayer {
+  private url: string | undefined;
   private ws: WebSocket | undefined;
   private ms: MediaSource | undefined;
   private sb: SourceBuffer | undefined;
   private queue: ArrayBuffer[] = [];
   private codecs = "";
   private timer: number | undefined;
+  private rateChangedAt = 0;
 
   constructor(
     private readonly video: HTMLVideoElement,
     private readonly events: MsePlayerEvents,
+    private readonly source: MediaSourceKind,
   ) {}
 
+  /** Whether this browser has either kind of Media Source for the WebSocket path. */
   static supported(): boolean {
-    return typeof MediaSource !== "undefined";
+    return preferredSource() !== undefined;
   }
 
   play(wsUrl: string): void {
     this.stop();
-    const url = new URL(wsUrl, location.href);
+    this.url = wsUrl;
+    this.connect();
+    this.timer = window.setInterval(() => {
+      this.followLiveEdge();
+    }, 100);
+  }
+
+  stop(): void {
+    this.disconnect();
+    this.url = undefined;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.ms) this.source.detach(this.video, this.ms);
+    this.sb = undefined;
+    this.ms = undefined;
+    this.codecs = "";
+  }
+
+  private connect(): void {
+    if (this.url === undefined) return;
+    const url = new URL(this.url, location.href);
     url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(url);
     ws.binaryType = "arraybuffer";
@@ -51,28 +102,20 @@ export class MsePlayer {
     ws.onclose = (ev) => {
       if (this.ws === ws) this.events.onClosed(ev.code, ev.reason);
     };
-    this.timer = window.setInterval(() => {
-      this.followLiveEdge();
-    }, 100);
   }
 
-  stop(): void {
+  private disconnect(): void {
     if (this.ws) {
       this.ws.onclose = null;
       this.ws.close();
     }
     this.ws = undefined;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
     this.queue = [];
-    this.sb = undefined;
-    this.ms = undefined;
-    this.codecs = "";
   }
 
   private setup(codecs: string): void {
     const type = `video/mp4; codecs="${codecs}"`;
-    if (!MediaSource.isTypeSupported(type)) {
+    if (!this.source.isTypeSupported(type)) {
       this.events.onStatus("unsupported");
       return;
     }
@@ -84,10 +127,18 @@ export class MsePlayer {
     }
     this.codecs = codecs;
     this.queue = [];
-    const ms = new MediaSource();
+    const ms = this.source.create();
     this.ms = ms;
-    this.video.src = URL.createObjectURL(ms);
-    ms.addEventListener("sourceopen", () => {
+    // A managed source asks the page to stop fetching (enough buffered, memory pressure, a hidden page) and
+    // to start again. A live stream cannot pause at a point and resume there: the socket closes, and a new
+    // one starts from the gateway's last keyframe, appended end to end in sequence mode.
+    ms.addEventListener("endstreaming", () => {
+      if (this.ms === ms && this.ws) this.disconnect();
+    });
+    ms.addEventListener("startstreaming", () => {
+      if (this.ms === ms && !this.ws) this.connect();
+    });
+    this.source.attach(this.video, ms, () => {
       if (this.ms !== ms) return;
       const sb = ms.addSourceBuffer(type);
       sb.mode = "sequence";
@@ -115,7 +166,7 @@ export class MsePlayer {
     }
   }
 
-  /** Stay near the newest frame: jump when far behind, play slightly faster when a little behind. */
+  /** Stay near the newest frame: jump when far behind, play faster for a while when a little behind. */
   private followLiveEdge(): void {
     const v = this.video;
     const b = v.buffered;
@@ -125,7 +176,12 @@ export class MsePlayer {
     if (lag > jumpLag || v.currentTime < b.start(b.length - 1)) {
       v.currentTime = Math.max(b.start(b.length - 1), end - targetLag);
     }
-    v.playbackRate = lag > targetLag + 0.12 ? 1.15 : lag > targetLag + 0.04 ? 1.05 : 1;
+    const now = performance.now();
+    const rate = rateFor(v.playbackRate, lag, now - this.rateChangedAt);
+    if (rate !== v.playbackRate) {
+      v.playbackRate = rate;
+      this.rateChangedAt = now;
+    }
     if (v.paused) void v.play().catch(() => undefined);
     this.trim(false);
   }

@@ -1,6 +1,7 @@
 import type { Engine } from "./engine.js";
 import { HlsJsEngine } from "./hls-engine.js";
 import { NativeHlsEngine } from "./native-hls-engine.js";
+import { WsMmsEngine } from "./ws-mms-engine.js";
 import { WsMseEngine } from "./ws-mse-engine.js";
 
 /** What the page asked for: the WebSocket path or LL-HLS. */
@@ -16,16 +17,19 @@ export interface EngineChoice {
 
 /**
  * The engines of this page, one instance each on the page's video element: WebSocket fMP4 into MSE when
- * asked for and possible; else hls.js, loaded only now; else the browser's own HLS (iOS Safari).
+ * asked for and possible, else into a ManagedMediaSource (iPhones); else hls.js, loaded only now; else
+ * the browser's own HLS (older iOS Safari).
  * A new engine is a new file and a line here.
  */
 export function browserEngines(video: HTMLVideoElement, debug: boolean): EngineChoice {
   let ws: WsMseEngine | undefined;
+  let mms: WsMmsEngine | undefined;
   let hlsjs: HlsJsEngine | undefined;
   let native: NativeHlsEngine | undefined;
   return {
     async choose(mode) {
       if (mode === "ws" && WsMseEngine.supported()) return (ws ??= new WsMseEngine(video));
+      if (mode === "ws" && WsMmsEngine.supported()) return (mms ??= new WsMmsEngine(video));
       const { default: HlsJs } = await import("hls.js");
       if (HlsJs.isSupported()) return (hlsjs ??= new HlsJsEngine(video, HlsJs, debug));
       if (NativeHlsEngine.supported(video)) return (native ??= new NativeHlsEngine(video));

@@ -14,7 +14,7 @@ export interface EngineEvents {
   fatal(status?: TextKey): void;
 }
 
-export type EngineName = "ws-mse" | "hlsjs" | "native-hls";
+export type EngineName = "ws-mse" | "ws-mms" | "hlsjs" | "native-hls";
 
 /**
  * One way of playing a camera's stream into the page's video element. The policy (Playback) decides

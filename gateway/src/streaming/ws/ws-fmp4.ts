@@ -107,6 +107,9 @@ export function wsFmp4(
     const unsubscribe = rendition.stream.subscribe(onEvent);
     const gop = rendition.stream.gop();
     if (gop) feed.gop(gop);
+    // No GOP yet (the init is written, the first keyframe not): the init now, or it would never come, as
+    // its event has passed; the browser drops frames before the first keyframe (MSE coded frame processing).
+    else if (rendition.stream.current) feed.init(rendition.stream.current);
     // Re-authorize every second: a revoked session, a paused classroom or a removed camera cuts the viewer.
     const recheck = setInterval(() => {
       const again = access.authorize(token, { allowExpired: true });

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { MsePlayer } from "../../../src/mse-player.js";
+import { preferredSource } from "../../../src/media-source.js";
 import { api, seg } from "../api.js";
 import { useT } from "../i18n.js";
 import { ErrorNotice } from "../ui.js";
@@ -21,21 +22,27 @@ export function LivePreview(props: { cameraId: string; label: string; rendition?
   useEffect(() => {
     const v = video.current;
     if (!v) return;
-    if (!MsePlayer.supported()) {
+    // An iPad or iPhone admin has only ManagedMediaSource: the same choice the parent page makes.
+    const source = preferredSource();
+    if (source === undefined) {
       setState("unsupported");
       return;
     }
     let stopped = false;
     setState("connecting");
     setError(undefined);
-    const player = new MsePlayer(v, {
-      onStatus: (code) => {
-        if (code === "unsupported") setState("unsupported");
+    const player = new MsePlayer(
+      v,
+      {
+        onStatus: (code) => {
+          if (code === "unsupported") setState("unsupported");
+        },
+        onClosed: () => {
+          if (!stopped) setState("closed");
+        },
       },
-      onClosed: () => {
-        if (!stopped) setState("closed");
-      },
-    });
+      source,
+    );
     const onPlaying = () => {
       setState("live");
     };
