@@ -175,7 +175,7 @@ function init(): void {
   else if (!MsePlayer.supported()) modeSelect.value = "hls";
   playback.mode = modeSelect.value === "hls" ? "hls" : "ws";
   // In LL-HLS mode fetch hls.js now, while the stream URLs are being requested.
-  if (playback.mode === "hls") void import("hls.js");
+  if (playback.mode === "hls") void import("hls.js/light");
   const r = params.get("rendition");
   if (r === "main" || r === "sub" || r === "auto") renditionSelect.value = r;
   else if (guardianMode && isPhone()) renditionSelect.value = "sub";

@@ -30,7 +30,7 @@ export function browserEngines(video: HTMLVideoElement, debug: boolean): EngineC
     async choose(mode) {
       if (mode === "ws" && WsMseEngine.supported()) return (ws ??= new WsMseEngine(video));
       if (mode === "ws" && WsMmsEngine.supported()) return (mms ??= new WsMmsEngine(video));
-      const { default: HlsJs } = await import("hls.js");
+      const { default: HlsJs } = await import("hls.js/light");
       if (HlsJs.isSupported()) return (hlsjs ??= new HlsJsEngine(video, HlsJs, debug));
       if (NativeHlsEngine.supported(video)) return (native ??= new NativeHlsEngine(video));
       return undefined;

@@ -1,4 +1,4 @@
-import type Hls from "hls.js";
+import type Hls from "hls.js/light";
 import { reasonFromBody, tokenOf, withToken } from "../stream-url.js";
 import type { RenditionChoice, Watch } from "../watch-client.js";
 import { listen, type Engine, type EngineEvents } from "./engine.js";
