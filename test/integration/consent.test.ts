@@ -201,6 +201,35 @@ describe("consent before a link", () => {
   });
 });
 
+describe("with guardians.requireConsent off", () => {
+  it("the guardian list says so, and a link is issued without consent", async () => {
+    const open = await startTestGateway({ guardians: { requireConsent: false } });
+    try {
+      const o = await makeSchool(open, "SD Tanpa Syarat");
+      const g = (
+        (await open.admin.expect(201, "POST", `/api/schools/${o.schoolId}/guardians`, {
+          name: "Pak Umar",
+          children: [{ name: "Lia", classroomId: o.classroomId }],
+        })) as { id: string }
+      ).id;
+      const list = (await open.admin.expect(200, "GET", `/api/schools/${o.schoolId}/guardians`)) as {
+        requireConsent: boolean;
+      };
+      expect(list.requireConsent).toBe(false);
+      await open.admin.expect(201, "POST", `/api/guardians/${g}/links`, {});
+    } finally {
+      await open.close();
+    }
+  });
+
+  it("is on by default, and the guardian list says so for the console", async () => {
+    const list = (await gw.admin.expect(200, "GET", `/api/schools/${f.schoolId}/guardians`)) as {
+      requireConsent: boolean;
+    };
+    expect(list.requireConsent).toBe(true);
+  });
+});
+
 describe("a classroom's links (the printable QR sheet)", () => {
   it("issues a link for each guardian with consent, sorted by child, and lists who was skipped and why", async () => {
     const room = (await gw.admin.expect(201, "POST", `/api/schools/${f.schoolId}/classrooms`, {

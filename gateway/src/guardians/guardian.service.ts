@@ -172,6 +172,11 @@ export class GuardianService {
     return school;
   }
 
+  /** Whether a link is issued only once consent is on record (guardians.requireConsent). */
+  get requiresConsent(): boolean {
+    return this.settings.requireConsent;
+  }
+
   list(caller: Caller, schoolId: string): GuardianView[] {
     const school = this.managedSchool(caller, schoolId);
     return this.views(school.id);

@@ -39,10 +39,14 @@ export function guardianRoutes(service: GuardianService, auth: AdminAuth, csvLim
 
   api.get(
     "/api/schools/:id/guardians",
-    { summary: "Guardians of a school, with links and devices", tag: "guardians", auth: "admin" },
+    {
+      summary: "Guardians of a school, with links and devices, and whether a link needs consent on record",
+      tag: "guardians",
+      auth: "admin",
+    },
     (req, res) => {
       const caller = auth.caller(req);
-      res.json({ guardians: service.list(caller, schoolId(req)) });
+      res.json({ guardians: service.list(caller, schoolId(req)), requireConsent: service.requiresConsent });
     },
   );
 

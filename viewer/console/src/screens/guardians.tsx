@@ -39,10 +39,12 @@ export function GuardiansScreen(props: { route: Route }) {
   };
   const { data, error, loading, reload } = useLoad(async () => {
     const [g, c] = await Promise.all([
-      api.get<{ guardians: GuardianRow[] }>(`/api/schools/${seg(school.id)}/guardians`),
+      api.get<{ guardians: GuardianRow[]; requireConsent?: boolean }>(
+        `/api/schools/${seg(school.id)}/guardians`,
+      ),
       api.get<{ classrooms: Classroom[] }>(`/api/schools/${seg(school.id)}/classrooms`),
     ]);
-    return { guardians: g.guardians, classrooms: c.classrooms };
+    return { guardians: g.guardians, classrooms: c.classrooms, requireConsent: g.requireConsent !== false };
   }, [school.id]);
   const [adding, setAdding] = useState(false);
   const rooms = useMemo(() => new Map((data?.classrooms ?? []).map((c) => [c.id, c.name])), [data]);
@@ -168,6 +170,7 @@ export function GuardiansScreen(props: { route: Route }) {
                     rooms={rooms}
                     classrooms={data.classrooms}
                     school={school}
+                    requireConsent={data.requireConsent}
                     reload={reload}
                   />
                 </li>
@@ -204,6 +207,8 @@ function GuardianCard(props: {
   rooms: Map<string, string>;
   classrooms: Classroom[];
   school: School;
+  /** The gateway's guardians.requireConsent: a link only after consent is on record. */
+  requireConsent: boolean;
   reload: () => Promise<void>;
 }) {
   const t = useT();
@@ -292,7 +297,7 @@ function GuardianCard(props: {
         )}
         <div class="guardian-parts">
           <ConsentPart guardian={g} school={school} reload={reload} />
-          <LinksPart guardian={g} school={school} reload={reload} />
+          <LinksPart guardian={g} school={school} requireConsent={props.requireConsent} reload={reload} />
           <PhonesPart guardian={g} school={school} reload={reload} />
         </div>
       </details>
@@ -480,13 +485,18 @@ function ConsentForm(props: {
   );
 }
 
-function LinksPart(props: { guardian: GuardianRow; school: School; reload: () => Promise<void> }) {
+function LinksPart(props: {
+  guardian: GuardianRow;
+  school: School;
+  requireConsent: boolean;
+  reload: () => Promise<void>;
+}) {
   const t = useT();
   const lang = useLang();
   const { guardian: g, school } = props;
   const [issued, setIssued] = useState<IssuedLink | undefined>(undefined);
   const links = activeLinks(g);
-  const noConsent = g.consent === undefined || g.consent === null;
+  const noConsent = props.requireConsent && (g.consent === undefined || g.consent === null);
   const whyId = `no-consent-${g.id}`;
   return (
     <Part title={t("Tautan", "Links")}>
