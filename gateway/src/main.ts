@@ -70,7 +70,7 @@ import { metricsRoutes } from "./http/metrics.routes.js";
 import type { CameraState } from "./health/camera-state.js";
 import { GatewayMetrics } from "./health/metrics.js";
 import { schoolRoutes } from "./http/schools.routes.js";
-import { closeServer, listen, routeUpgrades } from "./http/server.js";
+import { closeServer, listen, listenRedirect, routeUpgrades } from "./http/server.js";
 import { userRoutes } from "./http/users.routes.js";
 import { buildViewerAssets } from "./http/viewer-assets.js";
 import { viewerRoutes } from "./http/viewer.routes.js";
@@ -78,6 +78,7 @@ import { watchRoutes } from "./http/watch.routes.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { AllowedNetworks } from "./net/allowed-networks.js";
 import { NetworkGuard } from "./net/network-guard.js";
+import { loadTlsPair, TlsFilesError, watchTlsFiles, type TlsPair } from "./net/tls-files.js";
 import { ClassroomRepository } from "./schools/classroom.repository.js";
 import { SchoolRepository } from "./schools/school.repository.js";
 import { SchoolService } from "./schools/school.service.js";
@@ -91,6 +92,8 @@ import { UserService } from "./users/user.service.js";
 
 export interface Gateway {
   url: string;
+  /** The plain HTTP listener that redirects to HTTPS (http.tls.redirectHttpPort), when there is one. */
+  redirectUrl: string | undefined;
   /** The demo guardian link (`<url>/a/<token>`), when the demo is on. */
   demoUrl: string | undefined;
   /** The operator password generated on first start (shown once), when none was configured. */
@@ -175,7 +178,20 @@ async function openGateway(
   const clock = opts.clock ?? systemClock;
   const now = () => clock.now();
   const nowDate = () => new Date(now());
-  // 0. The data directory and its files, readable by this user only (0700/0600), tightened if they were not.
+  // 0. With certificate files the gateway serves HTTPS itself: the pair is read and checked before anything
+  //    opens, so a bad pair stops the start with the setting's name.
+  const { certFile, keyFile } = config.http.tls;
+  const tlsFiles = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined;
+  let tls: TlsPair | undefined;
+  if (tlsFiles) {
+    try {
+      tls = loadTlsPair(tlsFiles);
+    } catch (err) {
+      if (err instanceof TlsFilesError) throw new ConfigError(err.message);
+      throw err;
+    }
+  }
+  // 0b. The data directory and its files, readable by this user only (0700/0600), tightened if they were not.
   secureDataDir(config.dataDir, log);
   // 1. Secrets: token and encryption keys derived from one master key (config or a 0600 key file).
   const keys = SecretKeys.fromConfig(config.secretKey, join(config.dataDir, "secret.key"));
@@ -478,8 +494,9 @@ async function openGateway(
     { version },
   );
 
-  // 7. HTTP and WebSockets.
-  const secureCookies = config.http.publicUrl?.startsWith("https:") ?? false;
+  // 7. HTTP and WebSockets. Cookies are Secure whenever the browser reaches the gateway over https, from the
+  //    gateway itself (the pair loaded at step 0) or through a proxy named in publicUrl.
+  const secureCookies = tls !== undefined || (config.http.publicUrl?.startsWith("https:") ?? false);
   const viewer = await buildViewerAssets();
   const app = createApp({
     log,
@@ -530,8 +547,26 @@ async function openGateway(
     (req) => clientInfo(req, config.http.trustProxy),
     log,
   );
-  const { server, address } = await listen(app, config.http.host, config.http.port, media);
+  const { server, address } = await listen(app, config.http.host, config.http.port, media, tls);
   opened.add("the HTTP server", () => closeServer(server));
+  if (tlsFiles && tls && "setSecureContext" in server) {
+    log.info(`HTTPS with certificate ${tls.serial}, valid to ${tls.validTo}`);
+    // A renewed pair (certbot) is used for new connections without a restart; a broken one is refused and
+    // the pair in use stays, so a half-written renewal never takes the gateway off the air.
+    const stopWatching = watchTlsFiles(tlsFiles, config.http.tls.reloadSeconds * 1000, () => {
+      try {
+        const next = loadTlsPair(tlsFiles);
+        server.setSecureContext({ cert: next.cert, key: next.key });
+        log.info(`HTTPS certificate reloaded: ${next.serial}, valid to ${next.validTo}`);
+      } catch (err) {
+        log.error(
+          { err: err instanceof TlsFilesError ? err.message : err },
+          "HTTPS certificate not reloaded; the previous one stays in use",
+        );
+      }
+    });
+    opened.add("the certificate watch", stopWatching);
+  }
   const { wss, upgrade: liveUpgrade } = wsFmp4(
     streams,
     access,
@@ -558,8 +593,20 @@ async function openGateway(
   );
   const host = config.http.host === "0.0.0.0" || config.http.host === "::" ? "localhost" : config.http.host;
   const url = (
-    config.http.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${String(address.port)}`
+    config.http.publicUrl ??
+    `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${String(address.port)}`
   ).replace(/\/$/, "");
+  const redirectPort = config.http.tls.redirectHttpPort;
+  let redirectUrl: string | undefined;
+  if (tls && redirectPort !== undefined) {
+    const publicOrigin = config.http.publicUrl?.startsWith("https:") ? new URL(url).origin : undefined;
+    const redirect = await listenRedirect(config.http.host, redirectPort, {
+      ...(publicOrigin === undefined ? {} : { origin: publicOrigin }),
+      httpsPort: address.port,
+    });
+    opened.add("the HTTP redirect", () => closeServer(redirect.server));
+    redirectUrl = `http://${host.includes(":") ? `[${host}]` : host}:${String(redirect.address.port)}`;
+  }
 
   // Reverse order: stop taking viewers, stop re-probing, camera tests and every ffmpeg, record the viewing
   // sessions, close the database.
@@ -568,6 +615,7 @@ async function openGateway(
 
   return {
     url,
+    redirectUrl,
     demoUrl: demo ? `${url}/a/${demo.linkToken}` : undefined,
     generatedAdminPassword,
     streams,
@@ -595,7 +643,17 @@ async function run(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  const gateway = await startGateway(config, log);
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway(config, log);
+  } catch (err) {
+    // Settings only the start can check (the certificate files): the same short message as a bad setting.
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Pantau: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
   process.on("exit", () => {
     gateway.spawner.killAll();
   });

@@ -62,6 +62,35 @@ export const configSchema = z
           .boolean()
           .default(false)
           .describe("Behind a reverse proxy on this machine: take the client IP from X-Forwarded-For"),
+        tls: z
+          .object({
+            certFile: z
+              .string()
+              .min(1)
+              .optional()
+              .describe(
+                "PEM certificate chain (e.g. /etc/letsencrypt/live/<domain>/fullchain.pem): the gateway serves HTTPS; with keyFile",
+              ),
+            keyFile: z
+              .string()
+              .min(1)
+              .optional()
+              .describe("PEM private key of certFile (e.g. /etc/letsencrypt/live/<domain>/privkey.pem)"),
+            reloadSeconds: z
+              .number()
+              .min(0.1)
+              .max(3600)
+              .default(10)
+              .describe("How often the two files are looked at; a renewed pair is used without a restart"),
+            redirectHttpPort: z
+              .number()
+              .int()
+              .min(0)
+              .max(65535)
+              .optional()
+              .describe("A plain HTTP port that answers every request with 308 to the same path over https"),
+          })
+          .prefault({}),
       })
       .prefault({}),
     ffmpeg: z
@@ -483,6 +512,23 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    // HTTPS needs both files; one alone is a half-done setup, not a reason to serve plain HTTP.
+    const { certFile, keyFile, redirectHttpPort } = config.http.tls;
+    if ((certFile === undefined) !== (keyFile === undefined)) {
+      const missing = certFile === undefined ? "certFile" : "keyFile";
+      ctx.addIssue({
+        code: "custom",
+        path: ["http", "tls", missing],
+        message: "http.tls.certFile and http.tls.keyFile are set together (HTTPS needs both)",
+      });
+    }
+    if (redirectHttpPort !== undefined && certFile === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["http", "tls", "redirectHttpPort"],
+        message: "redirects to HTTPS, which needs http.tls.certFile and http.tls.keyFile",
+      });
+    }
     // The re-probe reaches only where everything else may: each range inside the allowed networks.
     let allowed: AllowedNetworks;
     let ranges: string[][];

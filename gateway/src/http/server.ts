@@ -1,23 +1,46 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Express } from "express";
 import type { Logger } from "../log/logger.js";
 import { rejectUpgrade, type UpgradeHandler } from "../net/http-upgrade.js";
 
+/** The main listener: plain HTTP, or HTTPS (HTTP/1.1) when the gateway holds a certificate. */
+export type Server = HttpServer | HttpsServer;
+
 /**
  * Starts listening; resolves with the bound address (port 0 picks a free port, as tests do). `front` answers
- * the requests it owns (media) before express sees them.
+ * the requests it owns (media) before express sees them. With `tls`, the same handlers are served over HTTPS
+ * (HTTP/1.1: HTTP/2 for iPhones' LL-HLS is the hub's nginx's job); setSecureContext swaps a renewed pair.
  */
 export async function listen(
   app: Express,
   host: string,
   port: number,
   front: (req: IncomingMessage, res: ServerResponse) => boolean = () => false,
+  tls?: { cert: Buffer; key: Buffer },
 ): Promise<{ server: Server; address: AddressInfo }> {
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (!front(req, res)) app(req, res);
+  };
+  const server: Server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler)
+    : createServer(handler);
+  await bind(server, host, port);
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    else socket.destroy();
   });
+  return { server, address: server.address() as AddressInfo };
+}
+
+async function bind(server: Server, host: string, port: number): Promise<void> {
   // Blocking playlist reloads hold requests for seconds; keep-alive lets players reuse connections.
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 35_000;
@@ -29,10 +52,35 @@ export async function listen(
       resolve();
     });
   });
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-    else socket.destroy();
+}
+
+/**
+ * A plain HTTP listener that sends every request, /healthz included, to the same path over https (308 keeps
+ * the method and body). Health is not answered here: a monitor that checks plain HTTP would see a healthy
+ * gateway while its certificate has expired. The target is `publicUrl`'s origin when it is https, else the
+ * request's own host name with the HTTPS port.
+ */
+export async function listenRedirect(
+  host: string,
+  port: number,
+  target: { origin?: string; httpsPort: number },
+): Promise<{ server: Server; address: AddressInfo }> {
+  const server = createServer((req, res) => {
+    const path = req.url?.startsWith("/") === true ? req.url : "/";
+    let origin = target.origin;
+    if (origin === undefined) {
+      let name = "localhost";
+      try {
+        name = new URL(`http://${req.headers.host ?? "localhost"}`).hostname;
+      } catch {
+        // a malformed Host header: the redirect names localhost rather than echoing it
+      }
+      origin = `https://${name}${target.httpsPort === 443 ? "" : `:${String(target.httpsPort)}`}`;
+    }
+    res.writeHead(308, { location: origin + path, "content-type": "text/plain; charset=utf-8" });
+    res.end(`HTTPS only: ${origin}${path}\n`);
   });
+  await bind(server, host, port);
   return { server, address: server.address() as AddressInfo };
 }
 
