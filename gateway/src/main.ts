@@ -602,6 +602,7 @@ async function openGateway(
     const publicOrigin = config.http.publicUrl?.startsWith("https:") ? new URL(url).origin : undefined;
     const redirect = await listenRedirect(config.http.host, redirectPort, {
       ...(publicOrigin === undefined ? {} : { origin: publicOrigin }),
+      ...(config.http.tls.acmeWebroot === undefined ? {} : { acmeWebroot: config.http.tls.acmeWebroot }),
       httpsPort: address.port,
     });
     opened.add("the HTTP redirect", () => closeServer(redirect.server));

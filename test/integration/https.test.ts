@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
@@ -136,7 +136,7 @@ beforeAll(async () => {
     },
   });
   gw = await startGateway(
-    configOf({ tls: { certFile, keyFile, reloadSeconds: 0.2, redirectHttpPort: 0 } }),
+    configOf({ tls: { certFile, keyFile, reloadSeconds: 0.2, redirectHttpPort: 0, acmeWebroot: dir } }),
     createLogger("info", sink),
   );
 }, 30_000);
@@ -205,6 +205,22 @@ describe("HTTPS from certificate files", () => {
       expect(r.status).toBe(308);
       expect(r.location).toBe(`https://127.0.0.1:${port}${path}`);
     }
+  });
+
+  it("answers certbot's HTTP-01 challenge from acmeWebroot on the redirect port, and nothing else there", async () => {
+    mkdirSync(join(dir, ".well-known", "acme-challenge"), { recursive: true });
+    writeFileSync(join(dir, ".well-known", "acme-challenge", "tok-EN_123"), "tok-EN_123.thumbprint");
+    const plain = async (path: string) => {
+      const res = await fetch(`${gw.redirectUrl ?? ""}${path}`, { redirect: "manual" });
+      return { status: res.status, body: await res.text() };
+    };
+    expect(await plain("/.well-known/acme-challenge/tok-EN_123")).toEqual({
+      status: 200,
+      body: "tok-EN_123.thumbprint",
+    });
+    expect((await plain("/.well-known/acme-challenge/missing")).status).toBe(404);
+    // Not a token: redirected like any path, never read from the folder (the CA's key sits in it here).
+    expect((await plain("/.well-known/acme-challenge/..%2F..%2Fca.key")).status).toBe(308);
   });
 
   it("uses a renewed certificate for new connections without a restart, and keeps it when the next is broken", async () => {

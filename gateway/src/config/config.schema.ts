@@ -89,6 +89,13 @@ export const configSchema = z
               .max(65535)
               .optional()
               .describe("A plain HTTP port that answers every request with 308 to the same path over https"),
+            acmeWebroot: z
+              .string()
+              .min(1)
+              .optional()
+              .describe(
+                "certbot --webroot folder: the redirect port serves /.well-known/acme-challenge/ from it",
+              ),
           })
           .prefault({}),
       })
@@ -520,6 +527,13 @@ export const configSchema = z
         code: "custom",
         path: ["http", "tls", missing],
         message: "http.tls.certFile and http.tls.keyFile are set together (HTTPS needs both)",
+      });
+    }
+    if (config.http.tls.acmeWebroot !== undefined && redirectHttpPort === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["http", "tls", "acmeWebroot"],
+        message: "is served on the redirect port, which needs http.tls.redirectHttpPort",
       });
     }
     if (redirectHttpPort !== undefined && certFile === undefined) {

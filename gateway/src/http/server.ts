@@ -5,7 +5,9 @@ import {
   type ServerResponse,
 } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import type { Express } from "express";
 import type { Logger } from "../log/logger.js";
@@ -54,19 +56,35 @@ async function bind(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
+const acmeChallenge = /^\/\.well-known\/acme-challenge\/([A-Za-z0-9_-]{1,256})$/;
+
 /**
  * A plain HTTP listener that sends every request, /healthz included, to the same path over https (308 keeps
  * the method and body). Health is not answered here: a monitor that checks plain HTTP would see a healthy
  * gateway while its certificate has expired. The target is `publicUrl`'s origin when it is https, else the
- * request's own host name with the HTTPS port.
+ * request's own host name with the HTTPS port. With `acmeWebroot`, certbot's HTTP-01 challenge files are
+ * answered from it (`certbot --webroot -w <acmeWebroot>`), so renewal needs port 80 without stopping the
+ * gateway; only a token-shaped name is looked up, so nothing else in the folder or outside it is served.
  */
 export async function listenRedirect(
   host: string,
   port: number,
-  target: { origin?: string; httpsPort: number },
+  target: { origin?: string; httpsPort: number; acmeWebroot?: string },
 ): Promise<{ server: Server; address: AddressInfo }> {
   const server = createServer((req, res) => {
     const path = req.url?.startsWith("/") === true ? req.url : "/";
+    const token = acmeChallenge.exec(path)?.[1];
+    if (token !== undefined && target.acmeWebroot !== undefined && req.method === "GET") {
+      readFile(join(target.acmeWebroot, ".well-known", "acme-challenge", token)).then(
+        (body) => {
+          res.writeHead(200, { "content-type": "text/plain" }).end(body);
+        },
+        () => {
+          res.writeHead(404, { "content-type": "text/plain" }).end("no such challenge\n");
+        },
+      );
+      return;
+    }
     let origin = target.origin;
     if (origin === undefined) {
       let name = "localhost";

@@ -72,17 +72,23 @@ function fingerprint(path: string): string {
 }
 
 /**
- * Polls both files (through symlinks) every `intervalMs` and calls `changed` when either differs from the
- * last look. Polling rather than fs.watch: certbot replaces the symlinks in /etc/letsencrypt/live, and a
- * watch on a replaced file or a symlink's directory misses or double-reports such renames. Returns a stop.
+ * Polls both files (through symlinks) every `intervalMs` and calls `changed` once a change has stayed put for
+ * one more look: certbot swaps the two symlinks one after the other, and a half-swapped pair is not news.
+ * Polling rather than fs.watch: certbot replaces the symlinks in /etc/letsencrypt/live, and a watch on a
+ * replaced file or a symlink's directory misses or double-reports such renames. Returns a stop.
  */
 export function watchTlsFiles(files: TlsFileNames, intervalMs: number, changed: () => void): () => void {
   const look = () => `${fingerprint(files.certFile)}|${fingerprint(files.keyFile)}`;
-  let last = look();
+  let used = look();
+  let seen = used;
   const timer = setInterval(() => {
     const now = look();
-    if (now === last) return;
-    last = now;
+    if (now !== seen) {
+      seen = now;
+      return;
+    }
+    if (now === used) return;
+    used = now;
     changed();
   }, intervalMs);
   timer.unref();
