@@ -13,6 +13,7 @@ import { ConfigError, parseConfig } from "../../gateway/src/config/load-config.j
 import { createLogger } from "../../gateway/src/log/logger.js";
 import { startGateway, type Gateway } from "../../gateway/src/main.js";
 import { testAdminPassword, testAdminUser, testAllowedNetworks } from "../helpers/gateway.js";
+import { startGatewayProcess } from "../helpers/gateway-process.js";
 import { waitFor } from "../helpers/media.js";
 
 // The gateway serving HTTPS itself (issue 13): a test CA made here with Debian's openssl, a server certificate
@@ -243,6 +244,15 @@ describe("HTTPS from certificate files", () => {
     await expect(start).rejects.toThrow(ConfigError);
     await expect(start).rejects.toThrow(/http\.tls\.keyFile: .*does not match/);
   });
+
+  it("as a process (npm start), stops with exit code 2 naming the setting, on a mismatched pair set from the environment", async () => {
+    const start = startGatewayProcess({
+      PANTAU_DEMO: "0",
+      PANTAU_HTTP_TLS_CERT_FILE: join(dir, "first.crt"),
+      PANTAU_HTTP_TLS_KEY_FILE: join(dir, "other.key"),
+    });
+    await expect(start).rejects.toThrow(/exited \(2\)[\s\S]*Pantau: http\.tls\.keyFile: .*does not match/);
+  }, 30_000);
 
   it("refuses a certificate file without its key, naming the missing setting", () => {
     expect(() => configOf({ tls: { certFile } })).toThrow(/http\.tls\.keyFile/);
