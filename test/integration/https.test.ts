@@ -1,5 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
@@ -235,6 +244,20 @@ describe("HTTPS from certificate files", () => {
     );
     expect(await servedSerial()).toBe("B2B2");
     expect((await get("/healthz")).status).toBe(200);
+
+    // certbot's renewal: new files under archive/, the live/ names made symlinks to them by an atomic rename.
+    const third = makeServerCert("third", "D4D4");
+    for (const [name, target] of [
+      [keyFile, third.key],
+      [certFile, third.cert],
+    ] as const) {
+      symlinkSync(target, `${name}.new`);
+      renameSync(`${name}.new`, name);
+    }
+    await waitFor(
+      "the certificate behind the swapped symlinks",
+      async () => (await servedSerial()) === "D4D4",
+    );
   });
 
   it("refuses to start with a key that does not match the certificate, naming the setting", async () => {
@@ -243,6 +266,12 @@ describe("HTTPS from certificate files", () => {
     const start = startGateway(configOf({ tls: { certFile: first, keyFile: other.key } }));
     await expect(start).rejects.toThrow(ConfigError);
     await expect(start).rejects.toThrow(/http\.tls\.keyFile: .*does not match/);
+    await expect(
+      startGateway(configOf({ tls: { certFile: join(dir, "absent.pem"), keyFile: other.key } })),
+    ).rejects.toThrow(/http\.tls\.certFile: cannot read .*absent\.pem/);
+    await expect(startGateway(configOf({ tls: { certFile: first, keyFile: first } }))).rejects.toThrow(
+      /http\.tls\.keyFile: .* is not a PEM private key/,
+    );
   });
 
   it("as a process (npm start), stops with exit code 2 naming the setting, on a mismatched pair set from the environment", async () => {
