@@ -36,6 +36,8 @@ export async function startTestGateway(
     now?: () => number;
     /** The gateway's logger (e.g. one writing to memory, for a test that reads the log); silent by default. */
     log?: Logger;
+    /** Where `admin` and the helpers talk to the gateway when gw.url (publicUrl) is a proxy in front of it. */
+    apiBase?: string;
   } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "pantau-test-"));
@@ -62,7 +64,8 @@ export async function startTestGateway(
   });
   const log = opts.log ?? pino({ level: process.env.PANTAU_TEST_LOG ?? "silent" });
   const gw = await startGateway(config, log, opts.now ? { clock: clockAt(opts.now) } : {});
-  const admin = await new ApiClient(gw.url).login(testAdminUser, testAdminPassword);
+  const apiBase = opts.apiBase ?? gw.url;
+  const admin = await new ApiClient(apiBase).login(testAdminUser, testAdminPassword);
   let testSchool: string | undefined;
   return {
     ...gw,
@@ -86,7 +89,7 @@ export async function startTestGateway(
       return (await admin.expect(200, "GET", "/api/health")) as { renditions: Record<string, unknown>[] };
     },
     async watch(cameraId, as) {
-      const r = await (as ?? new ApiClient(gw.url)).post(`/api/watch/${cameraId}`);
+      const r = await (as ?? new ApiClient(apiBase)).post(`/api/watch/${cameraId}`);
       if (r.status !== 200) throw new Error(`watch: ${String(r.status)} ${r.text}`);
       const w = r.body as { hls: string; ws: string };
       const token = /\/live\/([^/]+)\//.exec(w.hls)?.[1] ?? "";
