@@ -6,6 +6,7 @@ import { formatTime, useLang, useT, type T } from "../i18n.js";
 import { useSession } from "../session.js";
 import type { School } from "../types.js";
 import { ActionButton, Empty, ErrorNotice, Field, Loading, Page, useLoad } from "../ui.js";
+import { useAction } from "../components/use-action.js";
 
 interface Channel {
   id: string;
@@ -70,9 +71,8 @@ function Channels() {
   const list = useLoad(() => api.get<{ channels: Channel[] }>("/api/alert-channels"), []);
   const [kind, setKind] = useState<Channel["kind"]>("webhook");
   const [form, setForm] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(undefined);
+  const { busy, error, setError, run } = useAction();
   const [done, setDone] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
   const fe = refusal(error, lang);
   const errFor = (f: string) => (fe?.field === f ? fe.text : undefined);
   const value = (f: string) => form[f] ?? "";
@@ -80,7 +80,6 @@ function Channels() {
     setForm({ ...form, [f]: e.currentTarget.value });
   };
   const submit = async () => {
-    setError(undefined);
     setDone(undefined);
     const common: Record<string, unknown> = {
       kind,
@@ -98,17 +97,12 @@ function Channels() {
                 .filter((x) => x !== ""),
             }
           : { ...common, chatId: value("chatId"), botToken: value("botToken") };
-    setBusy(true);
-    try {
+    await run(async () => {
       await api.post("/api/alert-channels", body);
       setForm({});
       setDone(t("Saluran ditambahkan.", "Channel added."));
       await list.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const address = (c: Channel) => c.config.url ?? c.config.to?.join(", ") ?? c.config.chatId ?? "";
   return (

@@ -8,6 +8,7 @@ import {
   type ClassroomJson,
 } from "../components/camera-types.js";
 import { fieldError, onField } from "../components/field-error.js";
+import { useAction } from "../components/use-action.js";
 import { fill, formatTime, useLang, useT } from "../i18n.js";
 import { href } from "../router.js";
 import { useSession } from "../session.js";
@@ -263,25 +264,20 @@ function EditCamera(props: {
   const c = props.camera;
   const [name, setName] = useState(c.name);
   const [classroomId, setClassroomId] = useState(c.classroomId ?? "");
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const lang = useLang();
   return (
     <form
       class="edit-camera"
       onSubmit={(e) => {
         e.preventDefault();
-        setBusy(true);
-        setError(undefined);
-        api
-          .patch(`/api/cameras/${seg(c.id)}`, { name, classroomId: classroomId === "" ? null : classroomId })
-          .then(() => props.onDone(true))
-          .catch((err: unknown) => {
-            setError(err);
-          })
-          .finally(() => {
-            setBusy(false);
+        void run(async () => {
+          await api.patch(`/api/cameras/${seg(c.id)}`, {
+            name,
+            classroomId: classroomId === "" ? null : classroomId,
           });
+          await props.onDone(true);
+        });
       }}
     >
       <Field label={t("Nama kamera", "Camera name")} error={fieldError(error, ["name"], lang)}>

@@ -13,6 +13,7 @@ import {
 } from "../components/fleet.js";
 import { useEvents, type EventMessage } from "../components/events.js";
 import { formatRatio, reasonText, stateWords } from "../components/health-words.js";
+import { monthOf } from "../components/time-zone.js";
 import { UptimeChart, type UptimeDay } from "../components/uptime-chart.js";
 import { fill, useLang, useT, type T } from "../i18n.js";
 import { replaceQuery, type Route } from "../router.js";
@@ -35,18 +36,6 @@ function durationText(t: T, sinceIso: string, now: number): string {
   const hours = Math.round(minutes / 60);
   if (hours < 48) return fill(t("{n} jam", "{n} h"), { n: hours });
   return fill(t("{n} hari", "{n} days"), { n: Math.round(hours / 24) });
-}
-
-/** The month now in Jakarta (the regency's), as YYYY-MM. */
-function thisMonth(): string {
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone: "Asia/Jakarta",
-    year: "numeric",
-    month: "2-digit",
-  }).formatToParts(new Date());
-  const y = parts.find((p) => p.type === "year")?.value ?? "1970";
-  const m = parts.find((p) => p.type === "month")?.value ?? "01";
-  return `${y}-${m}`;
 }
 
 /** After the browser has painted what was just rendered (a frame, then a task). */
@@ -185,7 +174,8 @@ export function DashboardScreen(props: { route: Route }) {
   };
 
   const chosenSchool = q.get("school") ?? session.school?.id ?? "";
-  const month = q.get("month") ?? thisMonth();
+  // The month now in Jakarta (the regency's).
+  const month = q.get("month") ?? monthOf(Date.now(), "Asia/Jakarta");
   const total = cameraStates.reduce((n, s) => n + counts[s], 0);
 
   return (

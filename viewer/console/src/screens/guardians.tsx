@@ -15,6 +15,8 @@ import {
   type IssuedLink,
 } from "../components/guardian-data.js";
 import { LinkShare } from "../components/link-share.js";
+import { wallClock } from "../components/time-zone.js";
+import { useAction } from "../components/use-action.js";
 import { formatTime, useLang, useT, type T } from "../i18n.js";
 import { href, replaceQuery, type Route } from "../router.js";
 import { useSession } from "../session.js";
@@ -382,7 +384,7 @@ function ConsentPart(props: { guardian: GuardianRow; school: School; reload: () 
 
 /** Today in the school's zone, as a date input writes it (YYYY-MM-DD). */
 function today(timeZone: string): string {
-  return new Date().toLocaleDateString("en-CA", { timeZone });
+  return wallClock(Date.now(), timeZone).date;
 }
 
 function ConsentForm(props: {
@@ -395,8 +397,7 @@ function ConsentForm(props: {
   const [method, setMethod] = useState<ConsentMethod>("paper_form");
   const [note, setNote] = useState("");
   const [date, setDate] = useState(max);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const dateError =
     date === ""
       ? t("Isi tanggalnya.", "Fill in the date.")
@@ -409,8 +410,6 @@ function ConsentForm(props: {
       onSubmit={(e) => {
         e.preventDefault();
         if (dateError !== undefined) return;
-        setBusy(true);
-        setError(undefined);
         // A past date is stored as midday of that day in every Indonesian zone (05:00 UTC is 12:00 WIB,
         // 13:00 WITA, 14:00 WIT); today is left to the gateway's clock.
         const body = {
@@ -418,14 +417,7 @@ function ConsentForm(props: {
           ...(note.trim() !== "" && { note: note.trim() }),
           ...(date !== max && { recordedAt: `${date}T05:00:00.000Z` }),
         };
-        props
-          .onSave(body)
-          .catch((err: unknown) => {
-            setError(err);
-          })
-          .finally(() => {
-            setBusy(false);
-          });
+        void run(() => props.onSave(body));
       }}
     >
       <Field label={t("Cara persetujuan diberikan", "How consent was given")}>
@@ -641,8 +633,7 @@ function GuardianForm(props: {
   const [children, setChildren] = useState(
     props.initial?.children.map((c) => ({ ...c })) ?? [{ name: "", classroomId: first }],
   );
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const setChild = (i: number, change: Partial<{ name: string; classroomId: string }>) => {
     setChildren(children.map((c, j) => (j === i ? { ...c, ...change } : c)));
   };
@@ -651,22 +642,13 @@ function GuardianForm(props: {
       class="guardian-form"
       onSubmit={(e) => {
         e.preventDefault();
-        setBusy(true);
-        setError(undefined);
         const body: GuardianBody = {
           name: name.trim(),
           ...(phone.trim() !== "" && { phone: phone.trim() }),
           ...(email.trim() !== "" && { email: email.trim() }),
           children: children.map((c) => ({ name: c.name.trim(), classroomId: c.classroomId })),
         };
-        props
-          .onSave(body)
-          .catch((err: unknown) => {
-            setError(err);
-          })
-          .finally(() => {
-            setBusy(false);
-          });
+        void run(() => props.onSave(body));
       }}
     >
       <Field label={t("Nama wali", "Guardian's name")}>
