@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { NotFoundError } from "../common/errors.js";
 import type { Db } from "../db/database.js";
 import type { SecretBox } from "../common/secret-box.js";
-import type { Camera, CameraSource, OnvifBinding, VideoCodec } from "./camera.js";
+import type { Camera, CameraSource, EdgeSource, OnvifBinding, VideoCodec } from "./camera.js";
 import {
   separateCredentials,
   type StoredCameraCreate,
@@ -15,7 +15,7 @@ interface CameraRow {
   school_id: string | null;
   classroom_id: string | null;
   name: string;
-  source_kind: "rtsp" | "test-pattern";
+  source_kind: "rtsp" | "test-pattern" | "edge";
   source_json: string;
   username: string | null;
   password_enc: string | null;
@@ -65,11 +65,12 @@ export class CameraRepository {
     return out;
   }
 
+  /** `opts.id`: a hub keeps the id its edge gave the camera, so both name it alike on the link. */
   create(
-    input: StoredCameraCreate,
-    opts: { demo?: boolean; onvif?: OnvifBinding; videoCodec?: VideoCodec } = {},
+    input: Omit<StoredCameraCreate, "source"> & { source: StoredSource | EdgeSource },
+    opts: { demo?: boolean; onvif?: OnvifBinding; videoCodec?: VideoCodec; id?: string } = {},
   ): Camera {
-    const id = "cam_" + randomBytes(8).toString("base64url");
+    const id = opts.id ?? "cam_" + randomBytes(8).toString("base64url");
     const at = this.now().toISOString();
     const s = this.sourceColumns(input.source);
     this.db
@@ -202,9 +203,13 @@ export class CameraRepository {
     return moved;
   }
 
-  private sourceColumns(source: StoredSource) {
+  private sourceColumns(source: StoredSource | EdgeSource) {
     if (source.kind === "test-pattern") {
       return { source_kind: source.kind, source_json: "{}", username: null, password_enc: null };
+    }
+    if (source.kind === "edge") {
+      const json = JSON.stringify({ edgeId: source.edgeId, sub: source.sub });
+      return { source_kind: source.kind, source_json: json, username: null, password_enc: null };
     }
     const main = separateCredentials(source.url);
     const sub = source.subUrl === undefined ? undefined : separateCredentials(source.subUrl);
@@ -230,6 +235,9 @@ export class CameraRepository {
         username: r.username ?? undefined,
         password: r.password_enc === null ? undefined : this.box.open(r.password_enc),
       };
+    } else if (r.source_kind === "edge") {
+      const j = JSON.parse(r.source_json) as { edgeId: string; sub: boolean };
+      source = { kind: "edge", edgeId: j.edgeId, sub: j.sub };
     } else {
       source = { kind: "test-pattern" };
     }

@@ -7,7 +7,16 @@ export type CameraSource =
       username?: string | undefined;
       password?: string | undefined;
     }
-  | { kind: "test-pattern" };
+  | { kind: "test-pattern" }
+  /**
+   * At a hub: a camera of a school's edge gateway. Its real source and credentials stay at the edge; the hub
+   * relays its renditions (fleet/relay-feed.ts). `sub`: the edge offers a sub stream too.
+   */
+  | { kind: "edge"; edgeId: string; sub: boolean };
+
+/** A source the gateway itself pulls with ffmpeg (every kind but a hub's relayed edge camera). */
+export type IngestSource = Exclude<CameraSource, { kind: "edge" }>;
+export type EdgeSource = Extract<CameraSource, { kind: "edge" }>;
 
 export type VideoCodec = "h264" | "h265";
 
@@ -77,7 +86,9 @@ export type RenditionName = "main" | "sub";
 
 /** The renditions a camera offers: main always, sub when the source has a second stream. */
 export function renditionsOf(camera: Camera): RenditionName[] {
-  return camera.source.kind === "rtsp" && camera.source.subUrl !== undefined ? ["main", "sub"] : ["main"];
+  const { source } = camera;
+  if (source.kind === "edge") return source.sub ? ["main", "sub"] : ["main"];
+  return source.kind === "rtsp" && source.subUrl !== undefined ? ["main", "sub"] : ["main"];
 }
 
 /** Where a camera's video comes from, as the API and the audit log show it: never a password. */

@@ -506,6 +506,65 @@ export const configSchema = z
           ),
       })
       .prefault({}),
+    fleet: z
+      .object({
+        servers: z
+          .array(z.string().regex(/^(nats|tls|ws|wss):\/\/[^\s]+$/, "a nats://, tls://, ws:// or wss:// URL"))
+          .max(10)
+          .default([])
+          .describe(
+            "The hub's NATS server(s) the link connects to (edge and hub): tls://hub.example:4222, or " +
+              "wss://hub.example:443 where a school's firewall allows nothing else",
+          ),
+        edgeId: z
+          .string()
+          .regex(/^edg_[A-Za-z0-9_-]{1,60}$/, "the id the hub gave this edge (edg_…)")
+          .optional()
+          .describe("Edge: its id, as the hub's console showed it when the edge was made"),
+        seedFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "Edge: the file (0600) holding the nkey seed the hub showed once. Hub: its own seed " +
+              "(default <dataDir>/nats-hub.nk, made on first start)",
+          ),
+        authorizationFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "Hub: the nats-server authorization file it rewrites when an edge is made or removed " +
+              "(included by config/nats/pantau-hub.conf)",
+          ),
+        natsPidFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Hub: nats-server's pid_file, to make it reload the authorization file"),
+        statusSeconds: z.number().min(0.5).max(60).default(2).describe("Edge: heartbeat interval"),
+        offlineAfterSeconds: z
+          .number()
+          .min(2)
+          .max(600)
+          .default(10)
+          .describe("Hub: an edge without a heartbeat this long is offline (its cameras unknown)"),
+        maxInFlightBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .default(4 * 1024 * 1024)
+          .describe(
+            "Edge: relayed bytes the hub has not acknowledged before fragments are skipped to the next keyframe",
+          ),
+        requestTimeoutSeconds: z
+          .number()
+          .min(1)
+          .max(120)
+          .default(40)
+          .describe("Hub: how long a forwarded console call (a scan) may take at the edge"),
+      })
+      .prefault({}),
     dev: z
       .object({
         openStreams: z
@@ -519,6 +578,16 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    // An edge needs to know where the hub is and who it is there; a hub where its edges come.
+    const { fleet } = config;
+    if (config.role !== "standalone" && fleet.servers.length === 0)
+      ctx.addIssue({ code: "custom", path: ["fleet", "servers"], message: `a ${config.role} needs the NATS server` });
+    if (config.role === "edge") {
+      for (const key of ["edgeId", "seedFile"] as const) {
+        if (fleet[key] === undefined)
+          ctx.addIssue({ code: "custom", path: ["fleet", key], message: "an edge needs it (from the hub's console)" });
+      }
+    }
     // HTTPS needs both files; one alone is a half-done setup, not a reason to serve plain HTTP.
     const { certFile, keyFile, redirectHttpPort } = config.http.tls;
     if ((certFile === undefined) !== (keyFile === undefined)) {

@@ -1,10 +1,10 @@
-import type { CameraSource, RenditionName } from "../cameras/camera.js";
+import type { IngestSource, RenditionName } from "../cameras/camera.js";
 import { fillCredentialParams } from "../cameras/url-credentials.js";
 
 export type H264Encoder = "libx264" | "h264_vaapi" | "h264_qsv" | "h264_nvenc" | "h264_v4l2m2m";
 
 export interface FfmpegJob {
-  source: CameraSource;
+  source: IngestSource;
   rendition: RenditionName;
   /** copy keeps the camera's H.264 untouched; transcode is for H.265 sources and the test pattern. */
   video: { mode: "copy" } | { mode: "transcode"; encoder: H264Encoder };

@@ -27,7 +27,8 @@ export const degradedReasonList: readonly DegradedReason[] = [
 ];
 
 /** Set by an operator or the registry, never by an observation. */
-export type AdministrativeState = "paused" | "disabled";
+/** Overrides of the observed state: paused, disabled, or unknown (a hub's camera whose edge is away). */
+export type AdministrativeState = "paused" | "disabled" | "unknown";
 
 /** One result: a probe, or the running rendition's evidence. */
 export interface Observation {

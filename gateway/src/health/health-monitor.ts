@@ -82,6 +82,11 @@ export interface HealthMonitorOptions {
   maxConcurrentProbes: number;
   /** How often debounces are applied and due probes started (default 1 s). */
   tickMs?: number;
+  /**
+   * Why a camera cannot be observed now (at a hub: its edge is off the link), or undefined. Such a camera is
+   * shown unknown with that reason, neither offline nor online, so no outage is counted or alerted for it.
+   */
+  unobservable?: (camera: Camera) => string | undefined;
 }
 
 /** The running renditions' evidence, by camera (the stream manager). */
@@ -280,8 +285,15 @@ export class HealthMonitor {
       const room = w.camera.classroomId === null ? undefined : snap.classrooms.get(w.camera.classroomId);
       const pause = room?.pause;
       const paused = pause != null && (pause.until === null || Date.parse(pause.until) > now);
-      const admin = !w.camera.enabled ? "disabled" : paused ? "paused" : undefined;
-      this.record(w, w.tracker.setAdministrative(admin, now));
+      const away = this.opts.unobservable?.(w.camera);
+      const admin = !w.camera.enabled
+        ? "disabled"
+        : paused
+          ? "paused"
+          : away !== undefined
+            ? "unknown"
+            : undefined;
+      this.record(w, w.tracker.setAdministrative(admin, now, admin === "unknown" ? away : undefined));
       this.record(w, w.tracker.tick(now));
     }
   }

@@ -1,4 +1,10 @@
-import { needsTranscode, type Camera, type CameraSource, type RenditionName } from "../cameras/camera.js";
+import {
+  needsTranscode,
+  type Camera,
+  type CameraSource,
+  type IngestSource,
+  type RenditionName,
+} from "../cameras/camera.js";
 import type { Clock } from "../common/clock.js";
 import type { Config } from "../config/config.schema.js";
 import { buildFfmpegArgs } from "../ffmpeg/ffmpeg-args.js";
@@ -7,6 +13,7 @@ import { contextLogger, type Logger } from "../log/logger.js";
 import { AddressNotAllowedError, type NetworkGuard } from "../net/network-guard.js";
 import type { RenditionFacts } from "./hls/hls-view.js";
 import { LiveStream } from "./live-stream.js";
+import type { FeedCallbacks, RelayFeeds, RenditionFeed } from "./rendition-feed.js";
 import { RenditionSupervisor, type RenditionState, type SupervisorHealth } from "./rendition-supervisor.js";
 
 /** Streaming's settings: the config's streaming and ffmpeg slices as parsed, and where cameras may be. */
@@ -17,6 +24,8 @@ export interface StreamSettings {
   network: NetworkGuard;
   /** The time zone of the camera's school, for the clock the test pattern draws (Asia/Jakarta without one). */
   timeZoneOf?: (camera: Camera) => string | undefined;
+  /** At a hub: the feeds of edges' cameras (fleet/relay-feed.ts). */
+  relay?: RelayFeeds;
 }
 
 export interface RenditionHealth extends SupervisorHealth {
@@ -56,7 +65,7 @@ export interface CameraTotals {
 async function pinned(
   network: NetworkGuard,
   source: Extract<CameraSource, { kind: "rtsp" }>,
-): Promise<CameraSource> {
+): Promise<IngestSource> {
   try {
     return {
       ...source,
@@ -77,7 +86,8 @@ async function pinned(
  */
 export class Rendition {
   readonly stream: LiveStream;
-  private readonly supervisor: RenditionSupervisor;
+  /** A supervised ffmpeg, or at a hub an edge's relay. */
+  private readonly supervisor: RenditionFeed;
   private wsViewers = 0;
   private readonly hlsViewers = new Map<string, number>();
   private lastUse: number;
@@ -110,27 +120,7 @@ export class Rendition {
       firstSegmentSeconds: streaming.partTargetSeconds * 2,
       now: () => clock.now(),
     });
-    this.supervisor = new RenditionSupervisor(spawner, clock, rlog, {
-      ffmpegPath: ffmpeg.path,
-      args: () => {
-        const build = (source: CameraSource) =>
-          buildFfmpegArgs({
-            source,
-            rendition: name,
-            video: this.transcode ? { mode: "transcode", encoder: ffmpeg.encoder } : { mode: "copy" },
-            audio: this.camera.audio,
-            rtspTimeoutSeconds: ffmpeg.rtspTimeoutSeconds,
-            probe: this.thoroughProbe ? "thorough" : "fast",
-            ...(source.kind === "test-pattern" && {
-              clock: { atMs: clock.now(), timeZone: settings.timeZoneOf?.(this.camera) ?? "Asia/Jakarta" },
-            }),
-          });
-        const { source } = this.camera;
-        return source.kind === "rtsp" ? pinned(settings.network, source).then(build) : build(source);
-      },
-      secrets: () => (this.camera.source.kind === "rtsp" ? [this.camera.source.password] : []),
-      stallSeconds: streaming.stallSeconds,
-      startTimeoutSeconds: streaming.startTimeoutSeconds,
+    const callbacks: FeedCallbacks = {
       onInit: (init) => {
         this.gotInit = true;
         // While copying, the init segment tells what the camera sends (RFC 6381 sample entry).
@@ -168,6 +158,36 @@ export class Rendition {
         if (this.facts && recent.bytes > 0) this.facts.bitrate = (recent.bytes * 8) / recent.seconds;
         this.stream.end();
       },
+    };
+    const { source } = camera;
+    if (source.kind === "edge") {
+      if (!settings.relay) throw new Error(`camera ${camera.id} is an edge's camera, and this gateway is no hub`);
+      this.supervisor = settings.relay({ ...camera, source }, name, callbacks, rlog);
+      return;
+    }
+    this.supervisor = new RenditionSupervisor(spawner, clock, rlog, {
+      ...callbacks,
+      ffmpegPath: ffmpeg.path,
+      args: () => {
+        const build = (source: IngestSource) =>
+          buildFfmpegArgs({
+            source,
+            rendition: name,
+            video: this.transcode ? { mode: "transcode", encoder: ffmpeg.encoder } : { mode: "copy" },
+            audio: this.camera.audio,
+            rtspTimeoutSeconds: ffmpeg.rtspTimeoutSeconds,
+            probe: this.thoroughProbe ? "thorough" : "fast",
+            ...(source.kind === "test-pattern" && {
+              clock: { atMs: clock.now(), timeZone: settings.timeZoneOf?.(this.camera) ?? "Asia/Jakarta" },
+            }),
+          });
+        const { source } = this.camera;
+        if (source.kind === "edge") throw new Error("an edge's camera has no ffmpeg here");
+        return source.kind === "rtsp" ? pinned(settings.network, source).then(build) : build(source);
+      },
+      secrets: () => (this.camera.source.kind === "rtsp" ? [this.camera.source.password] : []),
+      stallSeconds: streaming.stallSeconds,
+      startTimeoutSeconds: streaming.startTimeoutSeconds,
     });
   }
 

@@ -48,6 +48,8 @@ export class StreamManager {
     if (existing) return existing;
     const camera = this.cameras.get(cameraId);
     if (!camera?.enabled || !renditionsOf(camera).includes(name)) return undefined;
+    // An edge's camera plays only at a hub, through the relay.
+    if (camera.source.kind === "edge" && !this.settings.relay) return undefined;
     let totals = this.totals.get(cameraId);
     if (!totals) {
       totals = { ingestBytes: 0, reconnects: 0, lastFragmentAt: undefined };

@@ -1,0 +1,172 @@
+import {
+  connect,
+  headers as natsHeaders,
+  nkeyAuthenticator,
+  type NatsConnection,
+  type Status,
+} from "@nats-io/transport-node";
+import type { Logger } from "../log/logger.js";
+
+/** A message as the fleet code sees it. */
+export interface LinkMessage {
+  subject: string;
+  data: Uint8Array;
+  header(name: string): string | undefined;
+  /** Answers a request; false when the message was no request. */
+  respond(data: Uint8Array): boolean;
+}
+
+/**
+ * The part of NATS the fleet uses, so the relay and the agent are tested with a fake and run on the real
+ * client (NatsLink below) unchanged.
+ */
+export interface LinkTransport {
+  publish(subject: string, data: Uint8Array, headers?: Record<string, string>): void;
+  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  subscribe(subject: string, onMessage: (m: LinkMessage) => void): () => void;
+  /** False while the connection is down. */
+  readonly connected: boolean;
+}
+
+export interface LinkOptions {
+  servers: string[];
+  /** The nkey seed (`SU…`) this process authenticates with. */
+  seed: string;
+  /** Shown in the server's connection list: `pantau-edge <id>` or `pantau-hub`. */
+  name: string;
+}
+
+/** Reconnect waits: 1, 2, 5, 10, 30 s, then 30 s, each ±20 % (design.md backoff). */
+const steps = [1000, 2000, 5000, 10_000, 30_000];
+
+const json = new TextEncoder();
+export const encodeJson = (v: unknown): Uint8Array => json.encode(JSON.stringify(v));
+export const decodeJson = (d: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(d)) as unknown;
+
+/**
+ * One NATS connection with the settings the link needs: an nkey, reconnects forever with growing waits
+ * (the first connection too: an edge that starts before the hub's network is up keeps trying), and every
+ * status change logged.
+ */
+export class NatsLink implements LinkTransport {
+  private online = true;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(o: LinkOptions, log: Logger): Promise<NatsLink> {
+    let attempt = 0;
+    const delay = () => {
+      const base = steps[Math.min(attempt++, steps.length - 1)] ?? 30_000;
+      return Math.round(base * (0.8 + 0.4 * Math.random()));
+    };
+    const nc = await connect({
+      servers: o.servers,
+      name: o.name,
+      authenticator: nkeyAuthenticator(new TextEncoder().encode(o.seed)),
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      waitOnFirstConnect: true,
+      reconnectDelayHandler: delay,
+      pingInterval: 5000,
+      maxPingOut: 2,
+      timeout: 5000,
+    });
+    const link = new NatsLink(nc, log);
+    link.watch(() => {
+      attempt = 0;
+    });
+    return link;
+  }
+
+  /** False while reconnecting: the relay sends nothing then (the client would buffer it). */
+  get connected(): boolean {
+    return this.online && !this.nc.isClosed();
+  }
+
+  publish(subject: string, data: Uint8Array, headers?: Record<string, string>): void {
+    if (headers === undefined) {
+      this.nc.publish(subject, data);
+      return;
+    }
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(headers)) h.set(k, v);
+    this.nc.publish(subject, data, { headers: h });
+  }
+
+  async request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    const m = await this.nc.request(subject, data, { timeout: timeoutMs });
+    return m.data;
+  }
+
+  subscribe(subject: string, onMessage: (m: LinkMessage) => void): () => void {
+    const sub = this.nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err) {
+          this.log.warn({ err: err.message }, `subscription ${subject} failed`);
+          return;
+        }
+        onMessage({
+          subject: msg.subject,
+          data: msg.data,
+          header: (name) => msg.headers?.get(name) || undefined,
+          respond: (d) => msg.respond(d),
+        });
+      },
+    });
+    return () => {
+      sub.unsubscribe();
+    };
+  }
+
+  /** Round trip to the server (ms); undefined while disconnected. */
+  async rtt(): Promise<number | undefined> {
+    if (!this.online) return undefined;
+    try {
+      return await this.nc.rtt();
+    } catch {
+      return undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  private watch(onReconnect: () => void): void {
+    void (async () => {
+      for await (const s of this.nc.status()) this.statusChanged(s, onReconnect);
+    })();
+  }
+
+  private statusChanged(s: Status, onReconnect: () => void): void {
+    switch (s.type) {
+      case "disconnect":
+        this.online = false;
+        this.log.warn(`link: disconnected from ${s.server}; reconnecting with backoff`);
+        return;
+      case "reconnect":
+        this.online = true;
+        onReconnect();
+        this.log.info(`link: reconnected to ${s.server}`);
+        return;
+      case "error":
+        this.log.warn({ err: s.error.message }, "link: server error");
+        return;
+      case "slowConsumer":
+        this.log.warn(`link: slow consumer on ${s.sub.getSubject()} (${String(s.pending)} pending)`);
+        return;
+      case "reconnecting":
+      case "update":
+      case "ldm":
+      case "ping":
+      case "staleConnection":
+      case "forceReconnect":
+      case "close":
+        return;
+    }
+  }
+}
