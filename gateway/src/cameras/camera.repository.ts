@@ -15,7 +15,7 @@ interface CameraRow {
   school_id: string | null;
   classroom_id: string | null;
   name: string;
-  source_kind: "rtsp" | "test-pattern";
+  source_kind: "rtsp" | "test-pattern" | "rtmp";
   source_json: string;
   username: string | null;
   password_enc: string | null;
@@ -203,7 +203,7 @@ export class CameraRepository {
   }
 
   private sourceColumns(source: StoredSource) {
-    if (source.kind === "test-pattern") {
+    if (source.kind === "test-pattern" || source.kind === "rtmp") {
       return { source_kind: source.kind, source_json: "{}", username: null, password_enc: null };
     }
     const main = separateCredentials(source.url);
@@ -231,7 +231,7 @@ export class CameraRepository {
         password: r.password_enc === null ? undefined : this.box.open(r.password_enc),
       };
     } else {
-      source = { kind: "test-pattern" };
+      source = { kind: r.source_kind };
     }
     return {
       id: r.id,

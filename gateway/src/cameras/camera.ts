@@ -7,7 +7,9 @@ export type CameraSource =
       username?: string | undefined;
       password?: string | undefined;
     }
-  | { kind: "test-pattern" };
+  | { kind: "test-pattern" }
+  /** Pushed by an NVR or encoder to the gateway's RTMP listener (ingest/), with the camera's signed URL. */
+  | { kind: "rtmp" };
 
 export type VideoCodec = "h264" | "h265";
 
