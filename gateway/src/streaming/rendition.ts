@@ -17,6 +17,8 @@ export interface StreamSettings {
   network: NetworkGuard;
   /** The time zone of the camera's school, for the clock the test pattern draws (Asia/Jakarta without one). */
   timeZoneOf?: (camera: Camera) => string | undefined;
+  /** Where an rtmp camera's pushed stream is played from (ingest/rtmp-server.ts); undefined: RTMP is off. */
+  rtmpPullUrl?: (cameraId: string) => string | undefined;
 }
 
 export interface RenditionHealth extends SupervisorHealth {
@@ -124,9 +126,12 @@ export class Rendition {
             ...(source.kind === "test-pattern" && {
               clock: { atMs: clock.now(), timeZone: settings.timeZoneOf?.(this.camera) ?? "Asia/Jakarta" },
             }),
+            pullUrl: source.kind === "rtmp" ? settings.rtmpPullUrl?.(this.camera.id) : undefined,
           });
         const { source } = this.camera;
-        return source.kind === "rtsp" ? pinned(settings.network, source).then(build) : build(source);
+        if (source.kind === "rtsp") return pinned(settings.network, source).then(build);
+        // Async, so "RTMP is off" fails the start (logged, backoff) rather than throwing into a request.
+        return source.kind === "rtmp" ? Promise.resolve(source).then(build) : build(source);
       },
       secrets: () => (this.camera.source.kind === "rtsp" ? [this.camera.source.password] : []),
       stallSeconds: streaming.stallSeconds,
