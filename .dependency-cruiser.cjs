@@ -30,8 +30,9 @@ module.exports = {
     {
       name: "storage-below-services",
       severity: "error",
-      comment: "The database and repositories store; they do not decide, stream or answer requests.",
-      from: { path: [`${src}db/`, "\\.repository\\.ts$"] },
+      comment:
+        "The database, repositories and ingest listeners (ingest/) store or receive; they do not decide, stream or answer requests.",
+      from: { path: [`${src}db/`, `${src}ingest/`, "\\.repository\\.ts$"] },
       to: { path: ["\\.service\\.ts$", `${src}(streaming|http)/`, `${src}main\\.ts$`] },
     },
     {

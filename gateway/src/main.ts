@@ -75,7 +75,7 @@ import { userRoutes } from "./http/users.routes.js";
 import { buildViewerAssets } from "./http/viewer-assets.js";
 import { viewerRoutes } from "./http/viewer.routes.js";
 import { watchRoutes } from "./http/watch.routes.js";
-import { createLogger, type Logger } from "./log/logger.js";
+import { contextLogger, createLogger, type Logger } from "./log/logger.js";
 import { AllowedNetworks } from "./net/allowed-networks.js";
 import { NetworkGuard } from "./net/network-guard.js";
 import { loadTlsPair, TlsFilesError, watchTlsFiles, type TlsPair } from "./net/tls-files.js";
@@ -85,6 +85,7 @@ import { SchoolService } from "./schools/school.service.js";
 import { StreamManager } from "./streaming/stream-manager.js";
 import { hlsRoutes } from "./streaming/hls/hls-routes.js";
 import { wsFmp4 } from "./streaming/ws/ws-fmp4.js";
+import { RtmpServer } from "./ingest/rtmp-server.js";
 import { hashPassword } from "./users/passwords.js";
 import { SignInService } from "./users/sign-in.service.js";
 import { UserRepository } from "./users/user.repository.js";
@@ -112,6 +113,8 @@ export interface Gateway {
   monitor: HealthMonitor;
   /** Alerts to the configured channels: the health monitor calls raise(). */
   alerts: AlertDispatcher;
+  /** The RTMP listener for pushed cameras (rtmp.enabled), else undefined. */
+  rtmp: RtmpServer | undefined;
   close(): Promise<void>;
 }
 
@@ -263,11 +266,25 @@ async function openGateway(
   //    ONVIF) goes to an address the network guard resolved and checked against network.allowedNetworks.
   const network = new NetworkGuard(AllowedNetworks.parse(config.network.allowedNetworks));
   const spawner = new NodeProcessSpawner();
+  // 4a. RTMP push (rtmp.enabled): node-media-server in a child process it cannot take down the gateway
+  //     from; pushes need the camera's signed URL, and ffmpeg pulls them from it like any camera.
+  let rtmp: RtmpServer | undefined;
+  if (config.rtmp.enabled) {
+    const server = new RtmpServer(spawner, clock, contextLogger(log, "rtmp"), {
+      host: config.rtmp.host,
+      port: config.rtmp.port,
+      key: keys.derive("rtmp-publish"),
+    });
+    opened.add("the RTMP listener", () => server.close());
+    await server.start();
+    rtmp = server;
+  }
   const streams = new StreamManager(cameras, spawner, clock, log, {
     streaming: config.streaming,
     ffmpeg: config.ffmpeg,
     network,
     timeZoneOf: (camera) => (camera.schoolId === null ? undefined : schools.get(camera.schoolId)?.timeZone),
+    rtmpPullUrl: (cameraId) => rtmp?.pullUrl(cameraId),
   });
   streams.start();
   opened.add("streams", () => streams.close());
@@ -313,7 +330,11 @@ async function openGateway(
   const monitor = new HealthMonitor(
     state,
     streams,
-    new NetworkProber(soap, { network, now }),
+    new NetworkProber(soap, {
+      network,
+      now,
+      ...(rtmp && { rtmpPublishing: (id: string) => rtmp.isPublishing(id) }),
+    }),
     healthRepo,
     clock,
     log,
@@ -351,6 +372,15 @@ async function openGateway(
     inspector,
     streamTester,
     network,
+    rtmp && {
+      key: keys.derive("rtmp-publish"),
+      host:
+        config.rtmp.publicHost ??
+        (config.http.publicUrl === undefined ? undefined : new URL(config.http.publicUrl).hostname),
+      port: () => rtmp.port,
+      urlDays: config.rtmp.publishUrlDays,
+      now,
+    },
   );
   const cameraMoveService = new CameraMoveService(cameras, cameraMoves, work, log);
   const addressWatcher = new OnvifAddressWatcher(
@@ -628,6 +658,7 @@ async function openGateway(
     addressWatcher,
     suppressions,
     alerts,
+    rtmp,
     close,
   };
 }

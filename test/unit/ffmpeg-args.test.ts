@@ -149,6 +149,34 @@ describe("buildFfmpegArgs", () => {
         ...output,
       ],
     ],
+    [
+      "RTMP push: pulled from the gateway's own listener, copied, audio as AAC when enabled",
+      { ...base, audio: true, source: { kind: "rtmp" }, pullUrl: "rtmp://127.0.0.1:1935/live/cam_x" },
+      [
+        ...head,
+        "-rw_timeout",
+        "5000000",
+        "-protocol_whitelist",
+        "rtmp,tcp",
+        "-analyzeduration",
+        "100000",
+        "-probesize",
+        "32768",
+        "-i",
+        "rtmp://127.0.0.1:1935/live/cam_x",
+        "-map",
+        "0:v:0",
+        "-c:v",
+        "copy",
+        "-map",
+        "0:a:0?",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "64k",
+        ...output,
+      ],
+    ],
   ];
   it.each(cases)("%s", (_name, job, expected) => {
     expect(buildFfmpegArgs(job)).toEqual(expected);
@@ -171,6 +199,10 @@ describe("buildFfmpegArgs", () => {
     const args = buildFfmpegArgs({ ...base, source: cam });
     expect(args.filter((a) => /^(file|concat|http|pipe:0)/.test(a))).toEqual([]);
     expect(args).toContain("-nostdin");
+  });
+
+  it("refuses an RTMP camera when there is no listener to pull from (rtmp.enabled off)", () => {
+    expect(() => buildFfmpegArgs({ ...base, source: { kind: "rtmp" } })).toThrow(/rtmp\.enabled/);
   });
 
   it("feeds the demo test pattern in real time and always encodes it", () => {

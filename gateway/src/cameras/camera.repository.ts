@@ -15,7 +15,7 @@ interface CameraRow {
   school_id: string | null;
   classroom_id: string | null;
   name: string;
-  source_kind: "rtsp" | "test-pattern" | "edge";
+  source_kind: "rtsp" | "test-pattern" | "rtmp" | "edge";
   source_json: string;
   username: string | null;
   password_enc: string | null;
@@ -204,7 +204,7 @@ export class CameraRepository {
   }
 
   private sourceColumns(source: StoredSource | EdgeSource) {
-    if (source.kind === "test-pattern") {
+    if (source.kind === "test-pattern" || source.kind === "rtmp") {
       return { source_kind: source.kind, source_json: "{}", username: null, password_enc: null };
     }
     if (source.kind === "edge") {
@@ -239,7 +239,7 @@ export class CameraRepository {
       const j = JSON.parse(r.source_json) as { edgeId: string; sub: boolean };
       source = { kind: "edge", edgeId: j.edgeId, sub: j.sub };
     } else {
-      source = { kind: "test-pattern" };
+      source = { kind: r.source_kind };
     }
     return {
       id: r.id,

@@ -93,6 +93,13 @@ export const cameraCreateSchema = z
       rtspSourceSchema,
       onvifSourceSchema,
       z.object({ kind: z.literal("test-pattern") }).strict(),
+      z
+        .object({ kind: z.literal("rtmp") })
+        .strict()
+        .describe(
+          "Pushed by an NVR or encoder to the gateway's RTMP listener (rtmp.enabled); its signed URL: " +
+            "GET /api/cameras/:id/publish-url",
+        ),
     ]),
     audio: z.boolean().default(false),
     alwaysOn: z.boolean().default(false),

@@ -3,6 +3,7 @@ import { managesSchool, seesCamera } from "../access/permissions.js";
 import type { UnitOfWork } from "../audit/unit-of-work.js";
 import { explainedError, forbidden, HttpError, notFound } from "../common/errors.js";
 import type { Explanation } from "../common/explanation.js";
+import { publishUrl, type PublishUrl } from "../ingest/rtmp-publish-sign.js";
 import type { NetworkGuard } from "../net/network-guard.js";
 import { explain } from "../onvif/onvif-error.js";
 import type { OnvifInspector } from "../onvif/onvif-inspector.js";
@@ -35,6 +36,32 @@ const testPattern: Explanation = {
   id: "Kamera ini adalah pola uji bawaan Pantau, bukan kamera RTSP; tidak ada aliran yang perlu diuji.",
   en: "This camera is Pantau's built-in test pattern, not an RTSP camera; there is no stream to test.",
 };
+
+const pushedCamera: Explanation = {
+  id: "Kamera ini mengirim (push) ke Pantau lewat RTMP; tidak ada alamat yang bisa diuji dari sini. Lihat status kamera: daring saat NVR sedang mengirim.",
+  en: "This camera pushes to Pantau over RTMP; there is no address to test from here. Its state shows online while the NVR is pushing.",
+};
+
+const rtmpOff: Explanation = {
+  id: "Penerimaan RTMP mati di gateway ini. Operator menyalakannya dengan pengaturan rtmp.enabled (PANTAU_RTMP_ENABLED=1).",
+  en: "RTMP push is off on this gateway. An operator turns it on with the setting rtmp.enabled (PANTAU_RTMP_ENABLED=1).",
+};
+
+const notPushed: Explanation = {
+  id: "Hanya kamera jenis rtmp yang punya URL publish; kamera ini ditarik Pantau sendiri.",
+  en: "Only cameras of kind rtmp have a publish URL; Pantau pulls this camera's stream itself.",
+};
+
+/** The gateway's RTMP listener as publish URLs need it; absent when rtmp.enabled is off. */
+export interface RtmpPublishing {
+  key: Buffer;
+  /** rtmp.publicHost, else http.publicUrl's host; undefined: the host the admin reached the API at. */
+  host: string | undefined;
+  /** The listener's port (the bound one). */
+  port: () => number | undefined;
+  urlDays: number;
+  now: () => number;
+}
 
 /**
  * How long a test before adding a camera reads its stream to count frames and bits: two GOPs of a usual
@@ -78,6 +105,7 @@ export class CameraService {
     private readonly inspector: OnvifInspector,
     private readonly tester: StreamTester,
     private readonly network: NetworkGuard,
+    private readonly rtmp?: RtmpPublishing,
   ) {}
 
   list(caller: Caller): CameraView[] {
@@ -145,6 +173,37 @@ export class CameraService {
     return publicCamera(updated);
   }
 
+  /**
+   * The signed URL an NVR pushes this camera's stream to (school admins and operators; audited, as it is a
+   * credential). `requestHost` is where the admin reached the API, used when no public host is configured.
+   */
+  publishUrl(caller: Caller, id: string, requestHost: string): PublishUrl {
+    const camera = this.visible(caller, id);
+    if (!managesSchool(caller.user, camera.schoolId)) throw forbidden();
+    if (camera.source.kind !== "rtmp") throw explainedError(422, "not_rtmp", notPushed);
+    const port = this.rtmp?.port();
+    if (!this.rtmp || port === undefined) throw explainedError(409, "rtmp_disabled", rtmpOff);
+    const expiresSec = Math.floor(this.rtmp.now() / 1000) + this.rtmp.urlDays * 86_400;
+    const url = publishUrl(
+      this.rtmp.key,
+      { host: this.rtmp.host ?? requestHost, port },
+      camera.id,
+      expiresSec,
+    );
+    this.work.apply(
+      caller.actor,
+      {
+        schoolId: camera.schoolId,
+        action: "camera.publish_url",
+        targetKind: "camera",
+        targetId: camera.id,
+        detail: { name: camera.name, expiresAt: url.expiresAt },
+      },
+      () => undefined,
+    );
+    return url;
+  }
+
   /** Resolves once the camera's streams have stopped. */
   async delete(caller: Caller, id: string): Promise<void> {
     const camera = this.visible(caller, id);
@@ -191,6 +250,7 @@ export class CameraService {
     const camera = this.visible(caller, id);
     if (!managesSchool(caller.user, camera.schoolId)) throw forbidden();
     const { source } = camera;
+    if (source.kind === "rtmp") throw explainedError(422, "not_rtsp", pushedCamera);
     if (source.kind !== "rtsp") throw explainedError(422, "not_rtsp", testPattern);
     const credentials = { username: source.username, password: source.password };
     const [main, sub] = await Promise.all([
@@ -241,6 +301,7 @@ export class CameraService {
    * the same camera cannot be registered twice.
    */
   private async storedSource(source: CameraCreate["source"], user: User, self?: string) {
+    if (source.kind === "rtmp" && !this.rtmp) throw explainedError(409, "rtmp_disabled", rtmpOff);
     if (source.kind === "rtsp") {
       // Refused now, with the field named, rather than at every ffmpeg start (which checks again: a name
       // may resolve elsewhere later).

@@ -8,6 +8,8 @@ export type CameraSource =
       password?: string | undefined;
     }
   | { kind: "test-pattern" }
+  /** Pushed by an NVR or encoder to the gateway's RTMP listener (ingest/), with the camera's signed URL. */
+  | { kind: "rtmp" }
   /**
    * At a hub: a camera of a school's edge gateway. Its real source and credentials stay at the edge; the hub
    * relays its renditions (fleet/relay-feed.ts). `sub`: the edge offers a sub stream too.

@@ -100,6 +100,38 @@ export const configSchema = z
           .prefault({}),
       })
       .prefault({}),
+    rtmp: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Accept RTMP pushes from NVRs and encoders that cannot serve RTSP (cameras of kind rtmp); " +
+              "a node-media-server child process listens",
+          ),
+        host: z
+          .string()
+          .min(1)
+          .default("0.0.0.0")
+          .describe("Address the RTMP listener binds to; 127.0.0.1 keeps it to this machine"),
+        port: z.number().int().min(0).max(65535).default(1935).describe("RTMP port (1935 is RTMP's own)"),
+        publicHost: z
+          .string()
+          .regex(/^[A-Za-z0-9.:-]{1,253}$/, "expected a host name or IP address, like 192.168.1.10")
+          .optional()
+          .describe(
+            "Host an NVR pushes to, put into each camera's publish URL; default: the host of http.publicUrl, " +
+              "else the host the admin reached the console at",
+          ),
+        publishUrlDays: z
+          .number()
+          .int()
+          .min(1)
+          .max(3650)
+          .default(365)
+          .describe("How long a camera's signed publish URL stays valid; a new one can be fetched any time"),
+      })
+      .prefault({}),
     ffmpeg: z
       .object({
         path: z.string().min(1).default("ffmpeg"),
@@ -581,11 +613,19 @@ export const configSchema = z
     // An edge needs to know where the hub is and who it is there; a hub where its edges come.
     const { fleet } = config;
     if (config.role !== "standalone" && fleet.servers.length === 0)
-      ctx.addIssue({ code: "custom", path: ["fleet", "servers"], message: `a ${config.role} needs the NATS server` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["fleet", "servers"],
+        message: `a ${config.role} needs the NATS server`,
+      });
     if (config.role === "edge") {
       for (const key of ["edgeId", "seedFile"] as const) {
         if (fleet[key] === undefined)
-          ctx.addIssue({ code: "custom", path: ["fleet", key], message: "an edge needs it (from the hub's console)" });
+          ctx.addIssue({
+            code: "custom",
+            path: ["fleet", key],
+            message: "an edge needs it (from the hub's console)",
+          });
       }
     }
     // HTTPS needs both files; one alone is a half-done setup, not a reason to serve plain HTTP.

@@ -36,13 +36,28 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
+/**
+ * A migration that rebuilds a table others reference says `-- pantau: foreign_keys off`: foreign keys are
+ * off while it runs (outside its transaction: the pragma does nothing inside one) and checked before it
+ * commits, so dropping the old table does not cascade into its children (sqlite.org/lang_altertable.html,
+ * "Making Other Kinds Of Table Schema Changes", steps 1 and 10).
+ */
 export function migrate(db: Db, migrations = listMigrations()): void {
   const current = db.pragma("user_version", { simple: true }) as number;
   for (const m of migrations) {
     if (m.version <= current) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.pragma(`user_version = ${String(m.version)}`);
-    })();
+    const keysOff = /^-- pantau: foreign_keys off$/m.test(m.sql);
+    const keysWere = db.pragma("foreign_keys", { simple: true }) as number;
+    if (keysOff) db.pragma("foreign_keys = OFF");
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        if (keysOff && (db.pragma("foreign_key_check") as unknown[]).length > 0)
+          throw new Error(`migration ${m.name} leaves rows whose foreign keys point at nothing`);
+        db.pragma(`user_version = ${String(m.version)}`);
+      })();
+    } finally {
+      if (keysOff) db.pragma(`foreign_keys = ${keysWere === 1 ? "ON" : "OFF"}`);
+    }
   }
 }

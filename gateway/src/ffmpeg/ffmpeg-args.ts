@@ -10,6 +10,11 @@ export interface FfmpegJob {
   video: { mode: "copy" } | { mode: "transcode"; encoder: H264Encoder };
   audio: boolean;
   rtspTimeoutSeconds: number;
+  /**
+   * For an rtmp source: where the gateway's RTMP listener serves the pushed stream to this machine
+   * (ingest/rtmp-server.ts pullUrl), asked at every spawn.
+   */
+  pullUrl?: string;
   /** fast by default; thorough after a start that never produced an init segment. */
   probe?: "fast" | "thorough";
   /**
@@ -93,11 +98,37 @@ export function urlWithCredentials(url: string, username?: string, password?: st
   return u.toString();
 }
 
+/** How long ffmpeg probes the input: fast by default; thorough after a start without an init segment. */
+function probeArgs(job: FfmpegJob): string[] {
+  return [
+    "-analyzeduration",
+    job.probe === "thorough" ? "2000000" : "100000",
+    "-probesize",
+    job.probe === "thorough" ? "1000000" : "32768",
+  ];
+}
+
 function inputArgs(job: FfmpegJob): string[] {
   const { source } = job;
   if (source.kind === "test-pattern") {
     // The demo camera: a moving pattern with the wall clock, drawn in real time (-re) by lavfi.
     return ["-re", "-f", "lavfi", "-i", `testsrc2=size=640x360:rate=25,${testPatternFilters(job.clock)}`];
+  }
+  if (source.kind === "rtmp") {
+    if (job.pullUrl === undefined) throw new Error("RTMP push is off (rtmp.enabled): nothing to pull from");
+    // A pushed stream, played from the gateway's own RTMP listener. node-media-server's FLV header always
+    // announces audio, so ffmpeg's default probe waits ~5 s for an audio packet an NVR may never send; the
+    // fast probe starts in ~0.5 s (measured here). -rw_timeout is the generic AVIO I/O timeout (ffmpeg-protocols,
+    // "Protocol Options"), the RTMP side's counterpart of RTSP's -timeout.
+    return [
+      "-rw_timeout",
+      String(Math.round(job.rtspTimeoutSeconds * 1_000_000)),
+      "-protocol_whitelist",
+      "rtmp,tcp",
+      ...probeArgs(job),
+      "-i",
+      job.pullUrl,
+    ];
   }
   const url = job.rendition === "sub" && source.subUrl !== undefined ? source.subUrl : source.url;
   return [
@@ -111,10 +142,7 @@ function inputArgs(job: FfmpegJob): string[] {
     // then, which cost a whole GOP on every cold start (bench:startup). Start fast: when the SDP carries SPS/PPS (sprop-parameter-sets) ffmpeg needs almost no probing, and
     // the default probing cost ~1 s before the first byte (bench:startup). A camera whose SDP lacks them
     // fails the fast probe once; the rendition then retries with thorough probing (rendition.ts).
-    "-analyzeduration",
-    job.probe === "thorough" ? "2000000" : "100000",
-    "-probesize",
-    job.probe === "thorough" ? "1000000" : "32768",
+    ...probeArgs(job),
     "-i",
     urlWithCredentials(url, source.username, source.password),
   ];
@@ -169,7 +197,9 @@ function videoArgs(job: FfmpegJob): string[] {
  */
 export function buildFfmpegArgs(job: FfmpegJob): string[] {
   const audio =
-    job.audio && job.source.kind === "rtsp" ? ["-map", "0:a:0?", "-c:a", "aac", "-b:a", "64k"] : ["-an"];
+    job.audio && job.source.kind !== "test-pattern"
+      ? ["-map", "0:a:0?", "-c:a", "aac", "-b:a", "64k"]
+      : ["-an"];
   return [
     "-nostdin",
     "-hide_banner",

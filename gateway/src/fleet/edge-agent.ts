@@ -152,7 +152,11 @@ export class EdgeAgent {
         if (!p) {
           const r = this.deps.streams.get(cameraId, rendition);
           if (!r) {
-            this.reply(m, { ok: false, code: "not_found", message: "no such camera or rendition at this edge" });
+            this.reply(m, {
+              ok: false,
+              code: "not_found",
+              message: "no such camera or rendition at this edge",
+            });
             return;
           }
           p = new RelayPublisher(

@@ -50,7 +50,13 @@ export class EdgeRepository {
       .prepare(
         "INSERT INTO edges (id, name, school_id, public_key, created_at) VALUES (@id, @name, @school_id, @key, @at)",
       )
-      .run({ id, name: input.name, school_id: input.schoolId, key: input.publicKey, at: this.now().toISOString() });
+      .run({
+        id,
+        name: input.name,
+        school_id: input.schoolId,
+        key: input.publicKey,
+        at: this.now().toISOString(),
+      });
     return this.get(id) as Edge;
   }
 

@@ -132,9 +132,15 @@ export class EdgeService {
     const edge = this.managed(caller, id);
     const { classroomId, ...atEdge } = input;
     if (classroomId !== undefined && this.classrooms.get(classroomId)?.schoolId !== edge.schoolId)
-      throw new HttpError(400, "invalid_input", "classroomId: no such classroom in this school", "classroomId");
+      throw new HttpError(
+        400,
+        "invalid_input",
+        "classroomId: no such classroom in this school",
+        "classroomId",
+      );
     const local = this.link.localSchool(edge.id);
-    if (local === undefined) throw new HttpError(503, "edge_offline", "the school's edge gateway is not connected");
+    if (local === undefined)
+      throw new HttpError(503, "edge_offline", "the school's edge gateway is not connected");
     const reply = await this.link.api(edge.id, {
       method: "POST",
       path: "/api/cameras",
@@ -186,7 +192,8 @@ export class EdgeService {
 /** An edge's error answer, passed on to the console as the edge gave it (its words in both languages). */
 export class ForwardedError extends HttpError {
   constructor(readonly reply: ApiReply) {
-    const error = (reply.body as { error?: { code?: unknown; message?: unknown; field?: unknown } } | null)?.error;
+    const error = (reply.body as { error?: { code?: unknown; message?: unknown; field?: unknown } } | null)
+      ?.error;
     super(
       reply.status,
       typeof error?.code === "string" ? error.code : "edge_error",

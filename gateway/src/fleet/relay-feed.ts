@@ -4,7 +4,11 @@ import type { Clock, TimerHandle } from "../common/clock.js";
 import type { Logger } from "../log/logger.js";
 import { Fmp4BoxReader } from "../streaming/fmp4/box-reader.js";
 import type { FeedCallbacks, RenditionFeed } from "../streaming/rendition-feed.js";
-import { backoffSteps, type RenditionState, type SupervisorHealth } from "../streaming/rendition-supervisor.js";
+import {
+  backoffSteps,
+  type RenditionState,
+  type SupervisorHealth,
+} from "../streaming/rendition-supervisor.js";
 import { decodeJson, encodeJson, type LinkMessage, type LinkTransport } from "./link-transport.js";
 import { mediaHeader, relayReplySchema, type RelayRequest } from "./link-messages.js";
 import { subjects } from "./subjects.js";
@@ -131,13 +135,18 @@ export class RelayFeed implements RenditionFeed {
       this.received(gen, m);
     });
     this.link
-      .request(subjects.ctl(this.edgeId, "relay.start"), encodeJson(this.request()), this.opts.requestTimeoutMs)
+      .request(
+        subjects.ctl(this.edgeId, "relay.start"),
+        encodeJson(this.request()),
+        this.opts.requestTimeoutMs,
+      )
       .then(
         (data) => {
           if (gen !== this.generation) return;
           const reply = relayReplySchema.safeParse(decodeJson(data));
           if (!reply.success) this.fail(gen, "the edge answered relay.start with something unreadable");
-          else if (!reply.data.ok) this.fail(gen, `the edge refused: ${reply.data.code}: ${reply.data.message}`);
+          else if (!reply.data.ok)
+            this.fail(gen, `the edge refused: ${reply.data.code}: ${reply.data.message}`);
         },
         (err: unknown) => {
           this.fail(gen, `the edge did not answer relay.start: ${(err as Error).message}`);

@@ -139,11 +139,17 @@ export class RelayPublisher {
   private publish(data: Buffer, kind: "init" | "frag"): void {
     const subject = subjects.media(this.edgeId, this.rendition.cameraId, this.rendition.name);
     try {
-      this.link.publish(subject, data, { [mediaHeader.kind]: kind, [mediaHeader.generation]: this.generation });
+      this.link.publish(subject, data, {
+        [mediaHeader.kind]: kind,
+        [mediaHeader.generation]: this.generation,
+      });
     } catch (err) {
       // Larger than the server's max_payload, or the connection closing: counted, never thrown at ffmpeg.
       this.counters.droppedFragments++;
-      this.log.warn({ err: (err as Error).message }, `relay: ${kind} of ${String(data.length)} bytes not sent`);
+      this.log.warn(
+        { err: (err as Error).message },
+        `relay: ${kind} of ${String(data.length)} bytes not sent`,
+      );
       return;
     }
     this.sent += data.length;

@@ -11,6 +11,8 @@ export interface NetworkProberOptions {
   maxReplyBytes?: number;
   /** The gateway's clock, which the camera's clock is compared against. */
   now?: () => number;
+  /** Whether an rtmp camera is being pushed now (ingest/rtmp-server.ts); undefined: RTMP is off. */
+  rtmpPublishing?: (cameraId: string) => boolean;
 }
 
 /**
@@ -27,6 +29,11 @@ export class NetworkProber implements CameraProber {
 
   async probe(camera: Camera, deadlineMs: number): Promise<ProbeOutcome> {
     const source = camera.source;
+    // A pushed camera cannot be reached from here: it is up while its NVR pushes to the RTMP listener.
+    if (source.kind === "rtmp")
+      return this.opts.rtmpPublishing?.(camera.id) === true
+        ? { ok: true, ms: 0 }
+        : { ok: false, ms: 0, error: "not_publishing" };
     if (source.kind !== "rtsp") return { ok: true, ms: 0 };
     const onvifCreds =
       source.username === undefined

@@ -34,6 +34,19 @@ export function cameraRoutes(service: CameraService, auth: AdminAuth): ApiRouter
     },
   );
 
+  api.get(
+    "/api/cameras/:id/publish-url",
+    {
+      summary:
+        "The signed RTMP URL an NVR pushes a camera of kind rtmp to (url, or server + streamKey); audited",
+      tag: "cameras",
+      auth: "admin",
+    },
+    (req, res) => {
+      res.json(service.publishUrl(auth.caller(req), pathId(req.params.id, "camera"), req.hostname));
+    },
+  );
+
   api.patch(
     "/api/cameras/:id",
     {

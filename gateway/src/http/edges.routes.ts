@@ -23,9 +23,13 @@ export function edgeRoutes(service: EdgeService, auth: AdminAuth): ApiRouter {
   const api = new ApiRouter(auth);
   const edgeId = (raw: unknown) => pathId(raw, "edge");
 
-  api.get("/api/edges", { summary: "Edges you can see, with their link now", tag: "fleet", auth: "admin" }, (req, res) => {
-    res.json({ edges: service.list(auth.caller(req)) });
-  });
+  api.get(
+    "/api/edges",
+    { summary: "Edges you can see, with their link now", tag: "fleet", auth: "admin" },
+    (req, res) => {
+      res.json({ edges: service.list(auth.caller(req)) });
+    },
+  );
 
   api.post(
     "/api/edges",
@@ -47,7 +51,11 @@ export function edgeRoutes(service: EdgeService, auth: AdminAuth): ApiRouter {
 
   api.delete(
     "/api/edges/:id",
-    { summary: "Remove an edge (operator): the NATS server refuses its key from now on", tag: "fleet", auth: "admin" },
+    {
+      summary: "Remove an edge (operator): the NATS server refuses its key from now on",
+      tag: "fleet",
+      auth: "admin",
+    },
     (req, res) => {
       service.delete(auth.caller(req), edgeId(req.params.id));
       res.status(204).end();
@@ -57,7 +65,12 @@ export function edgeRoutes(service: EdgeService, auth: AdminAuth): ApiRouter {
   for (const f of forwarded) {
     api.post(
       `/api/edges/:id${f.path}`,
-      { summary: `${f.summary} (answered as POST ${f.to} at the edge)`, tag: "fleet", auth: "admin", body: forwardedBody },
+      {
+        summary: `${f.summary} (answered as POST ${f.to} at the edge)`,
+        tag: "fleet",
+        auth: "admin",
+        body: forwardedBody,
+      },
       async (req, res, body) => {
         const reply = await service.forward(auth.caller(req), edgeId(req.params.id), {
           method: "POST",

@@ -26,6 +26,8 @@ export interface StreamSettings {
   timeZoneOf?: (camera: Camera) => string | undefined;
   /** At a hub: the feeds of edges' cameras (fleet/relay-feed.ts). */
   relay?: RelayFeeds;
+  /** Where an rtmp camera's pushed stream is played from (ingest/rtmp-server.ts); undefined: RTMP is off. */
+  rtmpPullUrl?: (cameraId: string) => string | undefined;
 }
 
 export interface RenditionHealth extends SupervisorHealth {
@@ -161,7 +163,8 @@ export class Rendition {
     };
     const { source } = camera;
     if (source.kind === "edge") {
-      if (!settings.relay) throw new Error(`camera ${camera.id} is an edge's camera, and this gateway is no hub`);
+      if (!settings.relay)
+        throw new Error(`camera ${camera.id} is an edge's camera, and this gateway is no hub`);
       this.supervisor = settings.relay({ ...camera, source }, name, callbacks, rlog);
       return;
     }
@@ -180,10 +183,13 @@ export class Rendition {
             ...(source.kind === "test-pattern" && {
               clock: { atMs: clock.now(), timeZone: settings.timeZoneOf?.(this.camera) ?? "Asia/Jakarta" },
             }),
+            pullUrl: source.kind === "rtmp" ? settings.rtmpPullUrl?.(this.camera.id) : undefined,
           });
         const { source } = this.camera;
         if (source.kind === "edge") throw new Error("an edge's camera has no ffmpeg here");
-        return source.kind === "rtsp" ? pinned(settings.network, source).then(build) : build(source);
+        if (source.kind === "rtsp") return pinned(settings.network, source).then(build);
+        // Async, so "RTMP is off" fails the start (logged, backoff) rather than throwing into a request.
+        return source.kind === "rtmp" ? Promise.resolve(source).then(build) : build(source);
       },
       secrets: () => (this.camera.source.kind === "rtsp" ? [this.camera.source.password] : []),
       stallSeconds: streaming.stallSeconds,

@@ -9,7 +9,7 @@ export interface CameraJson {
   enabled: boolean;
   demo: boolean;
   videoCodec: "h264" | "h265" | null;
-  source: { kind: "rtsp" | "onvif" | "test-pattern"; host?: string; url?: string; subUrl?: string };
+  source: { kind: "rtsp" | "onvif" | "test-pattern" | "rtmp"; host?: string; url?: string; subUrl?: string };
   renditions: string[];
 }
 

@@ -49,6 +49,10 @@ const reasonWords: Record<string, Messages> = {
   recovered: { id: "Pulih.", en: "Recovered." },
   online: { id: "Menjawab dengan baik.", en: "Answering well." },
   reachable: { id: "Menjawab dengan baik.", en: "Answering well." },
+  not_publishing: {
+    id: "Tidak ada yang mengirim aliran RTMP kamera ini: periksa NVR dan URL publish-nya.",
+    en: "Nothing is pushing this camera's RTMP stream: check the NVR and its publish URL.",
+  },
   probe_failed: { id: "Pemeriksaan kamera gagal.", en: "Checking the camera failed." },
   offline: { id: "Luring.", en: "Offline." },
   gateway_stopped: { id: "Gateway sempat berhenti.", en: "The gateway was stopped." },

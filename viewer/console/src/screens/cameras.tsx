@@ -183,7 +183,11 @@ function CameraCard(props: {
             {room ? room.name : t("Belum di kelas mana pun", "Not in any classroom yet")}
           </span>
         </p>
-        <p class="hint">{c.source.host ?? c.source.url ?? ""}</p>
+        <p class="hint">
+          {c.source.kind === "rtmp"
+            ? t("Dikirim lewat RTMP (push) oleh NVR", "Pushed over RTMP by an NVR")
+            : (c.source.host ?? c.source.url ?? "")}
+        </p>
         {editing ? (
           <EditCamera
             camera={c}
