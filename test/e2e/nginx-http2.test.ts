@@ -10,12 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStatsScript, type PageStats } from "../helpers/browser.js";
 import { startTestGateway, testAdminPassword, testAdminUser, type TestGateway } from "../helpers/gateway.js";
 import { waitFor } from "../helpers/media.js";
+import { allWeek, recordConsent } from "../helpers/school-fixture.js";
 import { startTestCamera, type TestCamera } from "../helpers/test-camera.js";
+import { launchWebKit, type WebKit } from "../helpers/webkit.js";
+import { openParentPage, parentPagePlaying } from "../helpers/webkit-parent.js";
 
 // The hub's shipped nginx site (config/nginx/pantau-hub.conf) in front of a real gateway, with Debian's
 // nginx and a test CA made here: Chromium plays LL-HLS and WebSocket through it, the page and the playlists
-// over HTTP/2, and the gateway, told it is behind a TLS proxy, gives Secure cookies. The shipped file is the
-// one tested: only certificate paths, listen addresses, the webroot and the upstream port are substituted.
+// over HTTP/2, WebKit plays a parent's watch page through it, and the gateway, told it is behind a TLS proxy,
+// gives Secure cookies. The shipped file is the one tested: only certificate paths, listen addresses, the
+// webroot and the upstream port are substituted.
 
 const shipped = readFileSync(new URL("../../config/nginx/pantau-hub.conf", import.meta.url), "utf8");
 const dir = mkdtempSync(join(tmpdir(), "pantau-nginx-"));
@@ -28,9 +32,12 @@ let camera: TestCamera | undefined;
 let gw: TestGateway | undefined;
 let nginx: ChildProcess | undefined;
 let browser: Browser | undefined;
+let wk: WebKit | undefined;
 let base: string;
 let ca: Buffer;
 let cameraId: string;
+/** The guardian's access link (`/a/<token>`) for the classroom of the camera. */
+let linkPath: string;
 const nginxErr: string[] = [];
 
 async function freePort(): Promise<number> {
@@ -99,7 +106,9 @@ pid ${join(dir, "nginx.pid")};
 error_log stderr warn;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  # What each request came over, by browser, for the WebKit case (its WebSocket, which no page API shows).
+  log_format pantau_test '$server_protocol $status $request_method $uri "$http_user_agent"';
+  access_log ${join(dir, "logs/access.log")} pantau_test;
   client_body_temp_path ${join(dir, "tmp/body")};
   proxy_temp_path ${join(dir, "tmp/proxy")};
   fastcgi_temp_path ${join(dir, "tmp/fastcgi")};
@@ -160,10 +169,30 @@ beforeAll(async () => {
     { http: { port: gatewayPort, trustProxy: true, publicUrl: base } },
     { apiBase: `http://127.0.0.1:${String(gatewayPort)}` },
   );
+  // A classroom with a guardian's child in it, so a parent's link leads to this camera.
+  const school = (await gw.admin.expect(201, "POST", "/api/schools", { name: "SD Negeri 1" })) as {
+    id: string;
+  };
+  const room = (await gw.admin.expect(201, "POST", `/api/schools/${school.id}/classrooms`, {
+    name: "Kelas 2B",
+    schedule: allWeek,
+  })) as { id: string };
   ({ id: cameraId } = await gw.addCamera({
+    schoolId: school.id,
+    classroomId: room.id,
     name: "Kelas 2B",
     source: { kind: "rtsp", url: camera.url("main"), subUrl: camera.url("sub") },
   }));
+  const guardian = (await gw.admin.expect(201, "POST", `/api/schools/${school.id}/guardians`, {
+    name: "Ibu Sari",
+    phone: "0812-3456-7890",
+    children: [{ name: "Budi", classroomId: room.id }],
+  })) as { id: string };
+  await recordConsent(gw.admin, guardian.id);
+  const link = (await gw.admin.expect(201, "POST", `/api/guardians/${guardian.id}/links`, {})) as {
+    url: string;
+  };
+  linkPath = new URL(link.url).pathname;
   const conf = writeNginxConf(renderSite(httpsPort, httpPort, gatewayPort));
   execFileSync("/usr/sbin/nginx", ["-t", "-p", dir, "-c", conf, "-e", "stderr"], { stdio: "pipe" });
   nginx = spawn("/usr/sbin/nginx", ["-p", dir, "-c", conf, "-e", "stderr"], {
@@ -190,10 +219,13 @@ beforeAll(async () => {
       `--ignore-certificate-errors-spki-list=${spki}`,
     ],
   });
+  // WebKit accepts exactly the test leaf for 127.0.0.1 too (not every certificate: acceptInsecureCerts is off).
+  wk = await launchWebKit({ certificates: [{ host: "127.0.0.1", certificateFile: join(dir, "leaf.crt") }] });
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
+  await wk?.close();
   if (nginx && nginx.exitCode === null) {
     const exited = new Promise((resolve) => nginx!.once("exit", resolve));
     nginx.kill("SIGQUIT");
@@ -247,6 +279,40 @@ describe("the hub's nginx site in front of the gateway", () => {
     const r = await play("ws");
     expect(r.stats.frames).toBeGreaterThan(75);
     expect(r.page).toBe("h2");
+  });
+
+  it("plays a parent's watch page in WebKit (MediaSource over the WebSocket), every HTTP request over HTTP/2", async () => {
+    await openParentPage(wk!, `${base}${linkPath}`);
+    const s = await parentPagePlaying(wk!);
+    expect(s.path).toBe("/watch");
+    expect(s.status).toBe("");
+    // WebKitGTK has MediaSource: the page's first choice, WebSocket fMP4 into MSE, plays.
+    expect(s.feed).toBe("blob-url");
+    const seen = await wk!.execute<{ page: string; resources: string[]; ua: string }>(`return {
+      page: performance.getEntriesByType("navigation")[0]?.nextHopProtocol ?? "",
+      resources: performance.getEntriesByType("resource").map((e) => e.nextHopProtocol),
+      ua: navigator.userAgent,
+    };`);
+    expect(seen.page).toBe("h2");
+    expect(seen.resources).toContain("h2");
+    expect(seen.resources).not.toContain("http/1.1");
+    // nginx's own record of WebKit's requests (by its user agent): the WebSocket is logged when it closes,
+    // so the page is left first. Every HTTP request came over HTTP/2; the WebSocket is an HTTP/1.1 upgrade
+    // (nginx 1.22 has no WebSocket over HTTP/2), passed through to the gateway's media path.
+    await wk!.navigate("about:blank");
+    const webkitLines = () =>
+      readFileSync(join(dir, "logs", "access.log"), "utf8")
+        .split("\n")
+        .filter((l) => l.endsWith(` "${seen.ua}"`));
+    const isSocket = (l: string) => /^HTTP\/1\.1 101 GET \/live\/[^/ ]+\/(main\/|sub\/)?ws /.test(l);
+    const lines = await waitFor("the WebSocket in nginx's access log", () => {
+      const all = webkitLines();
+      return all.some(isSocket) ? all : undefined;
+    });
+    const http = lines.filter((l) => !isSocket(l));
+    expect(http.some((l) => l.startsWith("HTTP/2.0 200 GET /watch "))).toBe(true);
+    expect(http.some((l) => l.startsWith("HTTP/2.0 200 POST /api/watch/"))).toBe(true);
+    expect(http.filter((l) => !l.startsWith("HTTP/2.0 "))).toEqual([]);
   });
 
   it("gives the sign-in cookie Secure (publicUrl https) and no-store on the API", async () => {

@@ -218,11 +218,23 @@ function sessionClient(base: string, version: string): WebKitSession {
   };
 }
 
+/** A server certificate WebKit accepts for one host (WebKitWebDriver's `certificates` browser option). */
+export interface AllowedCertificate {
+  /** The host as in the URL, without the port (e.g. "127.0.0.1"). */
+  host: string;
+  /** A PEM file of the exact leaf certificate the server presents (not its CA): only that one is accepted. */
+  certificateFile: string;
+}
+
 /**
  * Starts Xvfb, WebKitWebDriver on a free loopback port and a MiniBrowser session (`--automation`), with
- * autoplay as the page asks for it (the player's video is muted, as on iPhones).
+ * autoplay as the page asks for it (the player's video is muted, as on iPhones). `certificates` makes the
+ * browser accept exactly those certificates for those hosts (a CA file there is not enough: tried). WebKitGTK
+ * (GnuTLS) trusts only the system's store, with no setting for an extra CA, so a test's own TLS server is
+ * trusted this way rather than by ignoring TLS errors (acceptInsecureCerts stays off; without the option the
+ * page does not load).
  */
-export async function launchWebKit(): Promise<WebKit> {
+export async function launchWebKit(opts: { certificates?: AllowedCertificate[] } = {}): Promise<WebKit> {
   const x = await startXvfb();
   let driver: { base: string; child: ChildProcess } | undefined;
   try {
@@ -230,7 +242,11 @@ export async function launchWebKit(): Promise<WebKit> {
     const created = (await w3c("POST", `${driver.base}/session`, {
       capabilities: {
         alwaysMatch: {
-          "webkitgtk:browserOptions": { binary: miniBrowser, args: ["--automation"] },
+          "webkitgtk:browserOptions": {
+            binary: miniBrowser,
+            args: ["--automation"],
+            ...(opts.certificates !== undefined && { certificates: opts.certificates }),
+          },
           timeouts: { script: 30_000, pageLoad: 30_000 },
         },
       },
