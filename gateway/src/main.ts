@@ -86,6 +86,24 @@ import { StreamManager } from "./streaming/stream-manager.js";
 import { hlsRoutes } from "./streaming/hls/hls-routes.js";
 import { wsFmp4 } from "./streaming/ws/ws-fmp4.js";
 import { RtmpServer } from "./ingest/rtmp-server.js";
+import { EdgeAgent } from "./fleet/edge-agent.js";
+import { EdgeApi } from "./fleet/edge-api.js";
+import { EdgeDirectory } from "./fleet/edge-directory.js";
+import { EdgeRepository } from "./fleet/edge.repository.js";
+import { EdgeService } from "./fleet/edge.service.js";
+import {
+  ensureEdgeSchool,
+  fleetAwareProber,
+  loopbackUrl,
+  readSeed,
+  unobservableAtHub,
+} from "./fleet/fleet-wiring.js";
+import { HubLink } from "./fleet/hub-link.js";
+import { dialLink, DeferredLink } from "./fleet/link-transport.js";
+import { NatsAuthorizationFile } from "./fleet/nats-authorization-file.js";
+import { renderAuthorization } from "./fleet/nats-authorization.js";
+import { hubNkey } from "./fleet/nats-nkeys.js";
+import { edgeRoutes } from "./http/edges.routes.js";
 import { hashPassword } from "./users/passwords.js";
 import { SignInService } from "./users/sign-in.service.js";
 import { UserRepository } from "./users/user.repository.js";
@@ -219,7 +237,8 @@ async function openGateway(
   users.purgeExpiredSessions();
   const demo = ensureDemo(
     { db, schools, classrooms, cameras, guardians },
-    config.demo,
+    // An edge shows its school's cameras, not a demo; a hub and a standalone gateway start with one.
+    config.demo ?? (config.role === "edge" ? false : undefined),
     keys.derive("demo-link").toString("base64url"),
   );
 
@@ -279,12 +298,39 @@ async function openGateway(
     await server.start();
     rtmp = server;
   }
+  // 4b. The fleet link (role edge or hub): one NATS connection, dialled out in the background (an edge
+  //     serves its school while the internet is down), reconnecting with backoff. At a hub the directory
+  //     follows edges' heartbeats and HubLink makes the relayed feeds of edges' cameras.
+  const link = config.role === "standalone" ? undefined : new DeferredLink();
+  const edgesRepo = new EdgeRepository(db, nowDate);
+  const directory =
+    config.role === "hub"
+      ? new EdgeDirectory(edgesRepo, clock, log, config.fleet.offlineAfterSeconds * 1000)
+      : undefined;
+  const hubLink =
+    link && directory
+      ? new HubLink(link, directory, clock, log, {
+          stallSeconds: config.streaming.stallSeconds,
+          startTimeoutSeconds: config.streaming.startTimeoutSeconds,
+          keepaliveMs: 1000,
+          requestTimeoutMs: 5000,
+        })
+      : undefined;
+  if (directory && hubLink) {
+    directory.start();
+    hubLink.start();
+    opened.add("the edge directory", () => {
+      hubLink.close();
+      directory.close();
+    });
+  }
   const streams = new StreamManager(cameras, spawner, clock, log, {
     streaming: config.streaming,
     ffmpeg: config.ffmpeg,
     network,
     timeZoneOf: (camera) => (camera.schoolId === null ? undefined : schools.get(camera.schoolId)?.timeZone),
     rtmpPullUrl: (cameraId) => rtmp?.pullUrl(cameraId),
+    ...(hubLink && { relay: hubLink.feeds }),
   });
   streams.start();
   opened.add("streams", () => streams.close());
@@ -330,11 +376,14 @@ async function openGateway(
   const monitor = new HealthMonitor(
     state,
     streams,
-    new NetworkProber(soap, {
-      network,
-      now,
-      ...(rtmp && { rtmpPublishing: (id: string) => rtmp.isPublishing(id) }),
-    }),
+    fleetAwareProber(
+      new NetworkProber(soap, {
+        network,
+        now,
+        ...(rtmp && { rtmpPublishing: (id: string) => rtmp.isPublishing(id) }),
+      }),
+      hubLink,
+    ),
     healthRepo,
     clock,
     log,
@@ -344,6 +393,8 @@ async function openGateway(
       offlineAfterMs: config.health.offlineAfterSeconds * 1000,
       recoverAfterMs: config.health.recoverAfterSeconds * 1000,
       maxConcurrentProbes: config.health.maxConcurrentProbes,
+      // At a hub, an edge's camera is seen through its edge: unknown while the edge is away.
+      ...(hubLink && directory && { unobservable: (c: Camera) => unobservableAtHub(c, directory, hubLink) }),
     },
   );
   monitor.start();
@@ -470,6 +521,15 @@ async function openGateway(
     },
   );
   alerts.useSuppression(suppressions);
+  // A school whose edge is off the link: its cameras' alerts wait until the edge is back.
+  if (directory) {
+    alerts.useReachability({
+      schoolReachable: (schoolId) => {
+        const edge = edgesRepo.bySchool(schoolId);
+        return edge === undefined || directory.online(edge.id);
+      },
+    });
+  }
   // What the health monitor stores becomes alerts: offline, recovery, drift, flapping.
   alertOnHealth(monitor, state, alerts);
   work.onCommit((change) => {
@@ -524,6 +584,42 @@ async function openGateway(
     { version },
   );
 
+  // 7b. Fleet (hub): edges, their credentials and the console's calls forwarded to them; every edge made or
+  //     removed rewrites the NATS server's authorization file and makes it reload.
+  let edgeService: EdgeService | undefined;
+  if (hubLink && directory) {
+    edgeService = new EdgeService(edgesRepo, schools, classrooms, cameras, work, {
+      view: (id) => directory.view(id),
+      localSchool: (id) => directory.localSchool(id),
+      api: (id, req) => hubLink.api(id, req, config.fleet.requestTimeoutSeconds * 1000),
+    });
+    const { authorizationFile, natsPidFile } = config.fleet;
+    if (authorizationFile !== undefined && natsPidFile !== undefined) {
+      const file = new NatsAuthorizationFile({ path: authorizationFile, pidFile: natsPidFile });
+      const hubKey =
+        config.fleet.seedFile === undefined ? hubNkey(config.dataDir) : readSeed(config.fleet.seedFile);
+      const write = () =>
+        file
+          .write(
+            renderAuthorization({
+              hub: { publicKey: hubKey.publicKey },
+              edges: edgesRepo.list().map((e) => ({ id: e.id, publicKey: e.publicKey })),
+            }),
+          )
+          .then(
+            (changed) => {
+              if (changed)
+                log.info(`NATS authorization rewritten (${authorizationFile}) and the server reloaded`);
+            },
+            (err: unknown) => {
+              log.error({ err: (err as Error).message }, "NATS authorization not applied");
+            },
+          );
+      await write();
+      work.onCommit((change) => (change.targetKind === "edge" ? write() : undefined));
+    }
+  }
+
   // 7. HTTP and WebSockets. Cookies are Secure whenever the browser reaches the gateway over https, from the
   //    gateway itself (the pair loaded at step 0) or through a proxy named in publicUrl.
   const secureCookies = tls !== undefined || (config.http.publicUrl?.startsWith("https:") ?? false);
@@ -545,6 +641,7 @@ async function openGateway(
       onvifRoutes(discovery, inspector, cameraService, auth, config.onvif, network, log),
       guardianRoutes(guardianService, auth, config.http.csvLimitBytes),
       userRoutes(userService, auth),
+      ...(edgeService ? [edgeRoutes(edgeService, auth)] : []),
       auditRoutes(new AuditService(audit), auth),
       uptimeRoutes(uptimeService, auth, now),
       alertChannelRoutes(alertChannelService, auth),
@@ -621,6 +718,51 @@ async function openGateway(
     ],
     log,
   );
+  // 7c. The link dials out now that the API it forwards to listens.
+  if (link) {
+    const seed =
+      config.role === "hub"
+        ? (config.fleet.seedFile === undefined ? hubNkey(config.dataDir) : readSeed(config.fleet.seedFile))
+            .seed
+        : readSeed(config.fleet.seedFile as string).seed;
+    const name = config.role === "hub" ? "pantau-hub" : `pantau-edge ${config.fleet.edgeId ?? ""}`;
+    if (config.role === "edge") {
+      const local = ensureEdgeSchool(schools);
+      const loopback = loopbackUrl(config.http.host, address.port, tls !== undefined);
+      const edgeApi = await EdgeApi.open(users, () => loopback, contextLogger(log, "edge api"));
+      const agent = new EdgeAgent(
+        link,
+        {
+          streams,
+          cameras: () => cameras.list(),
+          health: (id) => monitor.get(id),
+          api: (req) => edgeApi.call(req),
+          rtt: () => link.rtt(),
+          clock,
+          log,
+        },
+        {
+          edgeId: config.fleet.edgeId as string,
+          schoolId: local.id,
+          version,
+          statusMs: config.fleet.statusSeconds * 1000,
+          maxInFlightBytes: config.fleet.maxInFlightBytes,
+          relayIdleMs: 10_000,
+        },
+      );
+      agent.start();
+      opened.add("the edge agent", () => {
+        agent.close();
+      });
+    }
+    const dialer = dialLink(
+      link,
+      { servers: config.fleet.servers, seed, name },
+      contextLogger(log, "link"),
+      clock,
+    );
+    opened.add("the link", () => dialer.close());
+  }
   const host = config.http.host === "0.0.0.0" || config.http.host === "::" ? "localhost" : config.http.host;
   const url = (
     config.http.publicUrl ??

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Caller } from "../access/caller.js";
 import { managesSchool, seesSchool } from "../access/permissions.js";
 import type { UnitOfWork } from "../audit/unit-of-work.js";
-import { publicCamera, type Camera, type VideoCodec } from "../cameras/camera.js";
+import { publicCamera, type Camera } from "../cameras/camera.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import type { CameraCreate } from "../cameras/camera.schema.js";
 import { ConflictError, forbidden, HttpError, notFound } from "../common/errors.js";
@@ -170,7 +170,7 @@ export class EdgeService {
             alwaysOn: false,
             enabled: input.enabled,
           },
-          { id: cameraId, ...(videoCodec !== null && { videoCodec: videoCodec as VideoCodec }) },
+          { id: cameraId, ...(videoCodec !== null && { videoCodec: videoCodec }) },
         ),
     );
     return publicCamera(camera);

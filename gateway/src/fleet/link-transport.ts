@@ -5,6 +5,7 @@ import {
   type NatsConnection,
   type Status,
 } from "@nats-io/transport-node";
+import type { Clock, TimerHandle } from "../common/clock.js";
 import type { Logger } from "../log/logger.js";
 
 /** A message as the fleet code sees it. */
@@ -68,7 +69,6 @@ export class NatsLink implements LinkTransport {
       authenticator: nkeyAuthenticator(new TextEncoder().encode(o.seed)),
       reconnect: true,
       maxReconnectAttempts: -1,
-      waitOnFirstConnect: true,
       reconnectDelayHandler: delay,
       pingInterval: 5000,
       maxPingOut: 2,
@@ -169,4 +169,102 @@ export class NatsLink implements LinkTransport {
         return;
     }
   }
+}
+
+/**
+ * The link before and after its connection is up: the gateway starts without waiting for the hub's NATS
+ * server (an edge keeps serving its school while the internet is down), and everything subscribed early is
+ * subscribed once the connection comes. Until then nothing is published and requests fail at once.
+ */
+export class DeferredLink implements LinkTransport {
+  private link: NatsLink | undefined;
+  private readonly subs = new Set<{ subject: string; on: (m: LinkMessage) => void; off?: () => void }>();
+
+  attach(link: NatsLink): void {
+    this.link = link;
+    for (const s of this.subs) s.off = link.subscribe(s.subject, s.on);
+  }
+
+  get attached(): NatsLink | undefined {
+    return this.link;
+  }
+
+  get connected(): boolean {
+    return this.link?.connected ?? false;
+  }
+
+  publish(subject: string, data: Uint8Array, headers?: Record<string, string>): void {
+    if (!this.link) throw new Error("not connected to the hub's NATS server yet");
+    this.link.publish(subject, data, headers);
+  }
+
+  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    if (!this.link) return Promise.reject(new Error("not connected to the hub's NATS server yet"));
+    return this.link.request(subject, data, timeoutMs);
+  }
+
+  subscribe(subject: string, on: (m: LinkMessage) => void): () => void {
+    const s: { subject: string; on: (m: LinkMessage) => void; off?: () => void } = { subject, on };
+    if (this.link) s.off = this.link.subscribe(subject, on);
+    this.subs.add(s);
+    return () => {
+      s.off?.();
+      this.subs.delete(s);
+    };
+  }
+
+  rtt(): Promise<number | undefined> {
+    return this.link?.rtt() ?? Promise.resolve(undefined);
+  }
+
+  close(): Promise<void> {
+    return this.link?.close() ?? Promise.resolve();
+  }
+}
+
+/**
+ * Opens the link in the background and attaches it when it is up. A refused first connection (wrong
+ * credentials, no server yet) is logged and tried again with growing waits; after that the client
+ * reconnects by itself.
+ */
+export function dialLink(
+  deferred: DeferredLink,
+  o: LinkOptions,
+  log: Logger,
+  clock: Clock,
+): { close(): Promise<void> } {
+  let closed = false;
+  let timer: TimerHandle | undefined;
+  let attempt = 0;
+  const dial = () => {
+    NatsLink.open(o, log).then(
+      (link) => {
+        if (closed) {
+          void link.close();
+          return;
+        }
+        deferred.attach(link);
+        log.info(`link: connected to ${o.servers.join(", ")} as ${o.name}`);
+      },
+      (err: unknown) => {
+        if (closed) return;
+        const wait = Math.round(
+          (steps[Math.min(attempt++, steps.length - 1)] ?? 30_000) * (0.8 + 0.4 * Math.random()),
+        );
+        log.error(
+          { err: (err as Error).message },
+          `link: could not connect to ${o.servers.join(", ")}; trying again in ${(wait / 1000).toFixed(1)} s`,
+        );
+        timer = clock.setTimeout(dial, wait);
+      },
+    );
+  };
+  dial();
+  return {
+    close: async () => {
+      closed = true;
+      if (timer) clock.clearTimeout(timer);
+      await deferred.close();
+    },
+  };
 }
