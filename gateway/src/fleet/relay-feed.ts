@@ -130,6 +130,13 @@ export class RelayFeed implements RenditionFeed {
       this.fail(gen, "the school's edge is not on the link");
       return;
     }
+    // Timers before the request: the GOP may arrive before the reply does (the live watchdog then
+    // replaces the start timeout).
+    this.setTimer(gen, this.opts.startTimeoutSeconds * 1000, () => {
+      if (this.st === "starting")
+        this.fail(gen, `no video from the edge within ${String(this.opts.startTimeoutSeconds)} s`);
+    });
+    this.keepalive(gen);
     const subject = subjects.media(this.edgeId, this.cameraId, this.rendition);
     this.unsubscribe = this.link.subscribe(subject, (m) => {
       this.received(gen, m);
@@ -152,11 +159,6 @@ export class RelayFeed implements RenditionFeed {
           this.fail(gen, `the edge did not answer relay.start: ${(err as Error).message}`);
         },
       );
-    this.keepalive(gen);
-    this.setTimer(gen, this.opts.startTimeoutSeconds * 1000, () => {
-      if (this.st === "starting")
-        this.fail(gen, `no video from the edge within ${String(this.opts.startTimeoutSeconds)} s`);
-    });
   }
 
   private request(): RelayRequest {

@@ -7,6 +7,9 @@ import type { LinkTransport } from "./link-transport.js";
 import { mediaHeader } from "./link-messages.js";
 import { subjects } from "./subjects.js";
 
+/** What the relay needs of a rendition (streaming/rendition.ts). */
+export type RelayedRendition = Pick<Rendition, "stream" | "wsOpened" | "wsClosed" | "cameraId" | "name">;
+
 /** The edge's relay counters, in its heartbeat. */
 export interface RelayCounters {
   droppedFragments: number;
@@ -38,7 +41,7 @@ export class RelayPublisher {
   constructor(
     private readonly link: LinkTransport,
     private readonly edgeId: string,
-    private readonly rendition: Rendition,
+    private readonly rendition: RelayedRendition,
     private readonly bootId: string,
     private readonly clock: Clock,
     private readonly log: Logger,
