@@ -1,20 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Writable } from "node:stream";
-import { pino } from "pino";
+import { connect, nkeyAuthenticator } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { renderAuthorization } from "../../gateway/src/fleet/nats-authorization.js";
-import { newNkeyPair } from "../../gateway/src/fleet/nats-nkeys.js";
 import { dbSnapshot } from "../helpers/db-snapshot.js";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
+import { memoryLog, startFleet, waitEdgeOnline, type TestFleet } from "../helpers/fleet.js";
+import type { TestGateway } from "../helpers/gateway.js";
 import { waitFor } from "../helpers/media.js";
-import { startNatsServer, type TestNatsServer } from "../helpers/nats-server.js";
 import { startTestCamera, type TestCamera } from "../helpers/test-camera.js";
 
 // The link in one process: a real nats-server on loopback, a hub and an edge gateway, and a real RTSP camera
-// at the edge. (The three-process test in a network namespace is test/e2e/fleet.test.ts.)
+// at the edge. (The three-process test with the edge in a network namespace is test/e2e/fleet.test.ts.)
 
 const cameraPassword = "rahasia-kamera-77";
 
@@ -46,80 +40,30 @@ async function wsFragments(url: string, want: number): Promise<{ header: unknown
 }
 
 describe("fleet link: hub and edge over NATS", () => {
-  let nats: TestNatsServer;
+  let fleet: TestFleet;
   let hub: TestGateway;
   let edge: TestGateway;
   let camera: TestCamera;
-  let dir: string;
   let edgeId: string;
   let schoolId: string;
   let hubCameraId: string;
-  const hubLog: string[] = [];
   const edgeLog: string[] = [];
-  const memory = (into: string[]) =>
-    pino(
-      { level: "debug" },
-      new Writable({
-        write(chunk: Buffer, _enc, done) {
-          into.push(chunk.toString());
-          done();
-        },
-      }),
-    );
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "pantau-fleet-"));
-    const hubKey = newNkeyPair();
-    writeFileSync(join(dir, "hub.nk"), hubKey.seed, { mode: 0o600 });
-    nats = await startNatsServer({ authorization: renderAuthorization({ hub: hubKey, edges: [] }) });
     camera = await startTestCamera({ username: "admin", password: cameraPassword });
-    hub = await startTestGateway(
-      {
-        role: "hub",
-        fleet: {
-          servers: [nats.url],
-          seedFile: join(dir, "hub.nk"),
-          authorizationFile: nats.authorizationFile.path,
-          natsPidFile: nats.pidFile,
-          offlineAfterSeconds: 3,
-        },
-      },
-      { log: memory(hubLog), keepData: true },
-    );
-    schoolId = (
-      (await hub.admin.expect(201, "POST", "/api/schools", { name: "SDN 1 Sukamaju" })) as { id: string }
-    ).id;
-    const made = (await hub.admin.expect(201, "POST", "/api/edges", { name: "SDN 1 edge", schoolId })) as {
-      edge: { id: string };
-      credentials: { seed: string };
-    };
-    edgeId = made.edge.id;
-    writeFileSync(join(dir, "edge.nk"), made.credentials.seed, { mode: 0o600 });
-    await waitFor("the NATS server to take the edge's key", () => nats.log().includes("Reloaded"));
-    edge = await startTestGateway(
-      {
-        role: "edge",
-        fleet: { servers: [nats.url], edgeId, seedFile: join(dir, "edge.nk"), statusSeconds: 0.5 },
-      },
-      { log: memory(edgeLog) },
-    );
+    fleet = await startFleet();
+    ({ hub, edgeId, schoolId } = fleet);
+    edge = await fleet.startEdge({ log: memoryLog(edgeLog) });
   }, 60_000);
 
   afterAll(async () => {
     // Whatever beforeAll got to (a failed start leaves the rest undefined at run time).
-    const started = [edge, hub, camera, nats] as (
-      { close?: () => Promise<void>; stop?: () => Promise<void> } | undefined
-    )[];
-    for (const p of started) await (p?.close ?? p?.stop)?.call(p);
-    rmSync(dir, { recursive: true, force: true });
-    if ((hub as TestGateway | undefined) !== undefined) rmSync(hub.dataDir, { recursive: true, force: true });
+    await (fleet as TestFleet | undefined)?.close();
+    await (camera as TestCamera | undefined)?.stop();
   });
 
   it("shows the edge online with its version once it dials in", async () => {
-    const view = await waitFor("the edge online", async () => {
-      const e = (await hub.admin.expect(200, "GET", `/api/edges/${edgeId}`)) as { link: { online: boolean } };
-      return e.link.online ? e : undefined;
-    });
+    const view = await waitEdgeOnline(hub, edgeId);
     expect(view).toMatchObject({
       name: "SDN 1 edge",
       schoolId,
@@ -150,6 +94,26 @@ describe("fleet link: hub and edge over NATS", () => {
     expect(atEdge.cameras.map((c) => c.id)).toContain(made.id);
   });
 
+  it("passes the edge's refusal on and writes nothing at the hub", async () => {
+    const before = (await hub.admin.expect(200, "GET", "/api/cameras")) as { cameras: unknown[] };
+    const r = await hub.admin.request("POST", `/api/edges/${edgeId}/cameras`, {
+      name: "Salah",
+      // Outside the edge's network.allowedNetworks (loopback in tests): the edge refuses it.
+      source: { kind: "rtsp", url: "rtsp://10.9.8.7/none", username: "admin", password: "x" },
+    });
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.body.error.code).toEqual(expect.any(String));
+    const after = (await hub.admin.expect(200, "GET", "/api/cameras")) as { cameras: unknown[] };
+    expect(after.cameras).toHaveLength(before.cameras.length);
+    const bad = await hub.admin.request("POST", `/api/edges/${edgeId}/cameras`, {
+      name: "x",
+      source: { kind: "nope" },
+    });
+    expect(bad.status).toBe(400);
+    const none = await hub.admin.request("POST", "/api/edges/edg_nosuch/discovery/scan", {});
+    expect(none.status).toBe(404);
+  });
+
   it("serves the relayed camera over WebSocket and LL-HLS at the hub", async () => {
     const w = await hub.watch(hubCameraId);
     const got = await wsFragments(w.ws, 10);
@@ -163,12 +127,66 @@ describe("fleet link: hub and edge over NATS", () => {
     expect(playlist).toContain("#EXT-X-PART-INF");
   });
 
+  it("ignores a heartbeat it cannot read, and the server refuses one on another edge's subject", async () => {
+    const nc = await connect({
+      servers: fleet.nats.url,
+      authenticator: nkeyAuthenticator(
+        new TextEncoder().encode((await import("node:fs")).readFileSync(fleet.seedFile, "utf8")),
+      ),
+    });
+    nc.publish(`pantau.edge.${edgeId}.status`, new TextEncoder().encode('{"version": 7}'));
+    nc.publish("pantau.edge.edg_someone_else.status", new TextEncoder().encode("{}"));
+    await nc.flush();
+    await waitFor("the hub to log the unreadable heartbeat", () =>
+      fleet.hubLog.join("").includes("unreadable heartbeat"),
+    );
+    await nc.close();
+    expect(fleet.hubLog.join("")).not.toContain("edg_someone_else");
+    await waitEdgeOnline(hub, edgeId);
+  });
+
+  it("shows the edge's cameras unknown while the edge is away, and back when it returns", async () => {
+    await edge.close();
+    await waitEdgeOnline(hub, edgeId, false);
+    const health = await waitFor("the camera unknown", async () => {
+      const h = (await hub.admin.expect(200, "GET", `/api/cameras/${hubCameraId}/health`)) as {
+        state: string;
+        reason: string;
+      };
+      return h.state === "unknown" ? h : undefined;
+    });
+    expect(health.reason).toBe("edge_offline");
+    edge = await fleet.startEdge({ log: memoryLog(edgeLog), dataDir: edge.dataDir });
+    await waitEdgeOnline(hub, edgeId);
+    const w = await hub.watch(hubCameraId);
+    const got = await wsFragments(w.ws, 5);
+    expect(got.boxes[0]).toBe("ftyp");
+  });
+
   it("keeps the camera's password out of the hub's database and log", async () => {
     await hub.close();
     const dump = dbSnapshot(hub.dataDir);
     expect(dump).toContain(hubCameraId);
     expect(dump).not.toContain(cameraPassword);
-    expect(hubLog.join("")).not.toContain(cameraPassword);
+    expect(fleet.hubLog.join("")).not.toContain(cameraPassword);
     expect(dbSnapshot(edge.dataDir)).not.toContain(cameraPassword); // sealed at the edge too
+  });
+});
+
+describe("fleet link over WebSocket (a school that lets only 443 out)", () => {
+  it("brings the edge online through nats-server's WebSocket listener", async () => {
+    const fleet = await startFleet({
+      natsExtraConfig: "websocket { host: 127.0.0.1, port: -1, no_tls: true }",
+    });
+    try {
+      const port = await waitFor(
+        "the WebSocket listener",
+        () => /websocket clients on ws:\/\/[^:]+:(\d+)/.exec(fleet.nats.log())?.[1],
+      );
+      await fleet.startEdge({ servers: [`ws://127.0.0.1:${port}`] });
+      await waitEdgeOnline(fleet.hub, fleet.edgeId);
+    } finally {
+      await fleet.close();
+    }
   });
 });

@@ -41,12 +41,21 @@ describe("config", () => {
         PANTAU_DEMO: "0",
         PANTAU_STREAMING_PART_TARGET_SECONDS: "0.25",
         PANTAU_ROLE: "edge",
+        PANTAU_FLEET_SERVERS: "tls://hub.example:4222",
+        PANTAU_FLEET_EDGE_ID: "edg_abc",
+        PANTAU_FLEET_SEED_FILE: "/etc/pantau/edge.nk",
         PANTAU_GUARDIANS_REQUIRE_CONSENT: "0",
       },
     );
     expect(c.guardians.requireConsent).toBe(false);
     expect(parseConfig({}).guardians.requireConsent).toBe(true);
     expect(c.http.port).toBe(8181);
+    expect(c.fleet.servers).toEqual(["tls://hub.example:4222"]);
+    // An edge without them is refused with the settings named (issue 13).
+    expect(() => parseConfig({}, { PANTAU_ROLE: "edge" })).toThrow(/fleet\.edgeId.*\n?.*|fleet\.servers/);
+    expect(() => parseConfig({ role: "hub", fleet: { servers: ["nats://a:4222", "wss://a"] } })).toThrow(
+      /every server over WebSocket/,
+    );
     expect(c.demo).toBe(false);
     expect(c.streaming.partTargetSeconds).toBe(0.25);
     expect(c.role).toBe("edge");

@@ -618,6 +618,13 @@ export const configSchema = z
         path: ["fleet", "servers"],
         message: `a ${config.role} needs the NATS server`,
       });
+    const ws = fleet.servers.filter((u) => /^wss?:/.test(u)).length;
+    if (ws > 0 && ws < fleet.servers.length)
+      ctx.addIssue({
+        code: "custom",
+        path: ["fleet", "servers"],
+        message: "either every server over WebSocket (ws://, wss://) or none",
+      });
     if (config.role === "edge") {
       for (const key of ["edgeId", "seedFile"] as const) {
         if (fleet[key] === undefined)

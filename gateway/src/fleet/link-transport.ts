@@ -2,9 +2,11 @@ import {
   connect,
   headers as natsHeaders,
   nkeyAuthenticator,
+  wsconnect,
   type NatsConnection,
   type Status,
 } from "@nats-io/transport-node";
+import { WebSocket as WsWebSocket } from "ws";
 import type { Clock, TimerHandle } from "../common/clock.js";
 import type { Logger } from "../log/logger.js";
 
@@ -63,7 +65,12 @@ export class NatsLink implements LinkTransport {
       const base = steps[Math.min(attempt++, steps.length - 1)] ?? 30_000;
       return Math.round(base * (0.8 + 0.4 * Math.random()));
     };
-    const nc = await connect({
+    // ws:// and wss:// (a school firewall that lets only 443 out): NATS over WebSocket, through nats.js's
+    // WebSocket transport, which needs a global WebSocket that Node 20 does not have: the ws package's.
+    const overWebSocket = o.servers.every((s) => /^wss?:\/\//.test(s));
+    if (overWebSocket) (globalThis as { WebSocket?: unknown }).WebSocket ??= WsWebSocket;
+    const dial = overWebSocket ? wsconnect : connect;
+    const nc = await dial({
       servers: o.servers,
       name: o.name,
       authenticator: nkeyAuthenticator(new TextEncoder().encode(o.seed)),

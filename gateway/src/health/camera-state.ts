@@ -273,7 +273,13 @@ export class CameraHealthTracker {
 
   /** Paused or disabled override the observed state; undefined lifts the override. */
   setAdministrative(kind: AdministrativeState | undefined, at: number, reason?: string): HealthEvent[] {
-    if (kind === this.admin) return [];
+    if (kind === this.admin) {
+      // Unknown for another reason (the edge said it does not know → the edge itself is away): told.
+      if (kind !== "unknown" || reason === undefined || reason === this.shown.reason) return [];
+      const out: HealthEvent[] = [];
+      this.show(kind, at, reason, out);
+      return out;
+    }
     this.begin(at);
     const out: HealthEvent[] = [];
     if (kind !== undefined) {
