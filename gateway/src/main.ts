@@ -567,6 +567,19 @@ async function openGateway(
           };
         });
       },
+      ...(directory && {
+        edges: () =>
+          edgesRepo.list().map((e) => {
+            const v = directory.view(e.id);
+            return {
+              edgeId: e.id,
+              schoolId: e.schoolId,
+              online: v.online,
+              rttMs: v.rttMs,
+              skippedFragments: v.relay?.droppedFragments ?? 0,
+            };
+          }),
+      }),
       viewers: () => {
         const { cameras: known } = state.snapshot();
         return streams.counters().flatMap((k) => {

@@ -70,6 +70,11 @@ describe("fleet link: hub and edge over NATS", () => {
       link: { online: true, version: expect.any(String) },
     });
     expect(JSON.stringify(view)).not.toContain("publicKey");
+    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    expect(metrics).toContain(`pantau_edge_up{edge="${edgeId}",school="${schoolId}"} 1`);
+    expect(metrics).toMatch(
+      new RegExp(`pantau_edge_link_rtt_seconds\\{edge="${edgeId}",school="${schoolId}"\\} [0-9.e-]+`),
+    );
   });
 
   it("registers a camera at the edge from the hub, its password staying at the edge", async () => {
@@ -156,6 +161,11 @@ describe("fleet link: hub and edge over NATS", () => {
       return h.state === "unknown" ? h : undefined;
     });
     expect(health.reason).toBe("edge_offline");
+    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    expect(metrics).toContain(`pantau_edge_up{edge="${edgeId}",school="${schoolId}"} 0`);
+    expect(metrics).toContain(
+      `pantau_camera_state{school="${schoolId}",camera="${hubCameraId}",state="unknown"} 1`,
+    );
     edge = await fleet.startEdge({ log: memoryLog(edgeLog), dataDir: edge.dataDir });
     await waitEdgeOnline(hub, edgeId);
     const w = await hub.watch(hubCameraId);

@@ -22,10 +22,23 @@ export interface ViewerMetrics {
   count: number;
 }
 
+/** One school edge as a hub's metrics see it. */
+export interface EdgeMetrics {
+  edgeId: string;
+  schoolId: string;
+  online: boolean;
+  /** Its round trip to the NATS server (ms), as it last said. */
+  rttMs: number | null;
+  /** Fragments its relay skipped (link behind), as counted by the edge since it started. */
+  skippedFragments: number;
+}
+
 /** Where the values come from, read at every scrape (nothing is pushed into the metrics between scrapes). */
 export interface MetricsSource {
   cameras(): CameraMetrics[];
   viewers(): ViewerMetrics[];
+  /** At a hub: its edges. */
+  edges?: () => EdgeMetrics[];
 }
 
 const protocols = ["hls", "ws"] as const;
@@ -124,6 +137,43 @@ export class GatewayMetrics {
       () => read().cameras,
       (c) => c.ingestBytes,
     );
+
+    const { edges } = source;
+    if (edges) {
+      const edgeLabels = ["edge", "school"] as const;
+      new Gauge({
+        name: "pantau_edge_up",
+        help: "1 while the school's edge gateway is on the link (heartbeats), else 0",
+        labelNames: edgeLabels,
+        registers,
+        collect() {
+          this.reset();
+          for (const e of edges()) this.set({ edge: e.edgeId, school: e.schoolId }, e.online ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: "pantau_edge_link_rtt_seconds",
+        help: "The edge's round trip to the hub's NATS server, as it last measured it (absent while offline)",
+        labelNames: edgeLabels,
+        registers,
+        collect() {
+          this.reset();
+          for (const e of edges())
+            if (e.online && e.rttMs !== null)
+              this.set({ edge: e.edgeId, school: e.schoolId }, e.rttMs / 1000);
+        },
+      });
+      new Gauge({
+        name: "pantau_edge_relay_skipped_fragments",
+        help: "Fragments the edge's relay skipped to the next keyframe because the link was behind, since the edge started",
+        labelNames: edgeLabels,
+        registers,
+        collect() {
+          this.reset();
+          for (const e of edges()) this.set({ edge: e.edgeId, school: e.schoolId }, e.skippedFragments);
+        },
+      });
+    }
 
     new Gauge({
       name: "pantau_viewers",
