@@ -23,7 +23,7 @@ async function promtool(...args: string[]): Promise<string> {
 
 describe("config/prometheus", () => {
   it("pantau-rules.yml passes promtool check rules", async () => {
-    expect(await promtool("check", "rules", "pantau-rules.yml")).toMatch(/SUCCESS: 5 rules found/);
+    expect(await promtool("check", "rules", "pantau-rules.yml")).toMatch(/SUCCESS: 6 rules found/);
   });
 
   it("pantau-rules.test.yml passes promtool test rules", async () => {

@@ -3,7 +3,15 @@ import { join } from "node:path";
 import type { Logger } from "../log/logger.js";
 
 /** What the gateway keeps in its data directory: the database (with its WAL and shared memory) and the key. */
-export const dataFiles = ["pantau.db", "pantau.db-wal", "pantau.db-shm", "pantau.db-journal", "secret.key"];
+export const dataFiles = [
+  "pantau.db",
+  "pantau.db-wal",
+  "pantau.db-shm",
+  "pantau.db-journal",
+  "secret.key",
+  // A hub's NATS seed (fleet/nats-nkeys.ts).
+  "nats-hub.nk",
+];
 
 /**
  * Makes the data directory 0700, or tightens an existing one, and its files to 0600: they hold camera
