@@ -97,6 +97,15 @@ describe("fleet link: hub and edge over NATS", () => {
     expect(made.renditions).toEqual(["main", "sub"]);
     const atEdge = (await edge.admin.expect(200, "GET", "/api/cameras")) as { cameras: { id: string }[] };
     expect(atEdge.cameras.map((c) => c.id)).toContain(made.id);
+    // Its source is the edge's: the hub refuses to take one (it would hold the password) or to test it.
+    const edit = await hub.admin.request("PATCH", `/api/cameras/${made.id}`, {
+      source: { kind: "rtsp", url: camera.url("main"), username: "admin", password: cameraPassword },
+    });
+    expect(edit.status).toBe(422);
+    expect(edit.body.error.code).toBe("source_at_edge");
+    const tested = await hub.admin.request("POST", `/api/cameras/${made.id}/test`);
+    expect(tested.body.error.code).toBe("source_at_edge");
+    await hub.admin.expect(200, "PATCH", `/api/cameras/${made.id}`, { name: "Kelas 1A depan (pintu)" });
   });
 
   it("passes the edge's refusal on and writes nothing at the hub", async () => {

@@ -32,6 +32,12 @@ export interface StoredStreamTest {
   sub?: StreamTestResult;
 }
 
+/** A hub's camera of a school edge: its source, credentials and stream live at the edge (README "Fleet"). */
+const atEdge: Explanation = {
+  id: "Sumber dan kata sandi kamera ini disimpan di gateway sekolah (edge), bukan di hub. Uji atau ubah sumbernya di gateway sekolah, atau daftarkan ulang kamera dari halaman Edge.",
+  en: "This camera's source and password are kept at the school's edge gateway, not at the hub. Test or change its source at the school's gateway, or register it again from the Edges page.",
+};
+
 const testPattern: Explanation = {
   id: "Kamera ini adalah pola uji bawaan Pantau, bukan kamera RTSP; tidak ada aliran yang perlu diuji.",
   en: "This camera is Pantau's built-in test pattern, not an RTSP camera; there is no stream to test.",
@@ -153,6 +159,8 @@ export class CameraService {
     const camera = this.visible(caller, id);
     if (!managesSchool(caller.user, camera.schoolId)) throw forbidden();
     this.checkClassroom(camera.schoolId, patch.classroomId);
+    // A source given here would put the camera's credentials at the hub, where they must never be.
+    if (patch.source && camera.source.kind === "edge") throw explainedError(422, "source_at_edge", atEdge);
     const stored = patch.source && (await this.storedSource(patch.source, caller.user, camera.id));
     const updated = this.work.apply(
       caller.actor,
@@ -251,6 +259,7 @@ export class CameraService {
     if (!managesSchool(caller.user, camera.schoolId)) throw forbidden();
     const { source } = camera;
     if (source.kind === "rtmp") throw explainedError(422, "not_rtsp", pushedCamera);
+    if (source.kind === "edge") throw explainedError(422, "source_at_edge", atEdge);
     if (source.kind !== "rtsp") throw explainedError(422, "not_rtsp", testPattern);
     const credentials = { username: source.username, password: source.password };
     const [main, sub] = await Promise.all([
