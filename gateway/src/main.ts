@@ -644,7 +644,7 @@ async function openGateway(
       metricsRoutes(metrics, { token: config.metrics.token, trustProxy: config.http.trustProxy }),
     ],
     api: [
-      authRoutes(signIns, auth, { ...config.access, secureCookies }),
+      authRoutes(signIns, auth, { ...config.access, secureCookies, role: config.role }),
       schoolRoutes(schoolService, auth),
       cameraRoutes(cameraService, auth),
       snapshotRoutes(snapshots, auth),

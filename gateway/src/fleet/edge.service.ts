@@ -6,7 +6,7 @@ import type { UnitOfWork } from "../audit/unit-of-work.js";
 import { publicCamera, type Camera } from "../cameras/camera.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import type { CameraCreate } from "../cameras/camera.schema.js";
-import { ConflictError, forbidden, HttpError, notFound } from "../common/errors.js";
+import { forbidden, HttpError, notFound } from "../common/errors.js";
 import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import { idSchema } from "../common/ids.js";
 import { nameSchema } from "../common/names.js";
@@ -31,6 +31,12 @@ const edgeCameraSchema = z.object({
   videoCodec: z.enum(["h264", "h265"]).nullable(),
   renditions: z.array(z.enum(["main", "sub"])),
 });
+
+/** The console shows it on the school field as is. */
+const schoolHasEdge = {
+  id: "Sekolah ini sudah punya edge. Hapus edge itu dulu bila ingin membuat yang baru.",
+  en: "This school already has an edge. Remove that edge first to make a new one.",
+};
 
 export const edgeCreateSchema = z
   .object({
@@ -75,7 +81,7 @@ export class EdgeService {
     if (caller.user.role !== "operator") throw forbidden("only an operator adds edges");
     if (!this.schools.get(input.schoolId)) throw notFound("school");
     if (this.edges.bySchool(input.schoolId))
-      throw new ConflictError("this school already has an edge: remove it first", "schoolId");
+      throw new HttpError(409, "conflict", schoolHasEdge.en, "schoolId", { messages: schoolHasEdge });
     const keys = createUser();
     const seed = new TextDecoder().decode(keys.getSeed());
     const edge = this.work.apply(

@@ -39,6 +39,9 @@ export interface LinkOptions {
   name: string;
 }
 
+/** How long a closing link waits for its pending messages to go out (NatsConnection.drain). */
+const drainMs = 3000;
+
 /** Reconnect waits: 1, 2, 5, 10, 30 s, then 30 s, each ±20 % (design.md backoff). */
 const steps = [1000, 2000, 5000, 10_000, 30_000];
 
@@ -140,7 +143,17 @@ export class NatsLink implements LinkTransport {
 
   async close(): Promise<void> {
     if (this.nc.isClosed()) return;
-    await this.nc.drain().catch(() => this.nc.close());
+    // A drain waits for the server, which a disconnected link (an edge the hub removed, refused at every
+    // reconnect) never reaches again: then, or when the drain takes too long, the connection is only closed.
+    if (this.online) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, drainMs);
+      });
+      await Promise.race([this.nc.drain().catch(() => undefined), bound]);
+      clearTimeout(timer);
+    }
+    if (!this.nc.isClosed()) await this.nc.close();
   }
 
   private watch(onReconnect: () => void): void {

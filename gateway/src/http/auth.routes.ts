@@ -9,6 +9,8 @@ export interface AuthOptions {
   sessionHours: number;
   loginAttemptsPerIpPer15Min: number;
   secureCookies: boolean;
+  /** This gateway's role: the console shows the fleet's screens only at a hub. */
+  role: "standalone" | "edge" | "hub";
 }
 
 /** An account as the API shows it: never its password hash. */
@@ -85,9 +87,17 @@ export function authRoutes(signIns: SignInService, auth: AdminAuth, o: AuthOptio
     },
   );
 
-  api.get("/api/auth/me", { summary: "Who is signed in", tag: "auth", auth: "admin" }, (req, res) => {
-    const s = auth.require(req);
-    res.json({ user: publicUser(s.user) });
-  });
+  api.get(
+    "/api/auth/me",
+    {
+      summary: "Who is signed in, and this gateway's role (standalone, edge or hub)",
+      tag: "auth",
+      auth: "admin",
+    },
+    (req, res) => {
+      const s = auth.require(req);
+      res.json({ user: publicUser(s.user), gateway: { role: o.role } });
+    },
+  );
   return api;
 }

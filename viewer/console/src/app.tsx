@@ -3,10 +3,10 @@ import { useContext, useEffect, useMemo, useState } from "preact/hooks";
 import { api, ApiError, whenSignedOut } from "./api.js";
 import { initialLang, LangContext, storeLang, useT, type Lang } from "./i18n.js";
 import { href, useRoute } from "./router.js";
-import { screenFor, screens } from "./screens.js";
+import { opens, screenFor, screens } from "./screens.js";
 import { SignInScreen } from "./screens/sign-in.js";
 import { SessionContext, type Session } from "./session.js";
-import type { School, User } from "./types.js";
+import type { GatewayRole, School, User } from "./types.js";
 import { ErrorNotice, Loading } from "./ui.js";
 
 const schoolKey = "pantau.console.school";
@@ -31,19 +31,17 @@ export function App() {
 type Who =
   | { state: "loading" }
   | { state: "signed_out" }
-  | { state: "signed_in"; user: User }
+  | { state: "signed_in"; user: User; gatewayRole: GatewayRole }
   | { state: "error"; error: unknown };
 
 function SignedIn() {
   const [who, setWho] = useState<Who>({ state: "loading" });
-  useEffect(() => {
-    whenSignedOut(() => {
-      setWho({ state: "signed_out" });
-    });
+  // Who is signed in and what this gateway is; asked at start and again after signing in.
+  const me = () => {
     api
-      .get<{ user: User }>("/api/auth/me")
+      .get<{ user: User; gateway?: { role: GatewayRole } }>("/api/auth/me")
       .then((r) => {
-        setWho({ state: "signed_in", user: r.user });
+        setWho({ state: "signed_in", user: r.user, gatewayRole: r.gateway?.role ?? "standalone" });
       })
       .catch((error: unknown) => {
         setWho(
@@ -52,6 +50,12 @@ function SignedIn() {
             : { state: "error", error },
         );
       });
+  };
+  useEffect(() => {
+    whenSignedOut(() => {
+      setWho({ state: "signed_out" });
+    });
+    me();
   }, []);
   switch (who.state) {
     case "loading":
@@ -70,8 +74,8 @@ function SignedIn() {
       return (
         <Frame>
           <SignInScreen
-            onSignedIn={(user) => {
-              setWho({ state: "signed_in", user });
+            onSignedIn={() => {
+              me();
             }}
           />
         </Frame>
@@ -80,6 +84,7 @@ function SignedIn() {
       return (
         <Console
           user={who.user}
+          gatewayRole={who.gatewayRole}
           onSignedOut={() => {
             setWho({ state: "signed_out" });
           }}
@@ -177,10 +182,10 @@ function Menu(props: { session: Session }) {
   );
 }
 
-function Console(props: { user: User; onSignedOut: () => void }) {
+function Console(props: { user: User; gatewayRole: GatewayRole; onSignedOut: () => void }) {
   const t = useT();
   const route = useRoute();
-  const { user } = props;
+  const { user, gatewayRole } = props;
   const [schools, setSchools] = useState<School[] | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [schoolId, setSchoolId] = useState<string | undefined>(
@@ -201,6 +206,7 @@ function Console(props: { user: User; onSignedOut: () => void }) {
     const school = schools.find((s) => s.id === (user.schoolId ?? schoolId));
     return {
       user,
+      gatewayRole,
       schools,
       school,
       setSchool: (id) => {
@@ -216,15 +222,15 @@ function Console(props: { user: User; onSignedOut: () => void }) {
           props.onSignedOut();
         }
       },
-      menu: screens.filter((s) => s.inMenu && s.roles.includes(user.role)),
+      menu: screens.filter((s) => s.inMenu && opens(s, user.role, gatewayRole)),
     };
-  }, [schools, schoolId, user]);
+  }, [schools, schoolId, user, gatewayRole]);
   if (session === undefined) {
     return <Frame>{error !== undefined ? <ErrorNotice error={error} /> : <Loading />}</Frame>;
   }
-  const screen = screenFor(route.path);
+  const screen = screenFor(route.path, user.role, gatewayRole);
   let body;
-  if (screen === undefined || !screen.roles.includes(user.role)) {
+  if (screen === undefined) {
     body = (
       <p class="notice" role="alert">
         {t("Halaman ini tidak ada.", "This page does not exist.")}{" "}

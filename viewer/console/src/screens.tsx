@@ -1,6 +1,6 @@
 import type { FunctionComponent } from "preact";
 import type { Route } from "./router.js";
-import type { Role } from "./types.js";
+import type { GatewayRole, Role } from "./types.js";
 import { AccountsScreen } from "./screens/accounts.js";
 import { AlertsScreen } from "./screens/alerts.js";
 import { AuditScreen } from "./screens/audit.js";
@@ -8,6 +8,7 @@ import { ClassroomsScreen } from "./screens/classrooms.js";
 import { CameraWizardScreen } from "./screens/camera-wizard.js";
 import { CamerasScreen } from "./screens/cameras.js";
 import { DashboardScreen } from "./screens/dashboard.js";
+import { EdgesScreen } from "./screens/edges.js";
 import { HomeScreen } from "./screens/home.js";
 import { SchoolHealthScreen } from "./screens/school-health.js";
 import { SchoolsScreen } from "./screens/schools.js";
@@ -24,6 +25,8 @@ export interface Screen {
   needsSchool: boolean;
   /** Shown in the menu (a wizard step or a print sheet is reached from its screen instead). */
   inMenu: boolean;
+  /** Only at a gateway in this role (the edges screen is a hub's). */
+  gateway?: GatewayRole;
   component: FunctionComponent<{ route: Route }>;
 }
 
@@ -116,6 +119,15 @@ export const screens: readonly Screen[] = [
     component: SchoolHealthScreen,
   },
   {
+    path: "/edges",
+    title: { id: "Edge sekolah", en: "School edges" },
+    roles: admins,
+    needsSchool: false,
+    inMenu: true,
+    gateway: "hub",
+    component: EdgesScreen,
+  },
+  {
     path: "/accounts",
     title: { id: "Akun", en: "Accounts" },
     roles: admins,
@@ -141,8 +153,13 @@ export const screens: readonly Screen[] = [
   },
 ];
 
-export function screenFor(path: string): Screen | undefined {
-  return screens.find((s) => s.path === path);
+/** The screen at `path` when this account may open it at this gateway. */
+export function screenFor(path: string, role: Role, gateway: GatewayRole): Screen | undefined {
+  return screens.find((s) => s.path === path && opens(s, role, gateway));
+}
+
+export function opens(s: Screen, role: Role, gateway: GatewayRole): boolean {
+  return s.roles.includes(role) && (s.gateway === undefined || s.gateway === gateway);
 }
 
 export { admins };

@@ -1,6 +1,6 @@
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
-import type { School, User } from "./types.js";
+import type { GatewayRole, School, User } from "./types.js";
 
 /**
  * Who is signed in, the schools they may manage, and the school the screens are about now (a school admin
@@ -8,6 +8,8 @@ import type { School, User } from "./types.js";
  */
 export interface Session {
   user: User;
+  /** What this gateway is: a hub serves the fleet's edges too. */
+  gatewayRole: GatewayRole;
   schools: School[];
   school: School | undefined;
   setSchool: (id: string | undefined) => void;

@@ -9,7 +9,14 @@ export interface CameraJson {
   enabled: boolean;
   demo: boolean;
   videoCodec: "h264" | "h265" | null;
-  source: { kind: "rtsp" | "onvif" | "test-pattern" | "rtmp"; host?: string; url?: string; subUrl?: string };
+  source: {
+    kind: "rtsp" | "onvif" | "test-pattern" | "rtmp" | "edge";
+    host?: string;
+    url?: string;
+    subUrl?: string;
+    /** kind "edge" (at a hub): the school's edge that keeps the camera's source. */
+    edgeId?: string;
+  };
   renditions: string[];
 }
 

@@ -8,6 +8,8 @@ import { ActionButton } from "../ui.js";
  */
 export function ConfirmAction(props: {
   label: string;
+  /** Said to screen readers after the label: which one, where several rows have the same button. */
+  labelDetail?: string;
   question: string;
   confirmLabel?: string;
   onConfirm: () => Promise<unknown>;
@@ -26,6 +28,7 @@ export function ConfirmAction(props: {
         }}
       >
         {props.label}
+        {props.labelDetail !== undefined && <span class="visually-hidden"> {props.labelDetail}</span>}
       </button>
     );
   }

@@ -65,7 +65,14 @@ export function LinkShare(props: {
  * Read-only text with a Copy button: the clipboard API where the page may use it (HTTPS or localhost), else
  * the text is selected so the admin can copy it by hand (a school's gateway is often plain HTTP on the LAN).
  */
-export function CopyField(props: { label: string; value: string; multiline?: boolean; name: string }) {
+export function CopyField(props: {
+  label: string;
+  value: string;
+  multiline?: boolean;
+  /** A multiline field's height in lines (default 6). */
+  rows?: number;
+  name: string;
+}) {
   const t = useT();
   const ref = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
   const [state, setState] = useState<"idle" | "copied" | "selected">("idle");
@@ -84,7 +91,14 @@ export function CopyField(props: { label: string; value: string; multiline?: boo
       <label class="field">
         <span class="field-label">{props.label}</span>
         {props.multiline === true ? (
-          <textarea ref={ref} name={props.name} readOnly rows={6} value={props.value} />
+          <textarea
+            ref={ref}
+            name={props.name}
+            readOnly
+            rows={props.rows ?? 6}
+            spellcheck={false}
+            value={props.value}
+          />
         ) : (
           <input ref={ref} name={props.name} readOnly value={props.value} />
         )}

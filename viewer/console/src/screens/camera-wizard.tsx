@@ -8,13 +8,14 @@ import type {
   ScanDevice,
   StreamTestJson,
 } from "../components/camera-types.js";
+import { cameraTarget, type CameraTarget, type EdgeJson } from "../components/edge-types.js";
 import { fieldError, onField } from "../components/field-error.js";
 import { LivePreview } from "../components/live-preview.js";
 import { spanHosts } from "../components/scan-range.js";
 import { fill, useLang, useT, type T } from "../i18n.js";
 import { href, navigate } from "../router.js";
 import { useSession } from "../session.js";
-import { Badge, Empty, ErrorNotice, Field, Page } from "../ui.js";
+import { Badge, Empty, ErrorNotice, Field, Loading, Page, useLoad } from "../ui.js";
 
 type Method = "onvif" | "rtsp";
 type StepId = "find" | "login" | "inspect" | "streams" | "test" | "room" | "done";
@@ -24,7 +25,7 @@ const stepsOf: Record<Method, readonly StepId[]> = {
   rtsp: ["find", "login", "test", "room", "done"],
 };
 
-function stepTitle(t: T, step: StepId, method: Method): string {
+function stepTitle(t: T, step: StepId, method: Method, relayed: boolean): string {
   switch (step) {
     case "find":
       return method === "onvif" ? t("Cari kamera", "Find the camera") : t("Alamat RTSP", "RTSP address");
@@ -35,7 +36,7 @@ function stepTitle(t: T, step: StepId, method: Method): string {
     case "streams":
       return t("Pilih aliran", "Choose streams");
     case "test":
-      return t("Uji & pratinjau", "Test & preview");
+      return relayed ? t("Uji aliran", "Test streams") : t("Uji & pratinjau", "Test & preview");
     case "room":
       return t("Nama & kelas", "Name & classroom");
     case "done":
@@ -57,7 +58,7 @@ interface Tests {
 }
 
 /** Everything the wizard has gathered; kept whole while the admin moves back and forth. */
-interface Wizard {
+interface WizardState {
   method: Method;
   step: StepId;
   multicast: boolean;
@@ -82,7 +83,7 @@ interface Wizard {
   classroomId: string;
 }
 
-const initial: Wizard = {
+const initial: WizardState = {
   method: "onvif",
   step: "find",
   multicast: true,
@@ -133,17 +134,40 @@ const usable = (p: InspectedProfile) => p.streamUri !== null && p.codec !== "uns
 /**
  * Adding a camera, step by step (`/cameras/new`): find it (ONVIF scan by multicast or an address range, or
  * an RTSP address pasted), its login, what it says about itself, the main and sub stream, a test that
- * measures what it sends with a live picture, then its name and classroom.
+ * measures what it sends with a live picture, then its name and classroom. At a hub, for a school with an
+ * edge, every call goes to the edge's API through the hub (CameraTarget) and the picture plays once saved.
  */
 export function CameraWizardScreen() {
   const t = useT();
-  const { school } = useSession();
+  const { school, gatewayRole } = useSession();
   const schoolId = school?.id ?? "";
-  const [w, setW] = useState<Wizard>(initial);
+  const target = useLoad(
+    async () =>
+      cameraTarget(
+        schoolId,
+        gatewayRole === "hub" ? (await api.get<{ edges: EdgeJson[] }>("/api/edges")).edges : undefined,
+      ),
+    [schoolId, gatewayRole],
+  );
+  if (target.data === undefined) {
+    return (
+      <Page title={t("Tambah kamera", "Add camera")}>
+        {target.error !== undefined ? <ErrorNotice error={target.error} /> : <Loading />}
+      </Page>
+    );
+  }
+  return <WizardSteps target={target.data} />;
+}
+
+function WizardSteps(props: { target: CameraTarget }) {
+  const t = useT();
+  const { target } = props;
+  const relayed = target.edge !== undefined;
+  const [w, setW] = useState<WizardState>(initial);
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
-  const set = (patch: Partial<Wizard>) => {
+  const set = (patch: Partial<WizardState>) => {
     setW((s) => ({ ...s, ...patch }));
   };
   const steps = stepsOf[w.method];
@@ -158,7 +182,7 @@ export function CameraWizardScreen() {
   }, [w.step]);
 
   /** Runs one step's work, keeps its error to show, and moves on when it succeeded. */
-  const run = async (work: () => Promise<Partial<Wizard> | undefined>) => {
+  const run = async (work: () => Promise<Partial<WizardState> | undefined>) => {
     setBusy(true);
     setError(undefined);
     try {
@@ -195,20 +219,11 @@ export function CameraWizardScreen() {
   let body: ComponentChildren;
   switch (w.step) {
     case "find":
-      body = <FindStep w={w} set={set} run={run} busy={busy} error={error} go={go} />;
+      body = <FindStep w={w} set={set} run={run} busy={busy} error={error} target={target} go={go} />;
       break;
     case "login":
       body = (
-        <LoginStep
-          w={w}
-          set={set}
-          run={run}
-          busy={busy}
-          error={error}
-          schoolId={schoolId}
-          go={go}
-          back={back}
-        />
+        <LoginStep w={w} set={set} run={run} busy={busy} error={error} target={target} go={go} back={back} />
       );
       break;
     case "inspect":
@@ -219,20 +234,11 @@ export function CameraWizardScreen() {
       break;
     case "test":
       body = (
-        <TestStep
-          w={w}
-          set={set}
-          run={run}
-          busy={busy}
-          error={error}
-          schoolId={schoolId}
-          go={go}
-          back={back}
-        />
+        <TestStep w={w} set={set} run={run} busy={busy} error={error} target={target} go={go} back={back} />
       );
       break;
     case "room":
-      body = <RoomStep w={w} set={set} run={run} busy={busy} error={error} schoolId={schoolId} back={back} />;
+      body = <RoomStep w={w} set={set} run={run} busy={busy} error={error} target={target} back={back} />;
       break;
     case "done":
       body = (
@@ -261,6 +267,17 @@ export function CameraWizardScreen() {
 
   return (
     <Page title={t("Tambah kamera", "Add camera")}>
+      {target.edge !== undefined && (
+        <p class="notice edge-target" role="note">
+          {fill(
+            t(
+              "Sekolah ini memakai gateway edge {name}: pencarian, pemeriksaan dan uji berjalan di sekolah, dan kata sandi kamera disimpan di sana saja.",
+              "This school uses the edge gateway {name}: the scan, inspect and test run at the school, and the camera's password is kept there only.",
+            ),
+            { name: target.edge.name },
+          )}
+        </p>
+      )}
       <nav aria-label={t("Langkah", "Steps")}>
         <ol class="wizard-steps">
           {steps.map((s, i) => (
@@ -272,7 +289,7 @@ export function CameraWizardScreen() {
               <span class="step-no" aria-hidden="true">
                 {i + 1}
               </span>
-              <span class="step-name">{stepTitle(t, s, w.method)}</span>
+              <span class="step-name">{stepTitle(t, s, w.method, relayed)}</span>
             </li>
           ))}
         </ol>
@@ -282,7 +299,7 @@ export function CameraWizardScreen() {
           {fill(t("Langkah {n} dari {all}: {title}", "Step {n} of {all}: {title}"), {
             n: index + 1,
             all: steps.length,
-            title: stepTitle(t, w.step, w.method),
+            title: stepTitle(t, w.step, w.method, relayed),
           })}
         </h3>
         {body}
@@ -310,13 +327,14 @@ export function CameraWizardScreen() {
 }
 
 interface StepProps {
-  w: Wizard;
-  set: (patch: Partial<Wizard>) => void;
-  run: (work: () => Promise<Partial<Wizard> | undefined>) => Promise<void>;
+  w: WizardState;
+  set: (patch: Partial<WizardState>) => void;
+  run: (work: () => Promise<Partial<WizardState> | undefined>) => Promise<void>;
   busy: boolean;
   error: unknown;
   go: (step: StepId) => void;
   back?: ComponentChildren;
+  target: CameraTarget;
 }
 
 /** Step 1: a scan (multicast and/or a range), or an RTSP address. */
@@ -349,7 +367,7 @@ function FindStep(props: StepProps) {
         }
         body.hosts = hosts;
       }
-      const r = await api.post<{ devices: ScanDevice[] }>("/api/discovery/scan", body);
+      const r = await api.post<{ devices: ScanDevice[] }>(`${props.target.base}/discovery/scan`, body);
       return { devices: r.devices };
     });
   const choose = (d: ScanDevice) => {
@@ -618,7 +636,7 @@ function FindStep(props: StepProps) {
 }
 
 /** Step 2: the camera's login; ONVIF is asked at once, an RTSP address is tested. */
-function LoginStep(props: StepProps & { schoolId: string }) {
+function LoginStep(props: StepProps) {
   const t = useT();
   const { w, set } = props;
   const submit = () =>
@@ -627,7 +645,7 @@ function LoginStep(props: StepProps & { schoolId: string }) {
         const creds = { username: w.username, password: w.password };
         if (w.method === "onvif" && w.device) {
           const d = w.device;
-          const inspection = await api.post<Inspection>("/api/onvif/inspect", {
+          const inspection = await api.post<Inspection>(`${props.target.base}/onvif/inspect`, {
             host: d.host,
             port: d.port,
             path: d.path,
@@ -643,7 +661,7 @@ function LoginStep(props: StepProps & { schoolId: string }) {
           };
         }
         return {
-          tests: await testStreams(w, props.schoolId),
+          tests: await testStreams(w, props.target),
           name: w.name || fill(t("Kamera {host}", "Camera {host}"), { host: hostOfUrl(w.url) }),
           step: "test",
         };
@@ -711,7 +729,7 @@ function LoginStep(props: StepProps & { schoolId: string }) {
 }
 
 /** Tests the chosen main (and sub) stream: codec and size from the camera, fps and bitrate counted. */
-async function testStreams(w: Wizard, schoolId: string): Promise<Tests> {
+async function testStreams(w: WizardState, target: CameraTarget): Promise<Tests> {
   const creds = {
     ...(w.username !== "" && { username: w.username }),
     ...(w.password !== "" && { password: w.password }),
@@ -723,14 +741,18 @@ async function testStreams(w: Wizard, schoolId: string): Promise<Tests> {
     mainUrl = profiles.find((p) => p.token === w.main)?.streamUri ?? "";
     subUrl = profiles.find((p) => p.token === w.sub)?.streamUri ?? "";
   }
+  // An edge tests for its own school (the hub's school id is no record there).
+  const forSchool = target.edge === undefined ? { schoolId: target.schoolId } : {};
   // The test API knows one `url`; a refusal of the sub-stream's belongs on the sub-stream's field.
   const test = (url: string, field: "url" | "subUrl") =>
-    api.post<StreamTestJson>("/api/cameras/test", { url, ...creds, schoolId }).catch((e: unknown) => {
-      if (e instanceof ApiError && e.field === "url" && field === "subUrl") {
-        throw new ApiError(e.status, e.code, e.message, field, e.messages, e.extra);
-      }
-      throw e;
-    });
+    api
+      .post<StreamTestJson>(`${target.base}/cameras/test`, { url, ...creds, ...forSchool })
+      .catch((e: unknown) => {
+        if (e instanceof ApiError && e.field === "url" && field === "subUrl") {
+          throw new ApiError(e.status, e.code, e.message, field, e.messages, e.extra);
+        }
+        throw e;
+      });
   const [main, sub] = await Promise.all([
     test(mainUrl, "url"),
     subUrl === "" ? undefined : test(subUrl, "subUrl"),
@@ -752,7 +774,7 @@ function skewWords(t: T, seconds: number): string {
 }
 
 /** Step 3: who the camera says it is, its clock and its profiles. */
-function InspectStep(props: Omit<StepProps, "set" | "run" | "busy" | "error">) {
+function InspectStep(props: Omit<StepProps, "set" | "run" | "busy" | "error" | "target">) {
   const t = useT();
   const lang = useLang();
   const i = props.w.inspection;
@@ -850,7 +872,7 @@ function profileLabel(t: T, p: InspectedProfile): string {
 }
 
 /** Step 4: which profile is the main stream and which the sub-stream (phones). */
-function StreamsStep(props: Omit<StepProps, "run" | "busy" | "error">) {
+function StreamsStep(props: Omit<StepProps, "run" | "busy" | "error" | "target">) {
   const t = useT();
   const { w, set } = props;
   const profiles = (w.inspection?.profiles ?? []).filter(usable);
@@ -920,7 +942,7 @@ function StreamsStep(props: Omit<StepProps, "run" | "busy" | "error">) {
 }
 
 /** The body POST /api/cameras takes for the source gathered so far (design.md, camera create body). */
-function sourceOf(w: Wizard): Record<string, unknown> {
+function sourceOf(w: WizardState): Record<string, unknown> {
   const creds = {
     ...(w.username !== "" && { username: w.username }),
     ...(w.password !== "" && { password: w.password }),
@@ -951,20 +973,23 @@ function kbits(n: number): string {
 /**
  * Step 5: the streams tested (what the camera sends, counted over two seconds), and the live picture. The
  * relay plays only registered cameras, so the camera is saved here without a classroom (no parent can see
- * it) and the last step gives it its name and classroom; cancelling removes it.
+ * it) and the last step gives it its name and classroom; cancelling removes it. A camera behind a school's
+ * edge is registered at the edge and at the hub in one call at the last step, so it has no preview here.
  */
-function TestStep(props: StepProps & { schoolId: string }) {
+function TestStep(props: StepProps) {
   const t = useT();
-  const { w } = props;
+  const { w, target } = props;
+  const relayed = target.edge !== undefined;
   const [rendition, setRendition] = useState<"main" | "sub">("main");
   const source = JSON.stringify(sourceOf(w));
   const ensure = () =>
     props.run(async () => {
-      const tests = w.tests ?? (await testStreams(w, props.schoolId));
+      const tests = w.tests ?? (await testStreams(w, target));
       props.set({ tests });
+      if (relayed) return undefined;
       if (w.draft === undefined) {
-        const created = await api.post<{ id: string }>("/api/cameras", {
-          schoolId: props.schoolId,
+        const created = await api.post<{ id: string }>(`${target.base}/cameras`, {
+          schoolId: target.schoolId,
           name:
             w.name || w.device?.name || fill(t("Kamera {host}", "Camera {host}"), { host: hostOfUrl(w.url) }),
           source: sourceOf(w),
@@ -977,7 +1002,7 @@ function TestStep(props: StepProps & { schoolId: string }) {
       }
       return undefined;
     });
-  const ready = w.tests !== undefined && w.draft !== undefined && w.draft.source === source;
+  const ready = w.tests !== undefined && (relayed || (w.draft !== undefined && w.draft.source === source));
   useEffect(() => {
     if (!ready && !props.busy && props.error === undefined) void ensure();
   }, [ready]);
@@ -1051,6 +1076,14 @@ function TestStep(props: StepProps & { schoolId: string }) {
           </button>
         </div>
       )}
+      {ready && relayed && (
+        <p class="hint no-preview">
+          {t(
+            "Pratinjau langsung tersedia setelah kamera disimpan: kamera ini lewat gateway edge sekolah, dan hub memutarnya setelah terdaftar.",
+            "The live preview comes after saving: this camera goes through the school's edge gateway, and the hub plays it once it is registered.",
+          )}
+        </p>
+      )}
       {ready && w.draft !== undefined && (
         <>
           <p class="hint">
@@ -1098,7 +1131,7 @@ function TestStep(props: StepProps & { schoolId: string }) {
 }
 
 /** Step 6: the camera's name and classroom (none is allowed: it can be assigned later). */
-function RoomStep(props: Omit<StepProps, "go"> & { schoolId: string }) {
+function RoomStep(props: Omit<StepProps, "go">) {
   const t = useT();
   const lang = useLang();
   const { w, set } = props;
@@ -1106,16 +1139,25 @@ function RoomStep(props: Omit<StepProps, "go"> & { schoolId: string }) {
   const [loadError, setLoadError] = useState<unknown>(undefined);
   useEffect(() => {
     api
-      .get<{ classrooms: ClassroomJson[] }>(`/api/schools/${seg(props.schoolId)}/classrooms`)
+      .get<{ classrooms: ClassroomJson[] }>(`/api/schools/${seg(props.target.schoolId)}/classrooms`)
       .then((r) => {
         setRooms(r.classrooms);
       })
       .catch((e: unknown) => {
         setLoadError(e);
       });
-  }, [props.schoolId]);
+  }, [props.target.schoolId]);
   const save = () =>
     props.run(async () => {
+      if (props.target.edge !== undefined) {
+        // Registered at the edge (its source and password stay there), then at the hub in this classroom.
+        await api.post(`${props.target.base}/cameras`, {
+          name: w.name,
+          ...(w.classroomId !== "" && { classroomId: w.classroomId }),
+          source: sourceOf(w),
+        });
+        return { step: "done" };
+      }
       if (w.draft === undefined) return { step: "test" };
       await api.patch(`/api/cameras/${seg(w.draft.id)}`, {
         name: w.name,

@@ -183,10 +183,12 @@ function CameraCard(props: {
             {room ? room.name : t("Belum di kelas mana pun", "Not in any classroom yet")}
           </span>
         </p>
-        <p class="hint">
+        <p class="hint camera-source">
           {c.source.kind === "rtmp"
             ? t("Dikirim lewat RTMP (push) oleh NVR", "Pushed over RTMP by an NVR")
-            : (c.source.host ?? c.source.url ?? "")}
+            : c.source.kind === "edge"
+              ? t("Lewat gateway edge sekolah", "Through the school's edge gateway")
+              : (c.source.host ?? c.source.url ?? "")}
         </p>
         {editing ? (
           <EditCamera
