@@ -273,7 +273,12 @@ export class CameraHealthTracker {
 
   /** Paused or disabled override the observed state; undefined lifts the override. */
   setAdministrative(kind: AdministrativeState | undefined, at: number, reason?: string): HealthEvent[] {
-    if (kind === this.admin) return [];
+    if (kind === this.admin) {
+      // Still unknown, for another reason now (a hub's camera of an edge: not judged at the edge yet, then the
+      // edge off the link): told by the getter, not as a change.
+      if (kind !== undefined && reason !== undefined) this.shown.reason = reason;
+      return [];
+    }
     this.begin(at);
     const out: HealthEvent[] = [];
     if (kind !== undefined) {
