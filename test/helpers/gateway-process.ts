@@ -30,6 +30,11 @@ export interface GatewayProcessOptions {
   /** Each line the gateway writes to stderr, from the start on. */
   onStderrLine?: (line: string) => void;
   readyTimeoutMs?: number;
+  /**
+   * This data folder instead of a fresh one: the same gateway started again after it was killed. Left in
+   * place by cleanup(), for whoever made it.
+   */
+  dataDir?: string;
 }
 
 /**
@@ -40,7 +45,7 @@ export async function startGatewayProcess(
   env: Record<string, string> = {},
   opts: GatewayProcessOptions = {},
 ): Promise<GatewayProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), "pantau-proc-"));
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "pantau-proc-"));
   let configEnv: Record<string, string> = {};
   if (opts.configYaml !== undefined) {
     const configFile = join(dataDir, "pantau.yml");
@@ -97,7 +102,7 @@ export async function startGatewayProcess(
       child.kill("SIGKILL");
       await exitOf(child);
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    if (opts.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
   };
   let started: { url: string; demoUrl: string | undefined };
   try {

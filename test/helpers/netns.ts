@@ -9,6 +9,10 @@ import { isRunning } from "./ready-process.js";
 // holding a bridge, and a gateway and N camera namespaces, each joined to the bridge by a veth pair. The test
 // subnet exists only inside them; nothing is added to the root namespace (both veth ends are created from
 // inside the switch namespace with `peer … netns`), so a test can neither disturb the host nor reach past it.
+// The one exception is asked for: an uplink (options.uplink), one veth pair from the test's own namespace to
+// the gateway namespace, a /30 of its own: the school's internet line to a hub, which dials out over it and
+// accepts no connection in (a filter in the gateway namespace drops inbound TCP SYNs, as the school's NAT
+// router does). It goes with the gateway namespace.
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 // Owner records of live networks, so a later run can remove what a SIGKILLed run left behind (namespaces
@@ -19,6 +23,24 @@ const FIRST_CAMERA_HOST = 11;
 const MAX_CAMERAS = 254 - FIRST_CAMERA_HOST + 1;
 const STOP_GRACE_MS = 2_000;
 const EXEC_TIMEOUT_MS = 30_000;
+// Classic BPF for tc's direct-action mode (the kernel here has cls_bpf but no gact module, and the machine no
+// nft/iptables): `refuseSyn` shoots an IPv4 TCP segment with SYN set and ACK clear (a connection being
+// opened towards the namespace) and passes everything else on (-1, the next filter); `dropAll` shoots all.
+// The packet starts at its Ethernet header: ethertype at 12, IP protocol at 23, TCP flags at 14 + IHL + 13.
+const refuseSyn = [
+  "40 0 0 12", // ldh [12]
+  "21 0 6 2048", // jeq #0x0800 (IPv4), else pass
+  "48 0 0 23", // ldb [23]
+  "21 0 4 6", // jeq #6 (TCP), else pass
+  "177 0 0 14", // ldxb 4*([14]&0xf)
+  "80 0 0 27", // ldb [x + 27]
+  "84 0 0 18", // and #0x12 (SYN|ACK)
+  "21 1 0 2", // jeq #0x02 (SYN alone): drop
+  "6 0 0 4294967295", // ret #-1 (TC_ACT_UNSPEC: pass on)
+  "6 0 0 2", // ret #2 (TC_ACT_SHOT)
+];
+const dropAll = ["6 0 0 2"];
+const bytecode = (program: readonly string[]) => `${String(program.length)},${program.join(",")}`;
 
 export interface NetnsHost {
   /** Network namespace name, for `ip netns exec`. */
@@ -27,6 +49,21 @@ export interface NetnsHost {
   ip: string;
   /** The host's veth end inside its namespace. */
   readonly ifname: string;
+}
+
+/** The school's internet line (TestNetworkOptions.uplink): gateway namespace ↔ the test's own namespace. */
+export interface TestUplink {
+  /** The test's end: where a server the gateway dials out to listens (a hub's NATS server). */
+  readonly hostIp: string;
+  /** The gateway namespace's end. */
+  readonly ip: string;
+  /** Its interface in the gateway namespace. */
+  readonly ifname: string;
+  /** Packets the gateway namespace's uplink filters dropped so far (inbound SYNs refused, a cut line). */
+  dropped(): Promise<number>;
+  /** Drops every packet both ways, as a pulled cable (the interfaces stay up), until restore(). */
+  cut(): Promise<void>;
+  restore(): Promise<void>;
 }
 
 export interface ExecResult {
@@ -42,6 +79,8 @@ export interface TestNetwork {
   readonly subnet: string;
   readonly gateway: NetnsHost;
   readonly cameras: readonly NetnsHost[];
+  /** Present when asked for (options.uplink). */
+  readonly uplink: TestUplink | undefined;
   /** Every namespace this network made: switch, gateway, cameras. */
   readonly namespaces: readonly string[];
   /** Wall time createTestNetwork() took. */
@@ -65,6 +104,8 @@ export interface TestNetworkOptions {
   cameras: number;
   /** Short label ([a-z0-9], ≤ 8) put into namespace names, so `ip netns list` shows whose they are. */
   name?: string;
+  /** An uplink from the gateway namespace to the test's own namespace that refuses inbound connections. */
+  uplink?: boolean;
 }
 
 interface Owner {
@@ -108,6 +149,23 @@ async function ip(args: readonly string[], batch?: readonly string[]): Promise<v
   const full = batch ? [...args, "-batch", "-"] : args;
   const r = await run("ip", full, batch ? { input: batch.join("\n") + "\n" } : {});
   if (r.code !== 0) throw new Error(`ip ${full.join(" ")} failed (${String(r.code)}): ${r.stderr.trim()}`);
+}
+
+async function tc(ns: string, args: readonly string[]): Promise<void> {
+  const r = await run("tc", ["-n", ns, ...args]);
+  if (r.code !== 0)
+    throw new Error(`tc -n ${ns} ${args.join(" ")} failed (${String(r.code)}): ${r.stderr.trim()}`);
+}
+
+/** A /30 in 10.212.0.0/16 that no address of this namespace is in yet. */
+function freshUplinkNet(): string {
+  const used = execFileSync("ip", ["-4", "-o", "addr", "show"], { encoding: "utf8" });
+  for (;;) {
+    const net = `10.212.${randomInt(256)}.${4 * randomInt(64)}`;
+    const base = net.slice(0, net.lastIndexOf(".") + 1);
+    const last = Number(net.slice(base.length));
+    if (![1, 2].some((h) => used.includes(` ${base}${String(last + h)}/`))) return net;
+  }
 }
 
 function startTimeOf(pid: number): string | undefined {
@@ -269,6 +327,66 @@ export async function createTestNetwork(opts: TestNetworkOptions): Promise<TestN
   const owner: Owner = { pid: process.pid, startTime: startTimeOf(process.pid) ?? "" };
   writeFileSync(ownerFile, JSON.stringify(owner) + "\n");
 
+  let uplink: TestUplink | undefined;
+  const addUplink = async () => {
+    const n = freshUplinkNet();
+    const base = n.slice(0, n.lastIndexOf(".") + 1);
+    const last = Number(n.slice(base.length));
+    const hostIp = `${base}${String(last + 1)}`;
+    const ip4 = `${base}${String(last + 2)}`;
+    const hostEnd = ifName("up");
+    const nsEnd = ifName("upg");
+    // Made from here with its peer put straight into the gateway namespace; deleting that one deletes both.
+    await ip([], [`link add ${hostEnd} type veth peer name ${nsEnd} netns ${gateway.ns}`]);
+    await ip([], [`addr add ${hostIp}/30 dev ${hostEnd}`, `link set ${hostEnd} up`]);
+    await ip(["-n", gateway.ns], [`addr add ${ip4}/30 dev ${nsEnd}`, `link set ${nsEnd} up`]);
+    await tc(gateway.ns, ["qdisc", "add", "dev", nsEnd, "clsact"]);
+    await tc(gateway.ns, [
+      "filter",
+      "add",
+      "dev",
+      nsEnd,
+      "ingress",
+      "pref",
+      "20",
+      "bpf",
+      "da",
+      "bytecode",
+      bytecode(refuseSyn),
+    ]);
+    const cutDirections = ["ingress", "egress"] as const;
+    uplink = {
+      hostIp,
+      ip: ip4,
+      ifname: nsEnd,
+      async dropped() {
+        const r = await run("tc", ["-n", gateway.ns, "-s", "qdisc", "show", "dev", nsEnd]);
+        const m = /qdisc clsact[\s\S]*?dropped (\d+)/.exec(r.stdout);
+        if (!m) throw new Error(`tc: no clsact drop count on ${nsEnd}: ${r.stdout}${r.stderr}`);
+        return Number(m[1]);
+      },
+      async cut() {
+        for (const d of cutDirections)
+          await tc(gateway.ns, [
+            "filter",
+            "add",
+            "dev",
+            nsEnd,
+            d,
+            "pref",
+            "10",
+            "bpf",
+            "da",
+            "bytecode",
+            bytecode(dropAll),
+          ]);
+      },
+      async restore() {
+        for (const d of cutDirections) await tc(gateway.ns, ["filter", "del", "dev", nsEnd, d, "pref", "10"]);
+      },
+    };
+  };
+
   const children = new Set<ChildProcess>();
   const net = {
     destroySync() {
@@ -320,6 +438,7 @@ export async function createTestNetwork(opts: TestNetworkOptions): Promise<TestN
         ),
       ),
     );
+    if (opts.uplink === true) await addUplink();
   } catch (err) {
     net.destroySync();
     throw err;
@@ -335,6 +454,7 @@ export async function createTestNetwork(opts: TestNetworkOptions): Promise<TestN
     subnet,
     gateway: { ns: gateway.ns, ip: gateway.ip, ifname: gateway.ifname },
     cameras: cameras.map((c) => ({ ns: c.ns, ip: c.ip, ifname: c.ifname })),
+    uplink,
     namespaces,
     setupMs: performance.now() - started,
 

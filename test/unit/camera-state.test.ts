@@ -241,6 +241,15 @@ describe("CameraHealthTracker: paused and disabled", () => {
     expect(t.observe(up(530))).toEqual([state(530, "unknown", "online", "reachable")]);
   });
 
+  it("keeps an unknown camera unknown when only the reason changes (its edge went off the link)", () => {
+    const t = onlineSince0();
+    expect(t.setAdministrative("unknown", s(10), "unknown_at_edge")).toEqual([
+      state(10, "online", "unknown", "unknown_at_edge"),
+    ]);
+    expect(t.setAdministrative("unknown", s(20), "edge_offline")).toEqual([]);
+    expect({ state: t.state, reason: t.reason }).toEqual({ state: "unknown", reason: "edge_offline" });
+  });
+
   it("restores a paused camera from its last stored state", () => {
     const t = new CameraHealthTracker(opts, { state: "paused", since: s(0), reason: "paused" });
     expect(t.setAdministrative("paused", s(5))).toEqual([]);

@@ -58,6 +58,10 @@ export class HubLink {
       log,
       this.relay,
       () => this.directory.online(camera.source.edgeId),
+      (listener) =>
+        this.directory.onChange((edgeId, online) => {
+          if (online && edgeId === camera.source.edgeId) listener();
+        }),
     );
 
   /** One of the edge's own API calls (link-messages.ts forwardedApi), answered as the edge answered it. */

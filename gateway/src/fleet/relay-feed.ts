@@ -52,6 +52,8 @@ export class RelayFeed implements RenditionFeed {
   private error: string | undefined;
   private timer: TimerHandle | undefined;
   private keepTimer: TimerHandle | undefined;
+  /** While in backoff because the edge is off the link: stops waiting for it to come back. */
+  private stopWaiting: (() => void) | undefined;
   private readonly listeners = new Set<(s: RenditionState) => void>();
 
   constructor(
@@ -65,6 +67,8 @@ export class RelayFeed implements RenditionFeed {
     private readonly opts: RelayFeedOptions,
     /** Whether the edge is on the link now (the directory): an offline edge is not asked. */
     private readonly edgeOnline: () => boolean,
+    /** Calls the listener each time the edge comes (back) on the link; returns the unsubscribe. */
+    private readonly onEdgeOnline?: (listener: () => void) => () => void,
   ) {
     this.sinceMs = clock.now();
   }
@@ -118,6 +122,7 @@ export class RelayFeed implements RenditionFeed {
   }
 
   private begin(reason: string): void {
+    this.clearWait();
     const gen = ++this.generation;
     this.session = randomBytes(12).toString("base64url");
     this.receivedBytes = 0;
@@ -252,6 +257,7 @@ export class RelayFeed implements RenditionFeed {
   /** Stops listening and tells the edge this session is over (it stops when no session is left). */
   private end(): void {
     this.clearTimers();
+    this.clearWait();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.reader = undefined;
@@ -271,13 +277,26 @@ export class RelayFeed implements RenditionFeed {
     this.nextAttempt = this.clock.now() + delay;
     this.transition("backoff", `retry in ${(delay / 1000).toFixed(1)} s`);
     const gen = this.generation;
+    const retry = (why: string) => {
+      if (this.st !== "backoff" || gen !== this.generation) return;
+      this.restarts++;
+      this.cb.onReconnect?.();
+      this.begin(why);
+    };
     this.setTimer(gen, delay, () => {
-      if (this.st === "backoff") {
-        this.restarts++;
-        this.cb.onReconnect?.();
-        this.begin("backoff elapsed");
-      }
+      retry("backoff elapsed");
     });
+    // An edge off the link (restarting, its line cut) is asked again the moment it is back, not after a
+    // backoff that grew while it was away (up to a minute of a parent's black screen).
+    if (this.onEdgeOnline && !this.edgeOnline())
+      this.stopWaiting = this.onEdgeOnline(() => {
+        retry("the edge is back on the link");
+      });
+  }
+
+  private clearWait(): void {
+    this.stopWaiting?.();
+    this.stopWaiting = undefined;
   }
 
   private transition(to: RenditionState, reason: string): void {

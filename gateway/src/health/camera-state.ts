@@ -274,11 +274,10 @@ export class CameraHealthTracker {
   /** Paused or disabled override the observed state; undefined lifts the override. */
   setAdministrative(kind: AdministrativeState | undefined, at: number, reason?: string): HealthEvent[] {
     if (kind === this.admin) {
-      // Unknown for another reason (the edge said it does not know → the edge itself is away): told.
-      if (kind !== "unknown" || reason === undefined || reason === this.shown.reason) return [];
-      const out: HealthEvent[] = [];
-      this.show(kind, at, reason, out);
-      return out;
+      // Still unknown, for another reason now (a hub's camera of an edge: not judged at the edge yet, then the
+      // edge off the link): told by the getter, not as a change.
+      if (kind !== undefined && reason !== undefined) this.shown.reason = reason;
+      return [];
     }
     this.begin(at);
     const out: HealthEvent[] = [];
