@@ -5,159 +5,28 @@
 // `-- --browser webkit`: Pantau in a real WebKit (WebKitGTK's MiniBrowser, test/helpers/webkit.ts) over
 // the WebSocket through MSE, through ManagedMediaSource with MediaSource removed (the iPhone shape), and
 // over LL-HLS with hls.js, beside Chromium's WebSocket MSE, in one run.
-import type { Browser } from "playwright-core";
 import { startInjectingProxy } from "../test/helpers/injecting-proxy.js";
-import type { WebKit } from "../test/helpers/webkit.js";
 import { startChromium } from "./lib/chromium.js";
 import { startBaseline } from "./lib/baseline.js";
 import { startCamera } from "./lib/camera.js";
 import { onCleanup, runBench } from "./lib/cleanup.js";
-import { envNumber, sleep } from "./lib/env.js";
+import { envNumber } from "./lib/env.js";
 import { startGatewayProcess } from "./lib/gateway-process.js";
-import { loadCell, startLoadMeter, type Load } from "./lib/proc.js";
-import { latenciesFrom, readStats, waitFirstFrame, type StatsPage } from "./lib/page-stats.js";
+import {
+  chromiumPage,
+  latencyTable,
+  measure,
+  webkitPage,
+  type VariantResult,
+} from "./lib/latency-variant.js";
 import { environment, writeResults } from "./lib/results.js";
-import { sec, summarize, type Summary } from "./lib/stats.js";
+import { sec } from "./lib/stats.js";
 import { printTable, verdict } from "./lib/table.js";
-import { startWebKit, webkitStatsPage } from "./lib/webkit.js";
+import { startWebKit } from "./lib/webkit.js";
 
 const seconds = envNumber("BENCH_SECONDS", 60, 1);
 const warmupSeconds = envNumber("BENCH_WARMUP_SECONDS", 10, 0);
-/** A decoded stamp outside this range is a misread band (e.g. a frame torn by the scaler), not a latency. */
-const plausibleMs = { min: -100, max: 30_000 };
-
-interface VariantResult {
-  key: string;
-  label: string;
-  latency: Summary;
-  misreads: number;
-  /** `waiting` events during the measured window, and since the first frame (warm-up included). */
-  stalls: number;
-  stallsSinceFirstFrame: number;
-  firstFrameMs: number | undefined;
-  /** Baseline only: hls.js's own estimate (playhead to playlist edge), which does not see glass-to-glass. */
-  hlsJsLatencyMs: number | undefined;
-  presentedFps: number;
-  /** How busy the machine was during the window, and how much of that was other work. */
-  load: Load;
-  droppedFrames: number;
-  errors: string[];
-  latenciesMs: number[];
-}
-
-/** One variant's page: a fresh Chromium context, or the one WebKit session (its driver runs one at a time). */
-interface BenchPage extends StatsPage {
-  goto(url: string): Promise<void>;
-  readonly pageErrors: string[];
-  close(): Promise<void>;
-}
-
-async function chromiumPage(browser: Browser): Promise<BenchPage> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const pageErrors: string[] = [];
-  page.on("pageerror", (e) => pageErrors.push(e.message));
-  return {
-    pageErrors,
-    goto: async (url) => {
-      await page.goto(url);
-    },
-    evaluate: <R>(expression: string) => page.evaluate<R>(expression),
-    close: () => context.close(),
-  };
-}
-
-function webkitPage(wk: WebKit): BenchPage {
-  return {
-    ...webkitStatsPage(wk),
-    // WebDriver reports no page errors; the player's own ones land in window.__pantau.errors.
-    pageErrors: [],
-    goto: (url) => wk.navigate(url),
-    // Leaving the page closes its socket or stops hls.js before the next variant.
-    close: () => wk.navigate("about:blank"),
-  };
-}
-
-async function measure(
-  open: () => Promise<BenchPage>,
-  key: string,
-  label: string,
-  url: string,
-): Promise<VariantResult> {
-  const page = await open();
-  try {
-    const pageErrors = page.pageErrors;
-    process.stderr.write(`${label}: warming up ${String(warmupSeconds)} s, measuring ${String(seconds)} s\n`);
-    await page.goto(url);
-    await waitFirstFrame(page, 30_000);
-    await sleep(warmupSeconds * 1000);
-    const a = await readStats(page);
-    const meter = startLoadMeter();
-    await sleep(seconds * 1000);
-    const load = meter.stop();
-    const b = await readStats(page);
-    const all = await latenciesFrom(page, a.latencyCount);
-    const hlsJsLatency = await page.evaluate<number | null>("window.__hls ? window.__hls.latency : null");
-    const ok = all.filter((v) => v >= plausibleMs.min && v <= plausibleMs.max);
-    if (ok.length === 0)
-      throw new Error(`${label}: no clock stamp could be read (errors: ${b.errors.join(", ")})`);
-    return {
-      key,
-      label,
-      latency: summarize(ok),
-      misreads: all.length - ok.length,
-      stalls: b.waiting - a.waiting,
-      stallsSinceFirstFrame: b.waiting,
-      firstFrameMs:
-        b.firstFrameAt !== undefined && b.startedAt !== undefined ? b.firstFrameAt - b.startedAt : undefined,
-      hlsJsLatencyMs: hlsJsLatency === null ? undefined : hlsJsLatency * 1000,
-      presentedFps: (b.frames - a.frames) / seconds,
-      load,
-      droppedFrames: b.droppedFrames - a.droppedFrames,
-      errors: [...pageErrors, ...b.errors],
-      latenciesMs: all,
-    };
-  } finally {
-    await page.close();
-  }
-}
-
-/** Every variant's figures, one row each. */
-function latencyTable(results: readonly VariantResult[]): void {
-  printTable(
-    `Glass-to-glass latency, ${String(seconds)} s per variant after ${String(warmupSeconds)} s warm-up (seconds)`,
-    [
-      "variant",
-      "median",
-      "p10",
-      "p90",
-      "max",
-      "samples",
-      "misreads",
-      "fps",
-      "dropped",
-      "stalls",
-      "stalls+warm-up",
-      "hls.js est.",
-      "load: others / host",
-    ],
-    results.map((r) => [
-      r.label,
-      sec(r.latency.median),
-      sec(r.latency.p10),
-      sec(r.latency.p90),
-      sec(r.latency.max),
-      String(r.latency.n),
-      String(r.misreads),
-      r.presentedFps.toFixed(1),
-      String(r.droppedFrames),
-      String(r.stalls),
-      String(r.stallsSinceFirstFrame),
-      r.hlsJsLatencyMs === undefined ? "–" : sec(r.hlsJsLatencyMs),
-      loadCell(r.load),
-    ]),
-  );
-}
+const timing = { seconds, warmupSeconds };
 
 async function main(): Promise<void> {
   const camera = await startCamera();
@@ -174,8 +43,8 @@ async function main(): Promise<void> {
   await gw.waitLive([id]);
   const player = (mode: string) => `${gw.url}/dev/player?camera=${id}&mode=${mode}&rendition=main&measure=1`;
   const chromium = () => chromiumPage(browser);
-  results.push(await measure(chromium, "pantau-llhls", "Pantau LL-HLS (hls.js)", player("hls")));
-  results.push(await measure(chromium, "pantau-ws", "Pantau WebSocket MSE", player("ws")));
+  results.push(await measure(chromium, "pantau-llhls", "Pantau LL-HLS (hls.js)", player("hls"), timing));
+  results.push(await measure(chromium, "pantau-ws", "Pantau WebSocket MSE", player("ws"), timing));
   const restarts = (await gw.health()).reduce((s, r) => s + r.restarts, 0);
   await gw.stop();
 
@@ -183,14 +52,26 @@ async function main(): Promise<void> {
   const baseline = await startBaseline(camera.url("main"));
   await baseline.ffmpeg.waitSegments(6, 30_000, true);
   results.push(
-    await measure(chromium, "baseline", "Baseline ffmpeg HLS, hls.js defaults", baseline.pageUrl(false)),
+    await measure(
+      chromium,
+      "baseline",
+      "Baseline ffmpeg HLS, hls.js defaults",
+      baseline.pageUrl(false),
+      timing,
+    ),
   );
   results.push(
-    await measure(chromium, "baseline-edge", "Baseline ffmpeg HLS, hls.js at edge", baseline.pageUrl(true)),
+    await measure(
+      chromium,
+      "baseline-edge",
+      "Baseline ffmpeg HLS, hls.js at edge",
+      baseline.pageUrl(true),
+      timing,
+    ),
   );
   await baseline.stop();
 
-  latencyTable(results);
+  latencyTable(results, timing);
   const by = (key: string) => results.find((r) => r.key === key)!;
   const llhls = by("pantau-llhls");
   const ws = by("pantau-ws");
@@ -262,21 +143,30 @@ async function mainWebKit(): Promise<void> {
   const webkit = () => Promise.resolve(webkitPage(wk));
   const results: VariantResult[] = [];
   results.push(
-    await measure(() => chromiumPage(browser), "chromium-ws", "Chromium WebSocket MSE", player(gw.url, "ws")),
+    await measure(
+      () => chromiumPage(browser),
+      "chromium-ws",
+      "Chromium WebSocket MSE",
+      player(gw.url, "ws"),
+      timing,
+    ),
   );
-  results.push(await measure(webkit, "webkit-ws", "WebKit WebSocket MSE", player(asIs.url, "ws")));
+  results.push(await measure(webkit, "webkit-ws", "WebKit WebSocket MSE", player(asIs.url, "ws"), timing));
   results.push(
     await measure(
       webkit,
       "webkit-mms",
       "WebKit WebSocket ManagedMediaSource (no MediaSource)",
       player(iphone.url, "ws"),
+      timing,
     ),
   );
-  results.push(await measure(webkit, "webkit-llhls", "WebKit LL-HLS (hls.js)", player(asIs.url, "hls")));
+  results.push(
+    await measure(webkit, "webkit-llhls", "WebKit LL-HLS (hls.js)", player(asIs.url, "hls"), timing),
+  );
   const iphoneRequests = iphone.seen.filter((r) => r.path.includes(".m3u8")).length;
   const restarts = (await gw.health()).reduce((s, r) => s + r.restarts, 0);
-  latencyTable(results);
+  latencyTable(results, timing);
   const by = (key: string) => results.find((r) => r.key === key)!;
   const budgets = ["webkit-ws", "webkit-mms"].map((key) => {
     const r = by(key);

@@ -25,6 +25,10 @@ export interface GatewayProcess {
   /** PID of the gateway's node process (its ffmpeg children sit below it). */
   pid: number;
   child: ChildProcess;
+  /** The bench operator's signed-in client, for calls the helpers below do not cover. */
+  admin: ApiClient;
+  /** The bench school, where addCamera puts cameras unless told otherwise. */
+  schoolId: string;
   /** POST /api/cameras; the body's schoolId, when given, replaces the bench school's. */
   addCamera(body: unknown): Promise<{ id: string }>;
   /** POST /api/schools as the bench operator (cameras go to the bench school unless told otherwise). */
@@ -95,6 +99,8 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
     demoLink,
     pid: child.pid!,
     child,
+    admin,
+    schoolId,
     health,
     healthBody,
     async addSchool(name) {
