@@ -483,6 +483,7 @@ describe("a real Prometheus scraping the gateway", () => {
     expect(loaded.map((r) => r.name).sort()).toEqual([
       "PantauCameraDown",
       "PantauCameraFlapping",
+      "PantauEdgeDown",
       "PantauGatewayDown",
       "PantauGatewayScrapeAbsent",
       "PantauSchoolCamerasDown",
