@@ -1,10 +1,5 @@
-import { fork, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
-import { onCleanup, stopChild, track } from "./cleanup.js";
-import { repoRoot } from "./gateway-process.js";
+import { WorkerPool } from "./worker-pool.js";
 import type { FromWsWorker, ToWsWorker, WsViewerWindow } from "./ws-viewer-protocol.js";
-
-const workerFile = join(repoRoot, "bench/lib/ws-viewer-worker.ts");
 
 /** What a window's viewers of one group (a camera) got, together. */
 export interface WsGroupStats {
@@ -75,33 +70,18 @@ export function groupStats(viewers: readonly WsViewerWindow[], behindFragments: 
  * fragment of a thousand sockets does not sit in the benchmark's own event loop.
  */
 export class WsViewers {
-  private readonly procs: ChildProcess[] = [];
-  private readonly waiting = new Map<ChildProcess, (m: FromWsWorker) => void>();
+  private readonly pool: WorkerPool<ToWsWorker, FromWsWorker>;
   private next = 0;
   private count = 0;
-  private readonly unregister: () => void;
 
   constructor(processes: number) {
-    for (let i = 0; i < processes; i++) {
-      const child = track(
-        fork(workerFile, [], {
-          cwd: repoRoot,
-          execArgv: ["--import", "tsx"],
-          stdio: ["ignore", "inherit", "inherit", "ipc"],
-        }),
-      );
-      child.on("message", (m: FromWsWorker) => {
-        const w = this.waiting.get(child);
-        this.waiting.delete(child);
-        w?.(m);
-      });
-      this.procs.push(child);
-    }
-    this.unregister = onCleanup("websocket viewers", () => this.stopAll());
+    this.pool = new WorkerPool("bench/lib/ws-viewer-worker.ts", processes, "websocket viewers", {
+      type: "stop",
+    });
   }
 
   get pids(): number[] {
-    return this.procs.map((p) => p.pid!);
+    return this.pool.pids;
   }
 
   get viewers(): number {
@@ -113,52 +93,30 @@ export class WsViewers {
     viewers: readonly { url: string; group: string }[],
     rampMs: number,
   ): Promise<{ ok: number; failed: number; errors: string[] }> {
-    const share = this.procs.map(() => [] as { url: string; group: string }[]);
-    for (const v of viewers) share[this.next++ % this.procs.length]!.push(v);
+    const share = this.pool.procs.map(() => [] as { url: string; group: string }[]);
+    for (const v of viewers) share[this.next++ % share.length]!.push(v);
     this.count += viewers.length;
-    const replies = await Promise.all(
-      this.procs.map((p, i) => this.ask(p, { type: "add", viewers: share[i]!, rampMs }, "added")),
-    );
+    const replies = await this.pool.askAll((i) => ({ type: "add", viewers: share[i]!, rampMs }), "added");
     const out = { ok: 0, failed: 0, errors: [] as string[] };
-    for (const r of replies)
-      if (r.type === "added") {
-        out.ok += r.ok;
-        out.failed += r.failed;
-        out.errors.push(...r.errors);
-      }
+    for (const r of replies) {
+      out.ok += r.ok;
+      out.failed += r.failed;
+      out.errors.push(...r.errors);
+    }
     return out;
   }
 
   open(): void {
-    for (const p of this.procs) if (p.connected) p.send({ type: "open" } satisfies ToWsWorker);
+    this.pool.broadcast({ type: "open" });
   }
 
   /** Closes the window: every viewer's counts. */
   async close(): Promise<WsViewerWindow[]> {
-    const replies = await Promise.all(this.procs.map((p) => this.ask(p, { type: "close" }, "stats")));
-    return replies.flatMap((r) => (r.type === "stats" ? r.viewers : []));
+    const replies = await this.pool.askAll(() => ({ type: "close" }), "stats");
+    return replies.flatMap((r) => r.viewers);
   }
 
-  async stop(): Promise<void> {
-    this.unregister();
-    await this.stopAll();
-  }
-
-  private async stopAll(): Promise<void> {
-    for (const p of this.procs) if (p.connected) p.send({ type: "stop" } satisfies ToWsWorker);
-    await Promise.all(this.procs.map((p) => stopChild(p, "SIGTERM", 3000)));
-  }
-
-  private ask(p: ChildProcess, m: ToWsWorker, expect: FromWsWorker["type"]): Promise<FromWsWorker> {
-    return new Promise((resolve, reject) => {
-      const onExit = () => reject(new Error(`websocket viewer process ${String(p.pid)} exited`));
-      p.once("exit", onExit);
-      this.waiting.set(p, (reply) => {
-        p.off("exit", onExit);
-        if (reply.type !== expect) reject(new Error(`expected ${expect}, got ${reply.type}`));
-        else resolve(reply);
-      });
-      p.send(m);
-    });
+  stop(): Promise<void> {
+    return this.pool.stop();
   }
 }
