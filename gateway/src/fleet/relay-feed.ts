@@ -4,11 +4,7 @@ import type { Clock, TimerHandle } from "../common/clock.js";
 import type { Logger } from "../log/logger.js";
 import { Fmp4BoxReader } from "../streaming/fmp4/box-reader.js";
 import type { FeedCallbacks, RenditionFeed } from "../streaming/rendition-feed.js";
-import {
-  backoffSteps,
-  type RenditionState,
-  type SupervisorHealth,
-} from "../streaming/rendition-supervisor.js";
+import { Backoff, type RenditionState, type SupervisorHealth } from "../streaming/rendition-supervisor.js";
 import { decodeJson, encodeJson, type LinkMessage, type LinkTransport } from "./link-transport.js";
 import { mediaHeader, relayReplySchema, type RelayRequest } from "./link-messages.js";
 import { subjects } from "./subjects.js";
@@ -22,8 +18,6 @@ export interface RelayFeedOptions {
   keepaliveMs: number;
   requestTimeoutMs: number;
 }
-
-const resetAfterLiveMs = 60_000;
 
 /**
  * At a hub, the feed of one rendition of an edge's camera: asks the edge to relay it (`relay.start`),
@@ -46,7 +40,7 @@ export class RelayFeed implements RenditionFeed {
   private lastSequence = -1;
   private lastFragment: number | undefined;
   private liveSince: number | undefined;
-  private backoffIndex = 0;
+  private readonly backoffs = new Backoff();
   private nextAttempt: number | undefined;
   private restarts = 0;
   private error: string | undefined;
@@ -268,12 +262,10 @@ export class RelayFeed implements RenditionFeed {
   }
 
   private backoff(): void {
-    if (this.liveSince !== undefined && this.clock.now() - this.liveSince >= resetAfterLiveMs)
-      this.backoffIndex = 0;
+    const delay = this.backoffs.next(
+      this.liveSince === undefined ? undefined : this.clock.now() - this.liveSince,
+    );
     this.liveSince = undefined;
-    const step = backoffSteps[Math.min(this.backoffIndex, backoffSteps.length - 1)] ?? 60;
-    this.backoffIndex++;
-    const delay = Math.round(step * 1000 * (0.8 + 0.4 * Math.random()));
     this.nextAttempt = this.clock.now() + delay;
     this.transition("backoff", `retry in ${(delay / 1000).toFixed(1)} s`);
     const gen = this.generation;

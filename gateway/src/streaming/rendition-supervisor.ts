@@ -12,6 +12,24 @@ export type RenditionState = "idle" | "starting" | "live" | "stalled" | "failed"
 export const backoffSteps = [1, 2, 5, 10, 30, 60] as const;
 const resetAfterLiveMs = 60_000;
 
+/**
+ * The retry waits of a rendition's feed (this supervisor, a hub's relay): backoffSteps with ±20 % jitter,
+ * back to the first step once a run stayed live for a minute.
+ */
+export class Backoff {
+  private index = 0;
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  /** The next wait in ms; `liveForMs`: how long the run that just ended was live (undefined: never). */
+  next(liveForMs: number | undefined): number {
+    if (liveForMs !== undefined && liveForMs >= resetAfterLiveMs) this.index = 0;
+    const step = backoffSteps[Math.min(this.index, backoffSteps.length - 1)] ?? 60;
+    this.index++;
+    return Math.round(step * 1000 * (0.8 + 0.4 * this.random()));
+  }
+}
+
 export interface SupervisorOptions {
   ffmpegPath: string;
   /**
@@ -58,7 +76,7 @@ export class RenditionSupervisor {
   private generation = 0;
   private run: FfmpegRun | undefined;
   private timer: TimerHandle | undefined;
-  private backoffIndex = 0;
+  private readonly backoffs: Backoff;
   private liveSince: number | undefined;
   private lastFragment: number | undefined;
   private nextAttempt: number | undefined;
@@ -80,6 +98,7 @@ export class RenditionSupervisor {
   ) {
     this.sinceMs = clock.now();
     this.tail = new StderrTail(opts.secrets);
+    this.backoffs = new Backoff(() => (opts.random ?? Math.random)());
   }
 
   get state(): RenditionState {
@@ -313,13 +332,10 @@ export class RenditionSupervisor {
 
   private backoff(): void {
     this.clearTimer();
-    if (this.liveSince !== undefined && this.clock.now() - this.liveSince >= resetAfterLiveMs)
-      this.backoffIndex = 0;
+    const delay = this.backoffs.next(
+      this.liveSince === undefined ? undefined : this.clock.now() - this.liveSince,
+    );
     this.liveSince = undefined;
-    const step = backoffSteps[Math.min(this.backoffIndex, backoffSteps.length - 1)] ?? 60;
-    this.backoffIndex++;
-    const jitter = 0.8 + 0.4 * (this.opts.random ?? Math.random)();
-    const delay = Math.round(step * 1000 * jitter);
     this.nextAttempt = this.clock.now() + delay;
     this.transition("backoff", `retry in ${(delay / 1000).toFixed(1)} s`);
     const gen = this.generation;
