@@ -570,7 +570,7 @@ async function openGateway(
       ...(directory && {
         edges: () =>
           edgesRepo.list().map((e) => {
-            const v = directory.view(e.id);
+            const v = directory.view(e);
             return {
               edgeId: e.id,
               schoolId: e.schoolId,
@@ -602,7 +602,7 @@ async function openGateway(
   let edgeService: EdgeService | undefined;
   if (hubLink && directory) {
     edgeService = new EdgeService(edgesRepo, schools, classrooms, cameras, work, {
-      view: (id) => directory.view(id),
+      view: (edge) => directory.view(edge),
       localSchool: (id) => directory.localSchool(id),
       api: (id, req) => hubLink.api(id, req, config.fleet.requestTimeoutSeconds * 1000),
     });

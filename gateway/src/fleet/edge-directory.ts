@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from "../common/clock.js";
 import type { Logger } from "../log/logger.js";
+import type { Edge } from "./edge.js";
 import type { EdgeRepository } from "./edge.repository.js";
 import type { EdgeStatus } from "./link-messages.js";
 
@@ -95,13 +96,13 @@ export class EdgeDirectory {
     return h?.online ? h.status.cameras.find((c) => c.id === cameraId) : undefined;
   }
 
-  view(edgeId: string): EdgeLinkView {
-    const h = this.heard.get(edgeId);
-    const stored = this.edges.get(edgeId);
+  /** The link of `edge` (the stored record its caller already read: no second read per edge). */
+  view(edge: Edge): EdgeLinkView {
+    const h = this.heard.get(edge.id);
     return {
       online: h?.online ?? false,
-      lastContactAt: h ? new Date(h.at).toISOString() : (stored?.lastContactAt ?? null),
-      version: h?.status.version ?? stored?.version ?? null,
+      lastContactAt: h ? new Date(h.at).toISOString() : edge.lastContactAt,
+      version: h?.status.version ?? edge.version,
       rttMs: h?.status.rttMs ?? null,
       cameras: h?.status.cameras.length ?? 0,
       relay: h?.status.relay ?? null,

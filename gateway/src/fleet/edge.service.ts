@@ -18,7 +18,7 @@ import type { ApiReply, ApiRequest } from "./link-messages.js";
 
 /** What the service needs of the link (hub-link.ts). */
 export interface EdgeLinkPort {
-  view(edgeId: string): EdgeLinkView;
+  view(edge: Edge): EdgeLinkView;
   /** The edge's own school record, where its registrations go. */
   localSchool(edgeId: string): string | undefined;
   api(edgeId: string, req: ApiRequest): Promise<ApiReply>;
@@ -191,7 +191,7 @@ export class EdgeService {
 
   private view(e: Edge): EdgeView {
     const { publicKey: _publicKey, ...rest } = e;
-    return { ...rest, link: this.link.view(e.id) };
+    return { ...rest, link: this.link.view(e) };
   }
 }
 
