@@ -315,6 +315,10 @@ describe("RTMP push", () => {
         .publishGeneration,
     ).toBe(0);
     expect((await gw.admin.post("/api/cameras/cam_nope/publish-url")).status).toBe(404);
+    const doc = (await gw.admin.expect(200, "GET", "/api/openapi.json")) as {
+      paths: Record<string, Record<string, { summary: string }>>;
+    };
+    expect(doc.paths["/api/cameras/{id}/publish-url"]?.post?.summary).toMatch(/revoking every earlier one/);
 
     // The generation is the gateway's to raise: a body cannot set it.
     const before = (await gw.admin.expect(200, "GET", `/api/cameras/${camB}`)) as {
