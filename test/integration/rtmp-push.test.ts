@@ -362,6 +362,23 @@ describe("RTMP push", () => {
     expect(await auditOf(gw.admin, "camera.publish_url_rotated", camB)).toHaveLength(1);
   });
 
+  it("cuts the push of a camera that stops being pushed, and refuses its URL", async () => {
+    const { id } = await gw.addCamera({ name: "NVR sementara", source: { kind: "rtmp" } });
+    const { url } = await publishUrlOf(id);
+    const pusher = push(url);
+    await waitFor("the push", () => gw.rtmp?.isPublishing(id));
+    await gw.admin.expect(200, "PATCH", `/api/cameras/${id}`, { source: { kind: "test-pattern" } });
+    expect(await pusher.exit).not.toBe(0);
+    await waitFor("the cut in the log", () =>
+      logLines.join("").includes(`[cam ${id}] push from 127.0.0.1 cut: unknown_camera`),
+    );
+    expect(await push(url, 20).exit).not.toBe(0);
+    await waitFor("the refusal in the log", () =>
+      logLines.join("").includes(`publish /live/${id} from 127.0.0.1 refused: unknown_camera`),
+    );
+    await gw.admin.expect(204, "DELETE", `/api/cameras/${id}`);
+  });
+
   it("keeps a camera's generation across a gateway restart; without the listener a new URL is refused", async () => {
     const lines: string[] = [];
     const log = pino(
