@@ -338,10 +338,15 @@ async function openGateway(
     network,
     timeZoneOf: (camera) => (camera.schoolId === null ? undefined : schools.get(camera.schoolId)?.timeZone),
     rtmpPullUrl: (cameraId) => rtmp?.pullUrl(cameraId),
+    rtmpPublishing: (cameraId) => rtmp?.isPublishing(cameraId) ?? true,
     ...(hubLink && { relay: hubLink.feeds }),
   });
   streams.start();
   opened.add("streams", () => streams.close());
+  // A pushed camera's rendition waits while nobody pushes (not_publishing); it starts as the push begins.
+  rtmp?.onPublish((cameraId) => {
+    streams.sourceBack(cameraId);
+  });
   // Running renditions follow an added, edited, moved or removed camera without a restart.
   work.onCommit((change) =>
     change.targetKind === "camera" && change.targetId !== undefined

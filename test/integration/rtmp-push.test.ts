@@ -189,12 +189,34 @@ describe("RTMP push", () => {
     expect(new Set(refused)).toEqual(
       new Set(["refused: no_signature", "refused: bad_signature", "refused: expired", "refused: bad_path"]),
     );
-    // Nothing plays: the rendition's ffmpeg is refused by the listener and backs off like an offline camera.
+    // Nothing plays: while nobody pushes, the rendition starts no ffmpeg (it could only be refused) and waits
+    // like an offline camera, saying why.
     const w = await gw.watch(camB);
     const playlist = await fetch(w.hls.replace("index.m3u8", "main/index.m3u8"));
     expect(playlist.status).not.toBe(200);
     await waitFor("camera B offline", async () => (await cameraHealth(camB))?.state === "offline");
     expect((await cameraHealth(camB))?.reason).toBe("not_publishing");
+  });
+
+  it("a watched camera nobody pushes starts no ffmpeg, and plays the moment its NVR begins to push", async () => {
+    const w = await gw.watch(camB);
+    await waitFor("camera B's rendition waiting, not publishing", () =>
+      logLines.some((l) => l.includes("[cam NVR kelas 1B/main]") && l.includes("→ backoff")),
+    );
+    const camBLines = () => logLines.filter((l) => l.includes("[cam NVR kelas 1B/main]")).join("");
+    expect(camBLines()).toContain("not_publishing");
+    expect(camBLines()).not.toContain("ffmpeg exited");
+    const pusher = push((await publishUrlOf(camB)).url);
+    const playlist = await waitFor("camera B's playlist", async () => {
+      const r = await fetch(w.hls.replace("index.m3u8", "main/index.m3u8"));
+      return r.ok ? r.text() : undefined;
+    });
+    expect(playlist).toContain("#EXT-X-PART:");
+    // Started by the push, not by a backoff step that happened to end.
+    expect(camBLines()).toContain("backoff → starting: its source is back");
+    pusher.stop();
+    await pusher.exit;
+    await waitFor("camera B's push to end", () => gw.rtmp?.isPublishing(camB) === false);
   });
 
   it("a push with the camera's signed URL plays over LL-HLS and the WebSocket", async () => {

@@ -2,6 +2,7 @@ import { pino } from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   RenditionSupervisor,
+  SourceUnavailable,
   type RenditionState,
 } from "../../gateway/src/streaming/rendition-supervisor.js";
 import { FakeClock } from "../helpers/fake-clock.js";
@@ -18,14 +19,20 @@ beforeAll(() => {
   fragments = read.fragments.map((f) => f.data);
 });
 
-function setup(overrides: { stallSeconds?: number; startTimeoutSeconds?: number } = {}) {
+function setup(
+  overrides: {
+    stallSeconds?: number;
+    startTimeoutSeconds?: number;
+    args?: () => string[] | Promise<string[]>;
+  } = {},
+) {
   const clock = new FakeClock();
   const spawner = new FakeSpawner();
   const states: RenditionState[] = [];
   const seen = { inits: 0, fragments: 0, runEnds: 0 };
   const sup = new RenditionSupervisor(spawner, clock, pino({ level: "silent" }), {
     ffmpegPath: "ffmpeg",
-    args: () => ["-i", "rtsp://u:secret@cam/x"],
+    args: overrides.args ?? (() => ["-i", "rtsp://u:secret@cam/x"]),
     secrets: () => ["secret"],
     stallSeconds: overrides.stallSeconds ?? 5,
     startTimeoutSeconds: overrides.startTimeoutSeconds ?? 15,
@@ -52,6 +59,30 @@ describe("RenditionSupervisor", () => {
     await goLive();
     expect(states).toEqual(["starting", "live"]);
     expect(seen).toMatchObject({ inits: 1, fragments: 1 });
+  });
+
+  it("spawns nothing while its source is absent, keeps the reason code, and starts at once when told", async () => {
+    let pushing = false;
+    const { sup, spawner, clock, states } = setup({
+      args: () =>
+        pushing
+          ? Promise.resolve(["-i", "rtmp://127.0.0.1/live/cam"])
+          : Promise.reject(new SourceUnavailable("not_publishing")),
+    });
+    sup.start();
+    await flush();
+    expect(spawner.children).toHaveLength(0);
+    expect(sup.state).toBe("backoff");
+    expect(sup.health().lastError).toBe("not_publishing");
+    clock.advance(1000); // the first backoff step: asked again, still absent
+    await flush();
+    expect(spawner.children).toHaveLength(0);
+    expect(sup.state).toBe("backoff");
+    pushing = true;
+    sup.start(); // what StreamManager.sourceBack does when a push begins, well before the 2 s step
+    await flush();
+    expect(spawner.children).toHaveLength(1);
+    expect(states.slice(-2)).toEqual(["backoff", "starting"]);
   });
 
   it("detects a stall while ffmpeg is alive, kills it and retries after backoff", async () => {

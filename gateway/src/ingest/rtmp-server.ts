@@ -53,6 +53,7 @@ export class RtmpServer {
   private backoffIndex = 0;
   private runningSince: number | undefined;
   private timer: TimerHandle | undefined;
+  private readonly publishListeners = new Set<(cameraId: string) => void>();
 
   constructor(
     private readonly spawner: ProcessSpawner,
@@ -71,6 +72,12 @@ export class RtmpServer {
   /** The port the listener is bound to (the configured one, or the free one it got). */
   get port(): number | undefined {
     return this.boundPort;
+  }
+
+  /** Tells `listener` of every push that begins (the camera's id); returns how to stop telling. */
+  onPublish(listener: (cameraId: string) => void): () => void {
+    this.publishListeners.add(listener);
+    return () => this.publishListeners.delete(listener);
   }
 
   /** Whether the child is listening now (false while it is restarting). */
@@ -163,6 +170,7 @@ export class RtmpServer {
         case "publish":
           this.pushing.set(e.cameraId, e.address);
           this.log.info(`[cam ${e.cameraId}] push started from ${e.address}`);
+          for (const l of this.publishListeners) l(e.cameraId);
           return;
         case "unpublish":
           this.pushing.delete(e.cameraId);

@@ -22,7 +22,7 @@ export interface FeedCallbacks {
  */
 export interface RenditionFeed {
   readonly state: RenditionState;
-  start(): void;
+  start(reason?: string): void;
   stop(reason?: string): Promise<void>;
   restart(reason: string): void;
   onStateChange(listener: (s: RenditionState) => void): () => void;

@@ -30,6 +30,17 @@ export class Backoff {
   }
 }
 
+/**
+ * Thrown (rejected) by `args` when the source is known to be absent right now (an RTMP camera nobody pushes):
+ * nothing is spawned, and `reason`, a code the health monitor and the console know, is the run's error as it is.
+ */
+export class SourceUnavailable extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = "SourceUnavailable";
+  }
+}
+
 export interface SupervisorOptions {
   ffmpegPath: string;
   /**
@@ -106,14 +117,14 @@ export class RenditionSupervisor {
   }
 
   /** Starts ffmpeg unless it is already running or about to; from backoff it starts at once. */
-  start(): void {
+  start(reason = "start requested"): void {
     switch (this.st) {
       case "idle":
-        this.spawn("start requested");
+        this.spawn(reason);
         return;
       case "backoff":
         this.opts.onReconnect?.();
-        this.spawn("start requested");
+        this.spawn(reason);
         return;
       case "stopping":
         // Restart as soon as the old process has exited.
@@ -192,7 +203,7 @@ export class RenditionSupervisor {
       (err: unknown) => {
         if (gen !== this.generation || this.st !== "starting") return;
         // Nothing was spawned, so no exit will come: back off from here.
-        this.error = `not started: ${(err as Error).message}`;
+        this.error = err instanceof SourceUnavailable ? err.reason : `not started: ${(err as Error).message}`;
         this.transition("failed", this.error);
         this.endRun();
         this.backoff();

@@ -14,7 +14,12 @@ import { AddressNotAllowedError, type NetworkGuard } from "../net/network-guard.
 import type { RenditionFacts } from "./hls/hls-view.js";
 import { LiveStream } from "./live-stream.js";
 import type { FeedCallbacks, RelayFeeds, RenditionFeed } from "./rendition-feed.js";
-import { RenditionSupervisor, type RenditionState, type SupervisorHealth } from "./rendition-supervisor.js";
+import {
+  RenditionSupervisor,
+  SourceUnavailable,
+  type RenditionState,
+  type SupervisorHealth,
+} from "./rendition-supervisor.js";
 
 /** Streaming's settings: the config's streaming and ffmpeg slices as parsed, and where cameras may be. */
 export interface StreamSettings {
@@ -28,6 +33,12 @@ export interface StreamSettings {
   relay?: RelayFeeds;
   /** Where an rtmp camera's pushed stream is played from (ingest/rtmp-server.ts); undefined: RTMP is off. */
   rtmpPullUrl?: (cameraId: string) => string | undefined;
+  /**
+   * Whether someone pushes an rtmp camera now: while no one does, no ffmpeg is started (it could only be
+   * refused) and the rendition waits with the reason `not_publishing`; StreamManager.sourceBack starts it
+   * the moment a push begins.
+   */
+  rtmpPublishing?: (cameraId: string) => boolean;
 }
 
 export interface RenditionHealth extends SupervisorHealth {
@@ -188,8 +199,14 @@ export class Rendition {
         const { source } = this.camera;
         if (source.kind === "edge") throw new Error("an edge's camera has no ffmpeg here");
         if (source.kind === "rtsp") return pinned(settings.network, source).then(build);
-        // Async, so "RTMP is off" fails the start (logged, backoff) rather than throwing into a request.
-        return source.kind === "rtmp" ? Promise.resolve(source).then(build) : build(source);
+        if (source.kind !== "rtmp") return build(source);
+        // Async, so "RTMP is off" or "nobody pushes" fails the start (logged, backoff) rather than throwing
+        // into a request.
+        return Promise.resolve(source).then((s) => {
+          if (settings.rtmpPublishing?.(this.camera.id) === false)
+            throw new SourceUnavailable("not_publishing");
+          return build(s);
+        });
       },
       secrets: () => (this.camera.source.kind === "rtsp" ? [this.camera.source.password] : []),
       stallSeconds: streaming.stallSeconds,
@@ -288,6 +305,11 @@ export class Rendition {
       this.transcode = needsTranscode(camera.source.kind, camera.videoCodec);
       this.supervisor.restart("camera settings changed");
     }
+  }
+
+  /** Its source is there again (a push began): a rendition waiting in backoff starts at once. */
+  sourceBack(): void {
+    if (this.supervisor.state === "backoff") this.supervisor.start("its source is back");
   }
 
   stop(reason?: string): Promise<void> {

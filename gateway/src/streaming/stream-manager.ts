@@ -85,6 +85,11 @@ export class StreamManager {
     return [...this.renditions.values()].filter((r) => r.cameraId === cameraId);
   }
 
+  /** A camera's source is there again (an NVR began to push): its renditions waiting to retry start now. */
+  sourceBack(cameraId: string): void {
+    for (const r of this.renditionsOf(cameraId)) r.sourceBack();
+  }
+
   /** Apply an edited (or deleted: undefined) camera to what is running, without a gateway restart. */
   async cameraChanged(cameraId: string, camera: Camera | undefined): Promise<void> {
     const names = camera?.enabled ? renditionsOf(camera) : [];
