@@ -108,6 +108,9 @@ describe("RTMP push", () => {
       events: { action: string; target: { id: string } }[];
     };
     expect(audit.events.some((e) => e.action === "camera.publish_url" && e.target.id === camA)).toBe(true);
+    // The console offers the push path where the listener runs.
+    const me = (await gw.admin.expect(200, "GET", "/api/auth/me")) as { gateway: { rtmpEnabled: boolean } };
+    expect(me.gateway.rtmpEnabled).toBe(true);
   });
 
   it("answers bad input with a clear error", async () => {
@@ -132,6 +135,10 @@ describe("RTMP push", () => {
   it("refuses an rtmp camera on a gateway whose RTMP listener is off", async () => {
     const off = await startTestGateway();
     try {
+      const me = (await off.admin.expect(200, "GET", "/api/auth/me")) as {
+        gateway: { rtmpEnabled: boolean };
+      };
+      expect(me.gateway.rtmpEnabled).toBe(false);
       const school = (await off.admin.expect(201, "POST", "/api/schools", { name: "S" })) as { id: string };
       const r = await off.admin.post("/api/cameras", {
         schoolId: school.id,
