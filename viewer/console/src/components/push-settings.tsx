@@ -61,13 +61,22 @@ export function PushSettings(props: { cameraId: string; cameraName: string; time
               "Enter these in the NVR or encoder, in its RTMP / live streaming menu: the server and the stream key, or the full URL where the NVR asks for one address only.",
             )}
           </p>
-          <CopyField label={t("Server", "Server")} value={u.server} name="rtmp-server" />
+          {/* Wrapped, not scrolled: an NVR's form is often typed in by hand from what is read here. */}
+          <CopyField label={t("Server", "Server")} value={u.server} name="rtmp-server" multiline rows={2} />
           <CopyField
             label={t("Kunci aliran (stream key)", "Stream key")}
             value={u.streamKey}
             name="stream-key"
+            multiline
+            rows={3}
           />
-          <CopyField label={t("URL lengkap", "Full URL")} value={u.url} name="publish-url" />
+          <CopyField
+            label={t("URL lengkap", "Full URL")}
+            value={u.url}
+            name="publish-url"
+            multiline
+            rows={4}
+          />
           <p class="push-expiry">
             {fill(t("Berlaku sampai {date}.", "Valid until {date}."), {
               date: formatTime(u.expiresAt, lang, props.timeZone),

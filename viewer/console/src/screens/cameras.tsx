@@ -175,7 +175,7 @@ function CameraCard(props: {
   const words = stateWords[state];
   const titleId = `cam-${c.id}-name`;
   return (
-    <li class="card camera-card" aria-labelledby={titleId}>
+    <li class={showPush ? "card camera-card wide" : "card camera-card"} aria-labelledby={titleId}>
       <Snapshot camera={c} />
       <div class="camera-body">
         <h3 id={titleId} class="camera-name">
