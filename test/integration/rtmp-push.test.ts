@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
@@ -9,6 +8,7 @@ import { publishSign } from "../../gateway/src/ingest/rtmp-publish-sign.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { followLlHls } from "../helpers/llhls-client.js";
 import { waitFor } from "../helpers/media.js";
+import { killPushers, pushTestPattern as push } from "../helpers/rtmp-pusher.js";
 
 // RTMP push (issue 13): an NVR that can only push reaches the same pipeline as a pulled camera, and only
 // with its own camera's signed URL. Real parts: the node-media-server child, ffmpeg pushing and pulling.
@@ -17,38 +17,6 @@ let gw: TestGateway;
 let camA: string;
 let camB: string;
 const logLines: string[] = [];
-const pushers = new Set<ReturnType<typeof spawn>>();
-
-interface Pusher {
-  exit: Promise<number | null>;
-  stop(): void;
-}
-
-/** ffmpeg pushing a live H.264 test pattern, as the brief's NVR stand-in; at most `seconds` long. */
-function push(url: string, seconds = 120): Pusher {
-  const child = spawn(
-    "ffmpeg",
-    [
-      ...["-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-f", "lavfi"],
-      ...["-i", "testsrc2=size=640x360:rate=25", "-t", String(seconds)],
-      ...["-c:v", "libx264", "-tune", "zerolatency", "-g", "25", "-f", "flv", url],
-    ],
-    { stdio: ["ignore", "ignore", "ignore"] },
-  );
-  pushers.add(child);
-  const exit = new Promise<number | null>((resolve) => {
-    child.on("exit", (code) => {
-      pushers.delete(child);
-      resolve(code);
-    });
-  });
-  return {
-    exit,
-    stop: () => {
-      child.kill("SIGTERM");
-    },
-  };
-}
 
 function rtmpKey(): Buffer {
   return SecretKeys.fromConfig(undefined, join(gw.dataDir, "secret.key")).derive("rtmp-publish");
@@ -74,7 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const p of pushers) p.kill("SIGKILL");
+  killPushers();
   await gw.close();
 });
 
