@@ -293,10 +293,18 @@ async function openGateway(
       host: config.rtmp.host,
       port: config.rtmp.port,
       key: keys.derive("rtmp-publish"),
+      generations: () => cameras.publishGenerations(),
     });
     opened.add("the RTMP listener", () => server.close());
     await server.start();
     rtmp = server;
+    // A new publish URL (a higher generation), a camera that stops being pushed or is removed: the listener
+    // refuses the URLs it had and cuts a push live on one.
+    work.onCommit((change) => {
+      if (change.targetKind !== "camera" || change.targetId === undefined) return;
+      const camera = cameras.get(change.targetId);
+      server.setGeneration(change.targetId, camera?.source.kind === "rtmp" ? camera.publishGeneration : null);
+    });
   }
   // 4b. The fleet link (role edge or hub): one NATS connection, dialled out in the background (an edge
   //     serves its school while the internet is down), reconnecting with backoff. At a hub the directory

@@ -415,6 +415,24 @@ const endpoints: Endpoint[] = [
     allow: adminRooms,
     req: (w, t) => ({ method: "POST", path: `/api/cameras/${cameraId(w, t)}/test`, body: {} }),
   },
+  {
+    route: "GET /api/cameras/:id/publish-url",
+    auth: "admin",
+    on: rooms,
+    // The matrix's cameras are test patterns, not pushed: an allowed admin hears not_rtmp (rtmp-push.test.ts
+    // has the pushed cameras).
+    ok: 422,
+    allow: adminRooms,
+    req: (w, t) => get(`/api/cameras/${cameraId(w, t)}/publish-url`),
+  },
+  {
+    route: "POST /api/cameras/:id/publish-url",
+    auth: "admin",
+    on: rooms,
+    ok: 422,
+    allow: adminRooms,
+    req: (w, t) => ({ method: "POST", path: `/api/cameras/${cameraId(w, t)}/publish-url` }),
+  },
 
   // Guardians, links, devices
   {

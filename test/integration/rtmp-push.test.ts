@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
@@ -5,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { SecretKeys } from "../../gateway/src/common/secret-box.js";
 import { publishSign } from "../../gateway/src/ingest/rtmp-publish-sign.js";
+import { ApiClient } from "../helpers/api-client.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { followLlHls } from "../helpers/llhls-client.js";
 import { waitFor } from "../helpers/media.js";
@@ -53,6 +55,25 @@ const publishUrlOf = async (id: string) =>
     streamKey: string;
     expiresAt: string;
   };
+
+const rotate = async (id: string) =>
+  (await gw.admin.expect(200, "POST", `/api/cameras/${id}/publish-url`)) as Awaited<
+    ReturnType<typeof publishUrlOf>
+  >;
+
+/** The generation a publish URL names: absent (the v1 form) for generation 0. */
+const generationOf = (url: string) => Number(/sign=\d+(?:-(\d+))?-[0-9a-f]{64}$/.exec(url)?.[1] ?? 0);
+
+const auditOf = async (client: ApiClient, action: string, id: string) => {
+  const body = (await client.expect(200, "GET", "/api/audit")) as {
+    events: { action: string; target: { id: string }; detail: Record<string, unknown> }[];
+  };
+  return body.events.filter((e) => e.action === action && e.target.id === id);
+};
+
+/** Rendition `main` of a camera, as /api/health shows it (its supervisor's state). */
+const renditionState = async (id: string) =>
+  (await gw.health()).renditions.find((r) => r.cameraId === id && r.rendition === "main")?.state;
 
 const cameraHealth = async (id: string) => {
   const body = (await gw.admin.expect(200, "GET", "/api/health")) as {
@@ -206,6 +227,186 @@ describe("RTMP push", () => {
     expect(logLines.join("")).not.toContain(sign);
   });
 
+  it("a new publish URL cuts the push on the old one, refuses the old one as revoked, and plays the new one", async () => {
+    const old = await publishUrlOf(camA);
+    const first = push(old.url);
+    await waitFor("the push on the current URL", () => gw.rtmp?.isPublishing(camA));
+    const w = await gw.watch(camA);
+    const media = w.hls.replace("index.m3u8", "main/index.m3u8");
+    expect((await followLlHls(media, 30_000, { untilParts: 5 })).errors).toEqual([]);
+    await waitFor("rendition live", async () => (await renditionState(camA)) === "live");
+
+    const fresh = await rotate(camA);
+    // The contract the console relies on: the same JSON as GET, nothing more.
+    expect(Object.keys(fresh).sort()).toEqual(["expiresAt", "server", "streamKey", "url"]);
+    expect(`${fresh.server}/${fresh.streamKey}`).toBe(fresh.url);
+    expect(generationOf(fresh.url)).toBe(generationOf(old.url) + 1);
+    // The push on the old URL is cut at once: the pusher (the NVR stand-in) loses its connection.
+    expect(await first.exit).not.toBe(0);
+    await waitFor("the push to end", () => gw.rtmp?.isPublishing(camA) === false);
+    await waitFor("the cut in the log", () =>
+      logLines.join("").includes(`[cam ${camA}] push from 127.0.0.1 cut: revoked`),
+    );
+    await waitFor("rendition no longer live", async () => (await renditionState(camA)) !== "live");
+    const [rotated, ...more] = await auditOf(gw.admin, "camera.publish_url_rotated", camA);
+    expect(more).toEqual([]);
+    expect(rotated?.detail).toMatchObject({
+      generation: generationOf(fresh.url),
+      expiresAt: fresh.expiresAt,
+    });
+
+    // The old URL is refused, with its own reason (and never its signature in the log).
+    expect(await push(old.url, 20).exit).not.toBe(0);
+    await waitFor("the revoked refusal in the log", () =>
+      logLines.join("").includes(`publish /live/${camA} from 127.0.0.1 refused: revoked`),
+    );
+    expect(gw.rtmp?.isPublishing(camA)).toBe(false);
+    // GET gives the current generation and changes nothing.
+    const again = await publishUrlOf(camA);
+    expect(generationOf(again.url)).toBe(generationOf(fresh.url));
+    expect(await auditOf(gw.admin, "camera.publish_url_rotated", camA)).toHaveLength(1);
+
+    // The new URL publishes, and the camera plays again: new fragments from the new push.
+    const second = push(fresh.url);
+    await waitFor("the push on the new URL", () => gw.rtmp?.isPublishing(camA));
+    await waitFor("rendition live again", async () => (await renditionState(camA)) === "live", 60_000);
+    expect((await followLlHls(media, 30_000, { untilParts: 5 })).errors).toEqual([]);
+    second.stop();
+    await second.exit;
+    await waitFor("the push to end", () => gw.rtmp?.isPublishing(camA) === false);
+    for (const u of [old, fresh]) expect(logLines.join("")).not.toContain(u.url.slice(-64));
+  });
+
+  it("issues a new URL only for a pushed camera, and only to who may see its URL", async () => {
+    const { id: pattern } = await gw.addCamera({ name: "Pola 2", source: { kind: "test-pattern" } });
+    const r = await gw.admin.post(`/api/cameras/${pattern}/publish-url`);
+    expect(r.status).toBe(422);
+    expect(r.body.error.code).toBe("not_rtmp");
+    expect(r.body.error.messages.id).toMatch(/rtmp/);
+    expect(r.body.error.messages.en).toMatch(/Only cameras of kind rtmp/);
+    expect(await auditOf(gw.admin, "camera.publish_url_rotated", pattern)).toEqual([]);
+    expect(
+      ((await gw.admin.expect(200, "GET", `/api/cameras/${pattern}`)) as { publishGeneration: number })
+        .publishGeneration,
+    ).toBe(0);
+    expect((await gw.admin.post("/api/cameras/cam_nope/publish-url")).status).toBe(404);
+    const doc = (await gw.admin.expect(200, "GET", "/api/openapi.json")) as {
+      paths: Record<string, Record<string, { summary: string }>>;
+    };
+    expect(doc.paths["/api/cameras/{id}/publish-url"]?.post?.summary).toMatch(/revoking every earlier one/);
+
+    // The generation is the gateway's to raise: a body cannot set it.
+    const before = (await gw.admin.expect(200, "GET", `/api/cameras/${camB}`)) as {
+      publishGeneration: number;
+    };
+    const patched = await gw.admin.patch(`/api/cameras/${camB}`, { publishGeneration: 0 });
+    expect(patched.status).toBe(400);
+    expect(patched.body.error.code).toBe("invalid_input");
+    expect(patched.body.error.message).toMatch(/publishGeneration/);
+    const created = await gw.admin.post("/api/cameras", {
+      schoolId: (await gw.admin.expect(200, "GET", `/api/cameras/${camB}`)).schoolId,
+      name: "x",
+      source: { kind: "rtmp" },
+      publishGeneration: 7,
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.error.message).toMatch(/publishGeneration/);
+    expect(await gw.admin.expect(200, "GET", `/api/cameras/${camB}`)).toEqual(before);
+
+    // A school admin of another school does not see the camera; one of its own school may rotate its URL.
+    const { schoolId } = before as unknown as { schoolId: string };
+    const other = (await gw.admin.expect(201, "POST", "/api/schools", { name: "SD Lain" })) as { id: string };
+    for (const [username, school] of [
+      ["tu.lain", other.id],
+      ["tu.sini", schoolId],
+    ] as const) {
+      await gw.admin.expect(201, "POST", "/api/users", {
+        username,
+        displayName: username,
+        password: `kata-sandi-${username}-1`,
+        role: "school_admin",
+        schoolId: school,
+      });
+    }
+    const outsider = await new ApiClient(gw.url).login("tu.lain", "kata-sandi-tu.lain-1");
+    expect((await outsider.post(`/api/cameras/${camB}/publish-url`)).status).toBe(404);
+    expect(await auditOf(gw.admin, "camera.publish_url_rotated", camB)).toEqual([]);
+    const own = await new ApiClient(gw.url).login("tu.sini", "kata-sandi-tu.sini-1");
+    const u = (await own.expect(200, "POST", `/api/cameras/${camB}/publish-url`)) as { url: string };
+    expect(generationOf(u.url)).toBe(before.publishGeneration + 1);
+    expect(await auditOf(gw.admin, "camera.publish_url_rotated", camB)).toHaveLength(1);
+  });
+
+  it("cuts the push of a camera that stops being pushed, and refuses its URL", async () => {
+    const { id } = await gw.addCamera({ name: "NVR sementara", source: { kind: "rtmp" } });
+    const { url } = await publishUrlOf(id);
+    const pusher = push(url);
+    await waitFor("the push", () => gw.rtmp?.isPublishing(id));
+    await gw.admin.expect(200, "PATCH", `/api/cameras/${id}`, { source: { kind: "test-pattern" } });
+    expect(await pusher.exit).not.toBe(0);
+    await waitFor("the cut in the log", () =>
+      logLines.join("").includes(`[cam ${id}] push from 127.0.0.1 cut: unknown_camera`),
+    );
+    expect(await push(url, 20).exit).not.toBe(0);
+    await waitFor("the refusal in the log", () =>
+      logLines.join("").includes(`publish /live/${id} from 127.0.0.1 refused: unknown_camera`),
+    );
+    await gw.admin.expect(204, "DELETE", `/api/cameras/${id}`);
+  });
+
+  it("keeps a camera's generation across a gateway restart; without the listener a new URL is refused", async () => {
+    const lines: string[] = [];
+    const log = pino(
+      { level: "debug" },
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    const rtmp = { enabled: true, host: "127.0.0.1", port: 0 };
+    let first: TestGateway | undefined = await startTestGateway({ rtmp }, { keepData: true, log });
+    const dataDir = first.dataDir;
+    let again: TestGateway | undefined;
+    try {
+      const { id } = await first.addCamera({ name: "NVR", source: { kind: "rtmp" } });
+      const v1 = (await first.admin.expect(200, "GET", `/api/cameras/${id}/publish-url`)) as { url: string };
+      expect(generationOf(v1.url)).toBe(0);
+      await first.admin.expect(200, "POST", `/api/cameras/${id}/publish-url`);
+      await first.close();
+      first = undefined;
+
+      again = await startTestGateway({ rtmp }, { dataDir, keepData: true, log });
+      const now = (await again.admin.expect(200, "GET", `/api/cameras/${id}/publish-url`)) as { url: string };
+      expect(generationOf(now.url)).toBe(1);
+      // The URL from before the rotation is still refused by the new gateway's listener.
+      expect(await push(v1.url.replace(/:\d+\//, `:${String(again.rtmp?.port)}/`), 20).exit).not.toBe(0);
+      await waitFor("the revoked refusal", () =>
+        lines.join("").includes(`publish /live/${id} from 127.0.0.1 refused: revoked`),
+      );
+      await again.close();
+      again = undefined;
+
+      // Listener off: a new URL is refused with the reason, and nothing is recorded.
+      again = await startTestGateway({}, { dataDir, keepData: true });
+      const off = await again.admin.post(`/api/cameras/${id}/publish-url`);
+      expect(off.status).toBe(409);
+      expect(off.body.error.code).toBe("rtmp_disabled");
+      expect(off.body.error.messages.id).toMatch(/rtmp\.enabled/);
+      expect(off.body.error.messages.en).toMatch(/RTMP push is off/);
+      expect(await auditOf(again.admin, "camera.publish_url_rotated", id)).toHaveLength(1);
+      expect(
+        ((await again.admin.expect(200, "GET", `/api/cameras/${id}`)) as { publishGeneration: number })
+          .publishGeneration,
+      ).toBe(1);
+    } finally {
+      await first?.close();
+      await again?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it("restarts the RTMP listener when it dies, on the same port", async () => {
     const before = gw.rtmp?.pid;
     const port = gw.rtmp?.port;
@@ -216,6 +417,17 @@ describe("RTMP push", () => {
       return now !== undefined && now !== before && gw.rtmp?.listening === true;
     });
     expect(gw.rtmp?.port).toBe(port);
+    // The restarted child learned the generations afresh: camera A's first URL (generation 0) stays revoked.
+    const revoked = () =>
+      logLines.join("").split(`publish /live/${camA} from 127.0.0.1 refused: revoked`).length;
+    const seen = revoked();
+    expect(
+      await push(
+        `${(await publishUrlOf(camA)).server}/${camA}?sign=${publishSign(rtmpKey(), camA, Math.floor(Date.now() / 1000) + 3600)}`,
+        20,
+      ).exit,
+    ).not.toBe(0);
+    await waitFor("the revoked refusal from the new child", () => revoked() > seen);
     const { url } = await publishUrlOf(camA);
     const pusher = push(url, 30);
     // Listening again: the restarted child takes the push.

@@ -21,6 +21,7 @@ const camera = (id: string, schoolId: string, classroomId: string, extra: Partia
   alwaysOn: false,
   enabled: true,
   demo: false,
+  publishGeneration: 0,
   createdAt: "",
   updatedAt: "",
   ...extra,

@@ -8,7 +8,7 @@ import { FakeChild, flush } from "../helpers/fake-process.js";
 
 /** A fake ffmpeg that reads stdin, as `{ stdin: "pipe" }` asks. */
 class PipedChild extends FakeChild {
-  readonly stdin = new PassThrough();
+  override readonly stdin = new PassThrough();
   readonly received: Buffer[] = [];
   stdinEnded = false;
 

@@ -34,6 +34,7 @@ function camera(n: number, extra: Partial<Camera> = {}): Camera {
     alwaysOn: false,
     enabled: true,
     demo: false,
+    publishGeneration: 0,
     createdAt: "2026-01-01T00:00:00Z",
     updatedAt: "2026-01-01T00:00:00Z",
     ...extra,

@@ -20,12 +20,20 @@ function setup() {
       },
     }),
   );
-  const server = new RtmpServer(spawner, clock, log, { host: "0.0.0.0", port: 0, key, random: () => 0.5 });
+  // What the cameras table says; a test changes it as a rotation would.
+  const generations: Record<string, number> = { cam_a: 0, cam_b: 2 };
+  const server = new RtmpServer(spawner, clock, log, {
+    host: "0.0.0.0",
+    port: 0,
+    key,
+    generations: () => ({ ...generations }),
+    random: () => 0.5,
+  });
   const say = async (e: object) => {
     spawner.last.stdout.write(JSON.stringify(e) + "\n");
     await flush();
   };
-  return { spawner, clock, lines, server, say };
+  return { spawner, clock, lines, server, say, generations };
 }
 
 describe("RtmpServer (the RTMP child's supervisor)", () => {
@@ -79,6 +87,36 @@ describe("RtmpServer (the RTMP child's supervisor)", () => {
     expect(spawner.children).toHaveLength(3);
     await say({ event: "listening", port: 41935 });
     expect(server.listening).toBe(true);
+  });
+
+  it("tells the child every pushed camera's generation at each start, and each change between", async () => {
+    const { spawner, clock, server, say, lines, generations } = setup();
+    const started = server.start();
+    await say({ event: "listening", port: 41935 });
+    await started;
+    await flush();
+    const [settings] = spawner.last.stdinJson() as { key: string; generations: unknown }[];
+    expect(settings?.key).toBe(key.toString("base64"));
+    expect(settings?.generations).toEqual({ cam_a: 0, cam_b: 2 });
+    server.setGeneration("cam_a", 1);
+    server.setGeneration("cam_b", null);
+    await flush();
+    expect(spawner.last.stdinJson().slice(1)).toEqual([
+      { cameraId: "cam_a", generation: 1 },
+      { cameraId: "cam_b", generation: null },
+    ]);
+    await say({ event: "cut", cameraId: "cam_a", address: "10.0.0.5", reason: "revoked" });
+    expect(lines.join("")).toContain("[cam cam_a] push from 10.0.0.5 cut: revoked");
+    // A change while the child is down is not lost: the next child reads the table afresh.
+    spawner.last.exit(null, "SIGKILL");
+    server.setGeneration("cam_a", 2);
+    generations.cam_a = 2;
+    delete generations.cam_b;
+    clock.advance(1000);
+    expect(spawner.children).toHaveLength(2);
+    await flush();
+    const [again] = spawner.last.stdinJson() as { generations: unknown }[];
+    expect(again?.generations).toEqual({ cam_a: 2 });
   });
 
   it("closes with SIGTERM, then SIGKILL after 5 s, and restarts nothing after", async () => {

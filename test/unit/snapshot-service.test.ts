@@ -37,6 +37,7 @@ function cameraOf(id: string, over: Partial<Camera> = {}): Camera {
     alwaysOn: false,
     enabled: true,
     demo: false,
+    publishGeneration: 0,
     createdAt: "",
     updatedAt: "",
     ...over,

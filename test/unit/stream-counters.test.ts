@@ -34,6 +34,7 @@ const camera = (over: Partial<Camera> = {}): Camera => ({
   alwaysOn: false,
   enabled: true,
   demo: false,
+  publishGeneration: 0,
   createdAt: "2026-01-01T00:00:00.000Z",
   updatedAt: "2026-01-01T00:00:00.000Z",
   ...over,

@@ -28,6 +28,7 @@ interface CameraRow {
   onvif_uuid: string | null;
   onvif_serial: string | null;
   onvif_hardware_id: string | null;
+  publish_generation: number;
   created_at: string;
   updated_at: string;
 }
@@ -144,6 +145,25 @@ export class CameraRepository {
     if (r.changes === 0) throw new NotFoundError(`camera ${id} does not exist`);
   }
 
+  /** Raises a camera's publish generation (revoking its earlier publish URLs); returns the new one. */
+  nextPublishGeneration(id: string): number {
+    const row = this.db
+      .prepare(
+        "UPDATE cameras SET publish_generation = publish_generation + 1, updated_at = ? WHERE id = ? RETURNING publish_generation",
+      )
+      .get(this.now().toISOString(), id) as { publish_generation: number } | undefined;
+    if (!row) throw new NotFoundError(`camera ${id} does not exist`);
+    return row.publish_generation;
+  }
+
+  /** Every camera of kind rtmp and its publish generation: what the RTMP listener lets push. */
+  publishGenerations(): Record<string, number> {
+    const rows = this.db
+      .prepare("SELECT id, publish_generation FROM cameras WHERE source_kind = 'rtmp'")
+      .all() as Pick<CameraRow, "id" | "publish_generation">[];
+    return Object.fromEntries(rows.map((r) => [r.id, r.publish_generation]));
+  }
+
   setVideoCodec(id: string, codec: VideoCodec): void {
     this.db.prepare("UPDATE cameras SET video_codec = ? WHERE id = ?").run(codec, id);
   }
@@ -252,6 +272,7 @@ export class CameraRepository {
       alwaysOn: r.always_on === 1,
       enabled: r.enabled === 1,
       demo: r.demo === 1,
+      publishGeneration: r.publish_generation,
       onvif:
         r.onvif_json === null
           ? null

@@ -98,7 +98,7 @@ export const cameraCreateSchema = z
         .strict()
         .describe(
           "Pushed by an NVR or encoder to the gateway's RTMP listener (rtmp.enabled); its signed URL: " +
-            "GET /api/cameras/:id/publish-url",
+            "GET /api/cameras/:id/publish-url (POST: a new one, revoking the earlier ones)",
         ),
     ]),
     audio: z.boolean().default(false),

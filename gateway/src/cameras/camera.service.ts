@@ -182,22 +182,13 @@ export class CameraService {
   }
 
   /**
-   * The signed URL an NVR pushes this camera's stream to (school admins and operators; audited, as it is a
-   * credential). `requestHost` is where the admin reached the API, used when no public host is configured.
+   * The signed URL an NVR pushes this camera's stream to, of its current publish generation (school admins
+   * and operators; audited, as it is a credential; changes nothing else). `requestHost` is where the admin
+   * reached the API, used when no public host is configured.
    */
   publishUrl(caller: Caller, id: string, requestHost: string): PublishUrl {
-    const camera = this.visible(caller, id);
-    if (!managesSchool(caller.user, camera.schoolId)) throw forbidden();
-    if (camera.source.kind !== "rtmp") throw explainedError(422, "not_rtmp", notPushed);
-    const port = this.rtmp?.port();
-    if (!this.rtmp || port === undefined) throw explainedError(409, "rtmp_disabled", rtmpOff);
-    const expiresSec = Math.floor(this.rtmp.now() / 1000) + this.rtmp.urlDays * 86_400;
-    const url = publishUrl(
-      this.rtmp.key,
-      { host: this.rtmp.host ?? requestHost, port },
-      camera.id,
-      expiresSec,
-    );
+    const { camera, sign } = this.publishing(caller, id, requestHost);
+    const url = sign(camera.publishGeneration);
     this.work.apply(
       caller.actor,
       {
@@ -210,6 +201,44 @@ export class CameraService {
       () => undefined,
     );
     return url;
+  }
+
+  /**
+   * A new publish URL for this camera, revoking every earlier one (a leaked URL, a stolen NVR): the
+   * generation is raised and audited in one transaction, and the RTMP listener, told by the unit of work's
+   * listener, refuses the old URLs and cuts a push live on one at once.
+   */
+  rotatePublishUrl(caller: Caller, id: string, requestHost: string): PublishUrl {
+    const { camera, sign } = this.publishing(caller, id, requestHost);
+    let generation = camera.publishGeneration;
+    return this.work.apply(
+      caller.actor,
+      (url: PublishUrl) => ({
+        schoolId: camera.schoolId,
+        action: "camera.publish_url_rotated",
+        targetKind: "camera",
+        targetId: camera.id,
+        detail: { name: camera.name, generation, expiresAt: url.expiresAt },
+      }),
+      () => {
+        generation = this.cameras.nextPublishGeneration(camera.id);
+        return sign(generation);
+      },
+    );
+  }
+
+  /** A pushed camera the caller manages, and how to sign its URL for a generation (from now on). */
+  private publishing(caller: Caller, id: string, requestHost: string) {
+    const camera = this.visible(caller, id);
+    if (!managesSchool(caller.user, camera.schoolId)) throw forbidden();
+    if (camera.source.kind !== "rtmp") throw explainedError(422, "not_rtmp", notPushed);
+    const rtmp = this.rtmp;
+    const port = rtmp?.port();
+    if (!rtmp || port === undefined) throw explainedError(409, "rtmp_disabled", rtmpOff);
+    const expiresSec = Math.floor(rtmp.now() / 1000) + rtmp.urlDays * 86_400;
+    const sign = (generation: number) =>
+      publishUrl(rtmp.key, { host: rtmp.host ?? requestHost, port }, camera.id, expiresSec, generation);
+    return { camera, sign };
   }
 
   /** Resolves once the camera's streams have stopped. */

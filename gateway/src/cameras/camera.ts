@@ -66,6 +66,12 @@ export interface Camera {
   alwaysOn: boolean;
   enabled: boolean;
   demo: boolean;
+  /**
+   * Signed into a pushed camera's RTMP publish URL (ingest/rtmp-publish-sign.ts); issuing a new URL raises it,
+   * which revokes every earlier one. Set only by that (CameraRepository.nextPublishGeneration), never by a
+   * create or change body.
+   */
+  publishGeneration: number;
   createdAt: string;
   updatedAt: string;
 }

@@ -38,12 +38,27 @@ export function cameraRoutes(service: CameraService, auth: AdminAuth): ApiRouter
     "/api/cameras/:id/publish-url",
     {
       summary:
-        "The signed RTMP URL an NVR pushes a camera of kind rtmp to (url, or server + streamKey); audited",
+        "The signed RTMP URL an NVR pushes a camera of kind rtmp to (url, or server + streamKey), of the " +
+        "camera's current generation; audited",
       tag: "cameras",
       auth: "admin",
     },
     (req, res) => {
       res.json(service.publishUrl(auth.caller(req), pathId(req.params.id, "camera"), req.hostname));
+    },
+  );
+
+  api.post(
+    "/api/cameras/:id/publish-url",
+    {
+      summary:
+        "A new signed RTMP URL for a camera of kind rtmp (as GET), revoking every earlier one: a push " +
+        "live on an old URL is cut at once; audited",
+      tag: "cameras",
+      auth: "admin",
+    },
+    (req, res) => {
+      res.json(service.rotatePublishUrl(auth.caller(req), pathId(req.params.id, "camera"), req.hostname));
     },
   );
 

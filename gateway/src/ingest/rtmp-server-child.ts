@@ -5,9 +5,11 @@
  * cache and fan-out of its BroadcastServer) is used: no HTTP-FLV, no admin API, no store on disk, no
  * recording.
  *
- * Protocol with the gateway: the first line on stdin is the settings (JSON, with the publish key; it never
- * reaches a log or argv); events go out as JSON lines on stdout; node-media-server's own log lines go to
- * stderr. When stdin closes (the gateway stopped or died) this process exits.
+ * Protocol with the gateway: the first line on stdin is the settings (JSON, with the publish key, which never
+ * reaches a log or argv, and every pushed camera's current publish generation); each later line is one
+ * camera's new generation (RtmpGenerationUpdate), and a push live on another generation is cut at once.
+ * Events go out as JSON lines on stdout; node-media-server's own log lines go to stderr. When stdin closes
+ * (the gateway stopped or died) this process exits.
  *
  * Why not node-media-server's own `auth.publish` (broadcast_server.js verifyAuth): it is an MD5 of
  * path + secret compared with `===`, and a refused publisher is only half-closed (`socket.end()`) while its
@@ -31,6 +33,14 @@ export interface RtmpChildSettings {
   maxConnections: number;
   /** A connection that neither publishes nor plays within this long is closed. */
   idleSeconds: number;
+  /** Camera id → current publish generation, for every camera of kind rtmp; no other camera may push. */
+  generations: Record<string, number>;
+}
+
+/** A later line on stdin: a camera's publish generation changed (null: no longer a pushed camera). */
+export interface RtmpGenerationUpdate {
+  cameraId: string;
+  generation: number | null;
 }
 
 /** What this process tells the gateway, one JSON object a line on stdout. */
@@ -38,6 +48,8 @@ export type RtmpChildEvent =
   | { event: "listening"; port: number }
   | { event: "publish"; cameraId: string; address: string }
   | { event: "unpublish"; cameraId: string }
+  /** A live push cut because its URL's generation is no longer the camera's (or the camera is gone). */
+  | { event: "cut"; cameraId: string; address: string; reason: "revoked" | "unknown_camera" }
   | {
       event: "refused";
       action: "publish" | "play";
@@ -85,10 +97,31 @@ function send(e: RtmpChildEvent): void {
   process.stdout.write(JSON.stringify(e) + "\n");
 }
 
+/** The accepted pushes, by camera: what a generation update compares and cuts. */
+const publishers = new Map<string, { socket: Socket; generation: number; address: string }>();
+const generations = new Map<string, number>();
+
+function updateGeneration(u: RtmpGenerationUpdate): void {
+  if (u.generation === null) generations.delete(u.cameraId);
+  else generations.set(u.cameraId, u.generation);
+  const live = publishers.get(u.cameraId);
+  if (!live || live.generation === u.generation) return;
+  publishers.delete(u.cameraId);
+  send({
+    event: "cut",
+    cameraId: u.cameraId,
+    address: live.address,
+    reason: u.generation === null ? "unknown_camera" : "revoked",
+  });
+  live.socket.destroy();
+}
+
 function serve(settings: RtmpChildSettings): void {
   const key = Buffer.from(settings.key, "base64");
   Context.config = { bind: settings.host, rtmp: { port: settings.port } };
   const sockets = new Set<Socket>();
+  for (const [cameraId, generation] of Object.entries(settings.generations))
+    generations.set(cameraId, generation);
 
   const handle = (socket: Socket) => {
     const address = socket.remoteAddress ?? "";
@@ -131,7 +164,13 @@ function serve(settings: RtmpChildSettings): void {
     };
     session.onPush = () => {
       if (socket.destroyed) return;
-      const verdict = verifyPublish(key, session.streamPath, session.streamQuery.sign, Date.now() / 1000);
+      const verdict = verifyPublish(
+        key,
+        session.streamPath,
+        session.streamQuery.sign,
+        Date.now() / 1000,
+        (cameraId) => generations.get(cameraId),
+      );
       if (!verdict.ok) {
         refuse("publish", verdict.reason);
         return;
@@ -143,6 +182,7 @@ function serve(settings: RtmpChildSettings): void {
         return;
       }
       accepted = true;
+      publishers.set(verdict.cameraId, { socket, generation: verdict.generation, address });
       send({ event: "publish", cameraId: verdict.cameraId, address });
     };
     session.onPlay = () => {
@@ -168,6 +208,7 @@ function serve(settings: RtmpChildSettings): void {
       clearTimeout(idle);
       sockets.delete(socket);
       const cameraId = session.isPublisher ? session.streamPath.split("/")[2] : undefined;
+      if (cameraId !== undefined && publishers.get(cameraId)?.socket === socket) publishers.delete(cameraId);
       onClose();
       if (cameraId !== undefined && accepted) send({ event: "unpublish", cameraId });
     };
@@ -200,9 +241,19 @@ function serve(settings: RtmpChildSettings): void {
 const lines = createInterface({ input: process.stdin });
 let started = false;
 lines.on("line", (line) => {
-  if (started) return;
-  started = true;
-  serve(JSON.parse(line) as RtmpChildSettings);
+  if (!started) {
+    started = true;
+    serve(JSON.parse(line) as RtmpChildSettings);
+    return;
+  }
+  let u: RtmpGenerationUpdate;
+  try {
+    u = JSON.parse(line) as RtmpGenerationUpdate;
+  } catch {
+    send({ event: "error", message: "unreadable generation update from the gateway" });
+    return;
+  }
+  updateGeneration(u);
 });
 // The gateway is gone (stopped, or killed): no RTMP listener outlives it.
 lines.on("close", () => {

@@ -4,7 +4,7 @@ import type { Clock, TimerHandle } from "../common/clock.js";
 import type { ChildHandle, ProcessSpawner } from "../ffmpeg/process-spawner.js";
 import type { Logger } from "../log/logger.js";
 import { rtmpStreamPath } from "./rtmp-publish-sign.js";
-import type { RtmpChildEvent, RtmpChildSettings } from "./rtmp-server-child.js";
+import type { RtmpChildEvent, RtmpChildSettings, RtmpGenerationUpdate } from "./rtmp-server-child.js";
 
 export interface RtmpServerOptions {
   host: string;
@@ -12,6 +12,11 @@ export interface RtmpServerOptions {
   port: number;
   /** The publish key (SecretKeys.derive("rtmp-publish")); handed to the child on stdin, never logged. */
   key: Buffer;
+  /**
+   * Every camera of kind rtmp and its current publish generation, read at each child start (the first one
+   * and every restart); later changes arrive through setGeneration().
+   */
+  generations: () => Record<string, number>;
   maxConnections?: number;
   /** How the child is run: node with tsx, like the gateway itself (`npm start`). */
   command?: { path: string; args: readonly string[] };
@@ -89,6 +94,16 @@ export class RtmpServer {
     return `rtmp://${pullHost(this.opts.host)}:${String(this.boundPort)}${rtmpStreamPath(cameraId)}`;
   }
 
+  /**
+   * A camera's publish generation changed (a new URL was issued), or it is no longer a pushed camera (null):
+   * the child refuses earlier URLs from now on and cuts a push live on one. A child that is restarting
+   * reads every generation afresh when it starts.
+   */
+  setGeneration(cameraId: string, generation: number | null): void {
+    const update: RtmpGenerationUpdate = { cameraId, generation };
+    this.child?.stdin?.write(JSON.stringify(update) + "\n");
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) this.clock.clearTimeout(this.timer);
@@ -118,6 +133,7 @@ export class RtmpServer {
       key: this.opts.key.toString("base64"),
       maxConnections: this.opts.maxConnections ?? 64,
       idleSeconds: 10,
+      generations: this.opts.generations(),
     };
     child.stdin?.on("error", () => {
       // The child exited before reading its settings: its exit is reported below.
@@ -151,6 +167,9 @@ export class RtmpServer {
         case "unpublish":
           this.pushing.delete(e.cameraId);
           this.log.info(`[cam ${e.cameraId}] push ended`);
+          return;
+        case "cut":
+          this.log.warn(`[cam ${e.cameraId}] push from ${e.address} cut: ${e.reason}`);
           return;
         case "refused":
           // The path and the reason only: the query (the signature) never reaches a log.
