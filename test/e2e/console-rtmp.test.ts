@@ -146,6 +146,51 @@ describe("a camera an NVR pushes over RTMP", () => {
   }, 90_000);
 });
 
+describe("a new publish URL", () => {
+  it("is issued after a confirmation that says what stops: the old URL's push is cut and refused, the new one is taken", async () => {
+    const cam = (await cameras(gw)).find((c) => c.name === "NVR Kelas 1A");
+    expect(cam).toBeDefined();
+    const page = await openConsole(browser, gw.url, {
+      size: desktopSize,
+      username,
+      password: testAdminPassword,
+    });
+    await page.goto(`${gw.url}/admin#/cameras`);
+    const card = page.locator(".camera-card", { hasText: "NVR Kelas 1A" });
+    await card.getByRole("button", { name: /^Pengaturan NVR/ }).click();
+    const panel = card.locator(".push-settings");
+    const old = await readPushSettings(panel);
+    const oldPush = pushTestPattern(old.url);
+    await expect
+      .poll(() => panel.locator(".push-state .badge").textContent(), { timeout: 30_000 })
+      .toBe("Menyala");
+
+    await panel.getByRole("button", { name: /^Buat URL baru/ }).click();
+    await panel.getByRole("button", { name: "Ya, buat URL baru" }).click();
+    await panel.locator(".notice.ok", { hasText: "URL baru dibuat" }).waitFor();
+    const fresh = await readPushSettings(panel);
+    expect(fresh.server).toBe(old.server);
+    expect(fresh.streamKey).not.toBe(old.streamKey);
+    expect(fresh.url).toBe(`${fresh.server}/${fresh.streamKey}`);
+    // The push on the old URL is cut, and the old URL is refused from now on.
+    expect(await oldPush.exit).not.toBe(0);
+    expect(await pushTestPattern(old.url, 20).exit).not.toBe(0);
+    await expect
+      .poll(() => panel.locator(".push-state .badge").textContent(), { timeout: 30_000 })
+      .toBe("Mati");
+    await expectAccessible(page, "NVR settings: new URL issued");
+    await saveScreenshot(page, "console-rtmp-new-url-desktop");
+
+    const newPush = pushTestPattern(fresh.url);
+    await expect
+      .poll(() => panel.locator(".push-state .badge").textContent(), { timeout: 30_000 })
+      .toBe("Menyala");
+    newPush.stop();
+    await newPush.exit;
+    await page.context().close();
+  }, 90_000);
+});
+
 describe("where RTMP is off", () => {
   it("the choice says so and how an operator turns it on, and nothing can be created", async () => {
     const off = await startTestGateway();
