@@ -657,7 +657,12 @@ async function openGateway(
       metricsRoutes(metrics, { token: config.metrics.token, trustProxy: config.http.trustProxy }),
     ],
     api: [
-      authRoutes(signIns, auth, { ...config.access, secureCookies, role: config.role }),
+      authRoutes(signIns, auth, {
+        ...config.access,
+        secureCookies,
+        role: config.role,
+        rtmpEnabled: rtmp !== undefined,
+      }),
       schoolRoutes(schoolService, auth),
       cameraRoutes(cameraService, auth),
       snapshotRoutes(snapshots, auth),

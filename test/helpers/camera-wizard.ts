@@ -1,4 +1,4 @@
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { expect } from "vitest";
 
 // The console's add-camera wizard (viewer/console/src/screens/camera-wizard.tsx) driven as an admin drives
@@ -110,6 +110,32 @@ export async function addRtspCamera(
   await submitLogin(page, o.username, o.password);
   await wizardStep(page, "test").waitFor();
   await waitForTestAndPreview(page);
+  await next(page);
+  await nameAndSave(page, o.name, o.classroom);
+  await wizardStep(page, "done").waitFor();
+}
+
+/** What a push-settings panel (components/push-settings.tsx) shows, read from its fields as an admin copies them. */
+export async function readPushSettings(
+  panel: Locator,
+): Promise<{ server: string; streamKey: string; url: string; expiry: string }> {
+  await panel.locator('[name="rtmp-server"]').waitFor();
+  return {
+    server: await panel.locator('[name="rtmp-server"]').inputValue(),
+    streamKey: await panel.locator('[name="stream-key"]').inputValue(),
+    url: await panel.locator('[name="publish-url"]').inputValue(),
+    expiry: (await panel.locator(".push-expiry").textContent()) ?? "",
+  };
+}
+
+/** The RTMP push path: the choice → name and classroom → saved; leaves the NVR settings on screen. */
+export async function addRtmpCamera(
+  page: Page,
+  base: string,
+  o: { name: string; classroom: string },
+): Promise<void> {
+  await openWizard(page, base);
+  await page.locator('input[name="method"][value="rtmp"]').check();
   await next(page);
   await nameAndSave(page, o.name, o.classroom);
   await wizardStep(page, "done").waitFor();

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -11,6 +10,7 @@ import { ApiClient } from "../helpers/api-client.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { followLlHls } from "../helpers/llhls-client.js";
 import { waitFor } from "../helpers/media.js";
+import { killPushers, pushTestPattern as push } from "../helpers/rtmp-pusher.js";
 
 // RTMP push (issue 13): an NVR that can only push reaches the same pipeline as a pulled camera, and only
 // with its own camera's signed URL. Real parts: the node-media-server child, ffmpeg pushing and pulling.
@@ -19,38 +19,6 @@ let gw: TestGateway;
 let camA: string;
 let camB: string;
 const logLines: string[] = [];
-const pushers = new Set<ReturnType<typeof spawn>>();
-
-interface Pusher {
-  exit: Promise<number | null>;
-  stop(): void;
-}
-
-/** ffmpeg pushing a live H.264 test pattern, as the brief's NVR stand-in; at most `seconds` long. */
-function push(url: string, seconds = 120): Pusher {
-  const child = spawn(
-    "ffmpeg",
-    [
-      ...["-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-f", "lavfi"],
-      ...["-i", "testsrc2=size=640x360:rate=25", "-t", String(seconds)],
-      ...["-c:v", "libx264", "-tune", "zerolatency", "-g", "25", "-f", "flv", url],
-    ],
-    { stdio: ["ignore", "ignore", "ignore"] },
-  );
-  pushers.add(child);
-  const exit = new Promise<number | null>((resolve) => {
-    child.on("exit", (code) => {
-      pushers.delete(child);
-      resolve(code);
-    });
-  });
-  return {
-    exit,
-    stop: () => {
-      child.kill("SIGTERM");
-    },
-  };
-}
 
 function rtmpKey(): Buffer {
   return SecretKeys.fromConfig(undefined, join(gw.dataDir, "secret.key")).derive("rtmp-publish");
@@ -76,7 +44,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const p of pushers) p.kill("SIGKILL");
+  killPushers();
   await gw.close();
 });
 
@@ -129,6 +97,9 @@ describe("RTMP push", () => {
       events: { action: string; target: { id: string } }[];
     };
     expect(audit.events.some((e) => e.action === "camera.publish_url" && e.target.id === camA)).toBe(true);
+    // The console offers the push path where the listener runs.
+    const me = (await gw.admin.expect(200, "GET", "/api/auth/me")) as { gateway: { rtmpEnabled: boolean } };
+    expect(me.gateway.rtmpEnabled).toBe(true);
   });
 
   it("answers bad input with a clear error", async () => {
@@ -153,6 +124,10 @@ describe("RTMP push", () => {
   it("refuses an rtmp camera on a gateway whose RTMP listener is off", async () => {
     const off = await startTestGateway();
     try {
+      const me = (await off.admin.expect(200, "GET", "/api/auth/me")) as {
+        gateway: { rtmpEnabled: boolean };
+      };
+      expect(me.gateway.rtmpEnabled).toBe(false);
       const school = (await off.admin.expect(201, "POST", "/api/schools", { name: "S" })) as { id: string };
       const r = await off.admin.post("/api/cameras", {
         schoolId: school.id,

@@ -11,6 +11,8 @@ export interface AuthOptions {
   secureCookies: boolean;
   /** This gateway's role: the console shows the fleet's screens only at a hub. */
   role: "standalone" | "edge" | "hub";
+  /** rtmp.enabled: the console offers cameras an NVR pushes only where the listener runs. */
+  rtmpEnabled: boolean;
 }
 
 /** An account as the API shows it: never its password hash. */
@@ -90,13 +92,15 @@ export function authRoutes(signIns: SignInService, auth: AdminAuth, o: AuthOptio
   api.get(
     "/api/auth/me",
     {
-      summary: "Who is signed in, and this gateway's role (standalone, edge or hub)",
+      summary:
+        "Who is signed in, this gateway's role (standalone, edge or hub), and whether it takes RTMP pushes " +
+        "(gateway.rtmpEnabled, the setting rtmp.enabled)",
       tag: "auth",
       auth: "admin",
     },
     (req, res) => {
       const s = auth.require(req);
-      res.json({ user: publicUser(s.user), gateway: { role: o.role } });
+      res.json({ user: publicUser(s.user), gateway: { role: o.role, rtmpEnabled: o.rtmpEnabled } });
     },
   );
   return api;

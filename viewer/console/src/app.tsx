@@ -31,7 +31,7 @@ export function App() {
 type Who =
   | { state: "loading" }
   | { state: "signed_out" }
-  | { state: "signed_in"; user: User; gatewayRole: GatewayRole }
+  | { state: "signed_in"; user: User; gatewayRole: GatewayRole; rtmpEnabled: boolean }
   | { state: "error"; error: unknown };
 
 function SignedIn() {
@@ -39,9 +39,14 @@ function SignedIn() {
   // Who is signed in and what this gateway is; asked at start and again after signing in.
   const me = () => {
     api
-      .get<{ user: User; gateway?: { role: GatewayRole } }>("/api/auth/me")
+      .get<{ user: User; gateway?: { role: GatewayRole; rtmpEnabled?: boolean } }>("/api/auth/me")
       .then((r) => {
-        setWho({ state: "signed_in", user: r.user, gatewayRole: r.gateway?.role ?? "standalone" });
+        setWho({
+          state: "signed_in",
+          user: r.user,
+          gatewayRole: r.gateway?.role ?? "standalone",
+          rtmpEnabled: r.gateway?.rtmpEnabled === true,
+        });
       })
       .catch((error: unknown) => {
         setWho(
@@ -85,6 +90,7 @@ function SignedIn() {
         <Console
           user={who.user}
           gatewayRole={who.gatewayRole}
+          rtmpEnabled={who.rtmpEnabled}
           onSignedOut={() => {
             setWho({ state: "signed_out" });
           }}
@@ -182,10 +188,15 @@ function Menu(props: { session: Session }) {
   );
 }
 
-function Console(props: { user: User; gatewayRole: GatewayRole; onSignedOut: () => void }) {
+function Console(props: {
+  user: User;
+  gatewayRole: GatewayRole;
+  rtmpEnabled: boolean;
+  onSignedOut: () => void;
+}) {
   const t = useT();
   const route = useRoute();
-  const { user, gatewayRole } = props;
+  const { user, gatewayRole, rtmpEnabled } = props;
   const [schools, setSchools] = useState<School[] | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [schoolId, setSchoolId] = useState<string | undefined>(
@@ -207,6 +218,7 @@ function Console(props: { user: User; gatewayRole: GatewayRole; onSignedOut: () 
     return {
       user,
       gatewayRole,
+      rtmpEnabled,
       schools,
       school,
       setSchool: (id) => {
@@ -224,7 +236,7 @@ function Console(props: { user: User; gatewayRole: GatewayRole; onSignedOut: () 
       },
       menu: screens.filter((s) => s.inMenu && opens(s, user.role, gatewayRole)),
     };
-  }, [schools, schoolId, user, gatewayRole]);
+  }, [schools, schoolId, user, gatewayRole, rtmpEnabled]);
   if (session === undefined) {
     return <Frame>{error !== undefined ? <ErrorNotice error={error} /> : <Loading />}</Frame>;
   }

@@ -10,6 +10,8 @@ export interface Session {
   user: User;
   /** What this gateway is: a hub serves the fleet's edges too. */
   gatewayRole: GatewayRole;
+  /** Whether this gateway takes cameras an NVR pushes over RTMP (GET /api/auth/me `gateway.rtmpEnabled`). */
+  rtmpEnabled: boolean;
   schools: School[];
   school: School | undefined;
   setSchool: (id: string | undefined) => void;

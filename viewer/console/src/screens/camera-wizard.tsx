@@ -11,24 +11,31 @@ import type {
 import { cameraTarget, type CameraTarget, type EdgeJson } from "../components/edge-types.js";
 import { fieldError, onField } from "../components/field-error.js";
 import { LivePreview } from "../components/live-preview.js";
+import { PushSettings } from "../components/push-settings.js";
 import { spanHosts } from "../components/scan-range.js";
 import { fill, useLang, useT, type T } from "../i18n.js";
 import { href, navigate } from "../router.js";
 import { useSession } from "../session.js";
 import { Badge, Empty, ErrorNotice, Field, Loading, Page, useLoad } from "../ui.js";
 
-type Method = "onvif" | "rtsp";
+type Method = "onvif" | "rtsp" | "rtmp";
 type StepId = "find" | "login" | "inspect" | "streams" | "test" | "room" | "done";
 
 const stepsOf: Record<Method, readonly StepId[]> = {
   onvif: ["find", "login", "inspect", "streams", "test", "room", "done"],
   rtsp: ["find", "login", "test", "room", "done"],
+  // Nothing to reach or test: the NVR pushes once it has the settings the last step shows.
+  rtmp: ["find", "room", "done"],
 };
 
 function stepTitle(t: T, step: StepId, method: Method, relayed: boolean): string {
   switch (step) {
     case "find":
-      return method === "onvif" ? t("Cari kamera", "Find the camera") : t("Alamat RTSP", "RTSP address");
+      return method === "onvif"
+        ? t("Cari kamera", "Find the camera")
+        : method === "rtsp"
+          ? t("Alamat RTSP", "RTSP address")
+          : t("Kirim lewat RTMP", "Push over RTMP");
     case "login":
       return t("Login kamera", "Camera login");
     case "inspect":
@@ -40,7 +47,7 @@ function stepTitle(t: T, step: StepId, method: Method, relayed: boolean): string
     case "room":
       return t("Nama & kelas", "Name & classroom");
     case "done":
-      return t("Selesai", "Done");
+      return method === "rtmp" ? t("Pengaturan NVR", "NVR settings") : t("Selesai", "Done");
   }
 }
 
@@ -79,6 +86,8 @@ interface WizardState {
   tests: Tests | undefined;
   /** The camera saved (without a classroom) so its live picture can be previewed; the body it was saved with. */
   draft: { id: string; source: string } | undefined;
+  /** The camera an NVR pushes (method rtmp), once saved: the last step shows where it pushes to. */
+  pushed: string | undefined;
   name: string;
   classroomId: string;
 }
@@ -103,6 +112,7 @@ const initial: WizardState = {
   sub: "",
   tests: undefined,
   draft: undefined,
+  pushed: undefined,
   name: "",
   classroomId: "",
 };
@@ -136,6 +146,8 @@ const usable = (p: InspectedProfile) => p.streamUri !== null && p.codec !== "uns
  * an RTSP address pasted), its login, what it says about itself, the main and sub stream, a test that
  * measures what it sends with a live picture, then its name and classroom. At a hub, for a school with an
  * edge, every call goes to the edge's API through the hub (CameraTarget) and the picture plays once saved.
+ * A camera an NVR pushes over RTMP asks only its name and classroom, then shows the NVR's settings; it is
+ * pushed to this gateway's own listener (rtmp.enabled here), so it is registered here, edge or not.
  */
 export function CameraWizardScreen() {
   const t = useT();
@@ -161,6 +173,7 @@ export function CameraWizardScreen() {
 
 function WizardSteps(props: { target: CameraTarget }) {
   const t = useT();
+  const { school } = useSession();
   const { target } = props;
   const relayed = target.edge !== undefined;
   const [w, setW] = useState<WizardState>(initial);
@@ -246,6 +259,9 @@ function WizardSteps(props: { target: CameraTarget }) {
           <p class="notice ok" role="status">
             {fill(t("Kamera {name} tersimpan.", "Camera {name} is saved."), { name: w.name })}
           </p>
+          {w.method === "rtmp" && w.pushed !== undefined && (
+            <PushSettings cameraId={w.pushed} cameraName={w.name} timeZone={school?.timeZone} />
+          )}
           <div class="actions">
             <a class="btn primary" href={href("/cameras")}>
               {t("Ke daftar kamera", "Go to the camera list")}
@@ -267,7 +283,7 @@ function WizardSteps(props: { target: CameraTarget }) {
 
   return (
     <Page title={t("Tambah kamera", "Add camera")}>
-      {target.edge !== undefined && (
+      {target.edge !== undefined && w.method !== "rtmp" && (
         <p class="notice edge-target" role="note">
           {fill(
             t(
@@ -337,10 +353,11 @@ interface StepProps {
   target: CameraTarget;
 }
 
-/** Step 1: a scan (multicast and/or a range), or an RTSP address. */
+/** Step 1: a scan (multicast and/or a range), an RTSP address, or a push over RTMP (where the gateway takes it). */
 function FindStep(props: StepProps) {
   const t = useT();
   const lang = useLang();
+  const { rtmpEnabled } = useSession();
   const { w, set } = props;
   const [rangeError, setRangeError] = useState<string | undefined>(undefined);
   const scan = () =>
@@ -414,8 +431,52 @@ function FindStep(props: StepProps) {
           />
           {t("Tempel alamat RTSP", "Paste an RTSP URL")}
         </label>
+        <label class="radio">
+          <input
+            type="radio"
+            name="method"
+            value="rtmp"
+            disabled={!rtmpEnabled}
+            aria-describedby="rtmp-choice-hint"
+            checked={w.method === "rtmp"}
+            onChange={() => {
+              set({ method: "rtmp", tests: undefined });
+            }}
+          />
+          {t("NVR/encoder saya mengirim (push) lewat RTMP", "My NVR/encoder pushes over RTMP")}
+        </label>
+        <p id="rtmp-choice-hint" class={rtmpEnabled ? "hint" : "hint rtmp-off"}>
+          {rtmpEnabled
+            ? t(
+                "Untuk NVR yang tidak bisa ditarik lewat RTSP: Pantau memberi alamat tujuan, dan Anda memasukkannya di NVR.",
+                "For an NVR that cannot be pulled over RTSP: Pantau gives an address to push to, and you enter it in the NVR.",
+              )
+            : t(
+                "Tidak tersedia: penerimaan RTMP mati di gateway ini. Operator menyalakannya dengan pengaturan rtmp.enabled (PANTAU_RTMP_ENABLED=1).",
+                "Not available: RTMP push is off on this gateway. An operator turns it on with the setting rtmp.enabled (PANTAU_RTMP_ENABLED=1).",
+              )}
+        </p>
       </fieldset>
-      {w.method === "rtsp" ? (
+      {w.method === "rtmp" ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            props.go("room");
+          }}
+        >
+          <p>
+            {t(
+              "Berikutnya: nama dan kelas kamera. Setelah disimpan, Pantau menampilkan server dan kunci aliran untuk NVR.",
+              "Next: the camera's name and classroom. Once saved, Pantau shows the server and stream key for the NVR.",
+            )}
+          </p>
+          <div class="actions">
+            <button type="submit" class="btn primary" disabled={!rtmpEnabled}>
+              {t("Lanjut", "Next")}
+            </button>
+          </div>
+        </form>
+      ) : w.method === "rtsp" ? (
         <form
           onSubmit={(e) => {
             e.preventDefault();
@@ -1149,6 +1210,20 @@ function RoomStep(props: Omit<StepProps, "go">) {
   }, [props.target.schoolId]);
   const save = () =>
     props.run(async () => {
+      if (w.method === "rtmp") {
+        // A preview camera from a path left behind (back to the first step) goes: this one replaces it.
+        if (w.draft !== undefined) {
+          await api.delete(`/api/cameras/${seg(w.draft.id)}`);
+          set({ draft: undefined });
+        }
+        const created = await api.post<{ id: string }>("/api/cameras", {
+          schoolId: props.target.schoolId,
+          name: w.name,
+          ...(w.classroomId !== "" && { classroomId: w.classroomId }),
+          source: { kind: "rtmp" },
+        });
+        return { pushed: created.id, step: "done" };
+      }
       if (props.target.edge !== undefined) {
         // Registered at the edge (its source and password stay there), then at the hub in this classroom.
         await api.post(`${props.target.base}/cameras`, {

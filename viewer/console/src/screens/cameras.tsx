@@ -8,6 +8,7 @@ import {
   type ClassroomJson,
 } from "../components/camera-types.js";
 import { fieldError, onField } from "../components/field-error.js";
+import { PushSettings } from "../components/push-settings.js";
 import { useAction } from "../components/use-action.js";
 import { fill, formatTime, useLang, useT } from "../i18n.js";
 import { href } from "../router.js";
@@ -166,12 +167,15 @@ function CameraCard(props: {
   const c = props.camera;
   const [editing, setEditing] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  // The publish URL is read only when asked for: each read is an audited hand-out of a credential.
+  const [showPush, setShowPush] = useState(false);
+  const { school } = useSession();
   const room = props.classrooms.find((r) => r.id === c.classroomId);
   const state = c.enabled ? (props.health?.state ?? "unknown") : "disabled";
   const words = stateWords[state];
   const titleId = `cam-${c.id}-name`;
   return (
-    <li class="card camera-card" aria-labelledby={titleId}>
+    <li class={showPush ? "card camera-card wide" : "card camera-card"} aria-labelledby={titleId}>
       <Snapshot camera={c} />
       <div class="camera-body">
         <h3 id={titleId} class="camera-name">
@@ -211,6 +215,21 @@ function CameraCard(props: {
               {t("Ubah", "Edit")}
               <span class="visually-hidden"> {c.name}</span>
             </button>
+            {c.source.kind === "rtmp" && (
+              <button
+                type="button"
+                class="btn"
+                aria-expanded={showPush}
+                onClick={() => {
+                  setShowPush(!showPush);
+                }}
+              >
+                {showPush
+                  ? t("Tutup pengaturan NVR", "Close NVR settings")
+                  : t("Pengaturan NVR", "NVR settings")}
+                <span class="visually-hidden"> {c.name}</span>
+              </button>
+            )}
             <ActionButton
               onAction={async () => {
                 await api.patch(`/api/cameras/${seg(c.id)}`, { enabled: !c.enabled });
@@ -256,6 +275,7 @@ function CameraCard(props: {
             )}
           </div>
         )}
+        {showPush && <PushSettings cameraId={c.id} cameraName={c.name} timeZone={school?.timeZone} />}
       </div>
     </li>
   );
