@@ -178,6 +178,8 @@ describe("a new publish URL", () => {
     await expect
       .poll(() => panel.locator(".push-state .badge").textContent(), { timeout: 30_000 })
       .toBe("Mati");
+    // The card's own badge, read with the list, follows the live feed too.
+    await expect.poll(() => card.locator(".camera-body > p .badge").first().textContent()).toBe("Mati");
     await expectAccessible(page, "NVR settings: new URL issued");
     await saveScreenshot(page, "console-rtmp-new-url-desktop");
 

@@ -7,6 +7,7 @@ import {
   type CameraMoveJson,
   type ClassroomJson,
 } from "../components/camera-types.js";
+import { useEvents, type CameraState } from "../components/events.js";
 import { fieldError, onField } from "../components/field-error.js";
 import { PushSettings } from "../components/push-settings.js";
 import { useAction } from "../components/use-action.js";
@@ -41,6 +42,13 @@ export function CamerasScreen() {
       moves: moves.moves,
     };
   }, [schoolId]);
+  // Each card's state follows the live feed, so an NVR that begins or stops pushing, or a camera going
+  // offline, shows without a reload (a new publish URL cuts a push: the card must not keep saying online).
+  const [live, setLive] = useState<ReadonlyMap<string, CameraState>>(new Map());
+  useEvents((m) => {
+    if (m.type === "hello") setLive(new Map(m.cameras.map((h) => [h.cameraId, h.state])));
+    else if (m.type === "state") setLive((prev) => new Map(prev).set(m.cameraId, m.to));
+  });
 
   return (
     <Page
@@ -71,6 +79,7 @@ export function CamerasScreen() {
                   camera={c}
                   classrooms={data.classrooms}
                   health={data.health.get(c.id)}
+                  liveState={live.get(c.id)}
                   onChanged={reload}
                 />
               ))}
@@ -161,6 +170,8 @@ function CameraCard(props: {
   camera: CameraJson;
   classrooms: ClassroomJson[];
   health: CameraHealthJson | undefined;
+  /** Its state from the live feed, once the feed has said (newer than `health`, read with the list). */
+  liveState: CameraState | undefined;
   onChanged: () => Promise<void>;
 }) {
   const t = useT();
@@ -171,7 +182,7 @@ function CameraCard(props: {
   const [showPush, setShowPush] = useState(false);
   const { school } = useSession();
   const room = props.classrooms.find((r) => r.id === c.classroomId);
-  const state = c.enabled ? (props.health?.state ?? "unknown") : "disabled";
+  const state = c.enabled ? (props.liveState ?? props.health?.state ?? "unknown") : "disabled";
   const words = stateWords[state];
   const titleId = `cam-${c.id}-name`;
   return (
