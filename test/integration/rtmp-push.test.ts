@@ -359,7 +359,7 @@ describe("RTMP push", () => {
     expect(await auditOf(gw.admin, "camera.publish_url_rotated", camB)).toHaveLength(1);
   });
 
-  it("cuts the push of a camera that stops being pushed, and refuses its URL", async () => {
+  it("cuts the push of a camera that stops being pushed, and refuses its URL, also once it is pushed again", async () => {
     const { id } = await gw.addCamera({ name: "NVR sementara", source: { kind: "rtmp" } });
     const { url } = await publishUrlOf(id);
     const pusher = push(url);
@@ -372,6 +372,17 @@ describe("RTMP push", () => {
     expect(await push(url, 20).exit).not.toBe(0);
     await waitFor("the refusal in the log", () =>
       logLines.join("").includes(`publish /live/${id} from 127.0.0.1 refused: unknown_camera`),
+    );
+    // Pushed again later: the URL of before stays dead, a new one is needed.
+    const back = (await gw.admin.expect(200, "PATCH", `/api/cameras/${id}`, {
+      source: { kind: "rtmp" },
+    })) as {
+      publishGeneration: number;
+    };
+    expect(back.publishGeneration).toBe(1);
+    expect(await push(url, 20).exit).not.toBe(0);
+    await waitFor("the old URL refused as revoked", () =>
+      logLines.join("").includes(`publish /live/${id} from 127.0.0.1 refused: revoked`),
     );
     await gw.admin.expect(204, "DELETE", `/api/cameras/${id}`);
   });

@@ -171,12 +171,17 @@ export class CameraService {
         targetId: c.id,
         detail: auditedCamera(c),
       }),
-      () =>
-        this.cameras.update(
+      () => {
+        // A pushed camera made pulled drops its publish URLs for good: were it pushed again later, the URLs
+        // of before (an old NVR's, a leaked one) must not come back to life.
+        if (camera.source.kind === "rtmp" && stored !== undefined && stored.source.kind !== "rtmp")
+          this.cameras.nextPublishGeneration(camera.id);
+        return this.cameras.update(
           camera.id,
           { ...patch, source: stored?.source },
           stored ? { onvif: stored.onvif, ...(stored.videoCodec && { videoCodec: stored.videoCodec }) } : {},
-        ),
+        );
+      },
     );
     return publicCamera(updated);
   }
