@@ -617,6 +617,7 @@ async function openGateway(
     edgeService = new EdgeService(edgesRepo, schools, classrooms, cameras, work, {
       view: (edge) => directory.view(edge),
       localSchool: (id) => directory.localSchool(id),
+      cameras: (id) => directory.cameras(id),
       api: (id, req) => hubLink.api(id, req, config.fleet.requestTimeoutSeconds * 1000),
     });
     const { authorizationFile, natsPidFile } = config.fleet;

@@ -240,6 +240,46 @@ describe("school edges in the hub's console", () => {
     expect(JSON.stringify(saved)).not.toContain(creds.password);
   }, 90_000);
 
+  it("adopts a camera registered at the edge itself into a classroom, from the edges screen", async () => {
+    const [local] = ((await edge?.admin.expect(200, "GET", "/api/schools")) as { schools: { id: string }[] })
+      .schools;
+    const made = (await edge?.admin.expect(201, "POST", "/api/cameras", {
+      schoolId: local?.id,
+      name: "Kelas 1A belakang",
+      source: { kind: "rtsp", url: rtsp.url("main"), ...creds },
+    })) as { id: string };
+    // The panel reads the edge's cameras when opened: open it once the heartbeat lists the new one.
+    await waitFor("the edge's heartbeat to list its own camera", async () => {
+      const r = (await hub.admin.expect(200, "GET", `/api/edges/${edgeId}/cameras`)) as {
+        cameras: { id: string }[];
+      };
+      return r.cameras.some((c) => c.id === made.id);
+    });
+    await page.goto(`${hub.url}/admin#/edges`);
+    const row = page.locator(`tr[data-edge="${edgeId}"]`);
+    await row.getByRole("button", { name: "Kamera di edge SDN 3 edge" }).click();
+    const item = page.locator(`.edge-cameras li[data-edge-camera="${made.id}"]`);
+    await item.waitFor();
+    // The one the wizard registered is at the hub already: not offered.
+    expect(await page.locator(".edge-cameras li").count()).toBe(1);
+    await item.locator('select[name="classroomId"]').selectOption({ label: "Kelas 1A" });
+    await item.getByRole("button", { name: "Daftarkan di hub Kelas 1A belakang" }).click();
+    expect(await item.locator(".confirm-question").textContent()).toContain("di Kelas 1A");
+    await expectAccessible(page, "edge cameras: adopt");
+    await saveScreenshot(page, "console-edge-adopt-phone");
+    await item.getByRole("button", { name: "Ya, daftarkan" }).click();
+    await page.locator(".edge-cameras .notice.ok").waitFor();
+    await item.waitFor({ state: "detached" });
+    await page.locator('.edge-cameras a[href="#/cameras"]').click();
+    const card = page.locator(".camera-card", { hasText: "Kelas 1A belakang" });
+    await card.waitFor();
+    expect(await card.locator(".camera-room").textContent()).toBe("Kelas 1A");
+    expect(await card.locator(".camera-source").textContent()).toBe("Lewat gateway edge sekolah");
+    const atHub = (await hub.admin.expect(200, "GET", `/api/cameras/${made.id}`)) as { source: unknown };
+    expect(atHub.source).toEqual({ kind: "edge", edgeId, sub: false });
+    expect(JSON.stringify(atHub)).not.toContain(creds.password);
+  }, 90_000);
+
   it("removes the edge after the operator confirms, saying it is cut off at once", async () => {
     const before = reloads();
     await page.goto(`${hub.url}/admin#/edges`);

@@ -1,6 +1,7 @@
 import { connect, nkeyAuthenticator } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { ApiClient } from "../helpers/api-client.js";
 import { dbSnapshot } from "../helpers/db-snapshot.js";
 import { memoryLog, startFleet, waitEdgeOnline, type TestFleet } from "../helpers/fleet.js";
 import type { TestGateway } from "../helpers/gateway.js";
@@ -47,6 +48,7 @@ describe("fleet link: hub and edge over NATS", () => {
   let edgeId: string;
   let schoolId: string;
   let hubCameraId: string;
+  let adoptedId: string;
   const edgeLog: string[] = [];
 
   beforeAll(async () => {
@@ -171,6 +173,9 @@ describe("fleet link: hub and edge over NATS", () => {
       };
       return h.state === "unknown" && h.reason === "edge_offline" ? h : undefined;
     });
+    const away = await hub.admin.request("GET", `/api/edges/${edgeId}/cameras`);
+    expect(away.status).toBe(503);
+    expect(away.body.error).toMatchObject({ code: "edge_offline", messages: { id: expect.any(String) } });
     const metrics = await (await fetch(`${hub.url}/metrics`)).text();
     expect(metrics).toContain(`pantau_edge_up{edge="${edgeId}",school="${schoolId}"} 0`);
     expect(metrics).toContain(
@@ -183,10 +188,122 @@ describe("fleet link: hub and edge over NATS", () => {
     expect(got.boxes[0]).toBe("ftyp");
   });
 
+  // A school that ran Pantau standalone has cameras (and their passwords) the hub never saw: they are adopted.
+  it("adopts a camera registered at the edge itself, its password staying at the edge", async () => {
+    const [local] = ((await edge.admin.expect(200, "GET", "/api/schools")) as { schools: { id: string }[] })
+      .schools;
+    const before = (await edge.admin.expect(201, "POST", "/api/cameras", {
+      schoolId: local?.id,
+      name: "Kelas 2B (dulu standalone)",
+      source: { kind: "rtsp", url: camera.url("main"), username: "admin", password: cameraPassword },
+    })) as { id: string };
+    adoptedId = before.id;
+    // What the hub's adoption reads of it, over the link: the edge's own list, which holds no password.
+    const atEdge = await edge.admin.request("GET", "/api/cameras");
+    expect(atEdge.text).toContain(before.id);
+    expect(atEdge.text).not.toContain(cameraPassword);
+    type Listed = { id: string; name: string; atHub: boolean };
+    const listed = await waitFor("the edge's heartbeat to list its own camera", async () => {
+      const r = (await hub.admin.expect(200, "GET", `/api/edges/${edgeId}/cameras`)) as { cameras: Listed[] };
+      return r.cameras.some((c) => c.id === before.id) ? r.cameras : undefined;
+    });
+    expect(listed.find((c) => c.id === before.id)).toMatchObject({
+      name: "Kelas 2B (dulu standalone)",
+      atHub: false,
+    });
+    expect(listed.find((c) => c.id === hubCameraId)?.atHub).toBe(true);
+    const hubCameras = async () =>
+      ((await hub.admin.expect(200, "GET", "/api/cameras")) as { cameras: { id: string }[] }).cameras;
+    const audited = async () =>
+      ((await hub.admin.expect(200, "GET", "/api/audit?format=json")) as { events: unknown[] }).events.length;
+    const adopt = (id: string) => `/api/edges/${edgeId}/cameras/${id}/adopt`;
+    const otherSchool = (await hub.admin.expect(201, "POST", "/api/schools", { name: "SDN 2" })) as {
+      id: string;
+    };
+    const otherRoom = (await hub.admin.expect(201, "POST", `/api/schools/${otherSchool.id}/classrooms`, {
+      name: "Kelas lain",
+    })) as { id: string };
+    const room = (await hub.admin.expect(201, "POST", `/api/schools/${schoolId}/classrooms`, {
+      name: "Kelas 2B",
+    })) as { id: string };
+    await hub.admin.expect(201, "POST", "/api/users", {
+      username: "guru.edge",
+      displayName: "Guru Edge",
+      password: "kata-sandi-guru-1",
+      role: "teacher",
+      schoolId,
+      classroomIds: [room.id],
+    });
+    await hub.admin.expect(201, "POST", "/api/users", {
+      username: "tu.lain",
+      displayName: "TU lain",
+      password: "kata-sandi-tu-1",
+      role: "school_admin",
+      schoolId: otherSchool.id,
+    });
+    const teacher = await new ApiClient(hub.url).login("guru.edge", "kata-sandi-guru-1");
+    const stranger = await new ApiClient(hub.url).login("tu.lain", "kata-sandi-tu-1");
+    const [countBefore, auditBefore] = [(await hubCameras()).length, await audited()];
+
+    // Bad input, unknown cameras and those who may not manage the school change nothing.
+    const badRoom = await hub.admin.request("POST", adopt(before.id), { classroomId: "cls_nosuch" });
+    expect(badRoom.status).toBe(400);
+    expect(badRoom.body.error.field).toBe("classroomId");
+    expect((await hub.admin.request("POST", adopt(before.id), { name: "x" })).status).toBe(400);
+    const unknown = await hub.admin.request("POST", adopt("cam_nosuch"), {});
+    expect(unknown.status).toBe(404);
+    expect((await hub.admin.request("POST", adopt(before.id), { classroomId: otherRoom.id })).status).toBe(
+      400,
+    );
+    expect((await teacher.request("POST", adopt(before.id), {})).status).toBe(403);
+    expect((await teacher.request("GET", `/api/edges/${edgeId}/cameras`)).status).toBe(403);
+    expect((await stranger.request("POST", adopt(before.id), {})).status).toBe(404);
+    expect((await stranger.request("GET", `/api/edges/${edgeId}/cameras`)).status).toBe(404);
+    expect(await hubCameras()).toHaveLength(countBefore);
+    expect(await audited()).toBe(auditBefore);
+
+    const made = (await hub.admin.expect(201, "POST", adopt(before.id), { classroomId: room.id })) as {
+      id: string;
+      name: string;
+      classroomId: string;
+      source: unknown;
+      renditions: string[];
+    };
+    expect(made).toMatchObject({
+      id: before.id,
+      name: "Kelas 2B (dulu standalone)",
+      classroomId: room.id,
+      source: { kind: "edge", edgeId, sub: false },
+      renditions: ["main"],
+    });
+    expect(JSON.stringify(made)).not.toContain("rtsp://");
+    expect((await hubCameras()).map((c) => c.id)).toContain(before.id);
+    const { events } = (await hub.admin.expect(200, "GET", `/api/audit?target=${before.id}`)) as {
+      events: unknown[];
+    };
+    expect(events).toMatchObject([
+      { action: "camera.create", detail: { adopted: true, source: { kind: "edge", edgeId } } },
+    ]);
+    const again = (await hub.admin.expect(200, "GET", `/api/edges/${edgeId}/cameras`)) as {
+      cameras: Listed[];
+    };
+    expect(again.cameras.find((c) => c.id === before.id)?.atHub).toBe(true);
+
+    const twice = await hub.admin.request("POST", adopt(before.id), {});
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.messages).toMatchObject({ id: expect.any(String), en: expect.any(String) });
+
+    const w = await hub.watch(before.id);
+    const got = await wsFragments(w.ws, 5);
+    expect(got.header).toMatchObject({ type: "init", codecs: expect.stringMatching(/^avc1/) });
+    expect(got.boxes[0]).toBe("ftyp");
+  });
+
   it("keeps the camera's password out of the hub's database and log", async () => {
     await hub.close();
     const dump = dbSnapshot(hub.dataDir);
     expect(dump).toContain(hubCameraId);
+    expect(dump).toContain(adoptedId);
     expect(dump).not.toContain(cameraPassword);
     expect(fleet.hubLog.join("")).not.toContain(cameraPassword);
     expect(dbSnapshot(edge.dataDir)).not.toContain(cameraPassword); // sealed at the edge too

@@ -96,6 +96,12 @@ export class EdgeDirectory {
     return h?.online ? h.status.cameras.find((c) => c.id === cameraId) : undefined;
   }
 
+  /** Every camera the edge last said it has, while the edge is online. */
+  cameras(edgeId: string): readonly EdgeCameraStatus[] | undefined {
+    const h = this.heard.get(edgeId);
+    return h?.online ? h.status.cameras : undefined;
+  }
+
   /** The link of `edge` (the stored record its caller already read: no second read per edge). */
   view(edge: Edge): EdgeLinkView {
     const h = this.heard.get(edge.id);

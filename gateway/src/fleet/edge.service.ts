@@ -11,7 +11,7 @@ import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import { idSchema } from "../common/ids.js";
 import { nameSchema } from "../common/names.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
-import type { EdgeLinkView } from "./edge-directory.js";
+import type { EdgeCameraStatus, EdgeLinkView } from "./edge-directory.js";
 import type { Edge, EdgeCredentials } from "./edge.js";
 import type { EdgeRepository } from "./edge.repository.js";
 import type { ApiReply, ApiRequest } from "./link-messages.js";
@@ -21,16 +21,45 @@ export interface EdgeLinkPort {
   view(edge: Edge): EdgeLinkView;
   /** The edge's own school record, where its registrations go. */
   localSchool(edgeId: string): string | undefined;
+  /** The cameras the edge's last heartbeat listed; undefined while the edge is offline. */
+  cameras(edgeId: string): readonly EdgeCameraStatus[] | undefined;
   api(edgeId: string, req: ApiRequest): Promise<ApiReply>;
 }
 
-/** The edge's answer to POST /api/cameras, as far as the hub reads it. */
+/**
+ * A camera as the edge's API answers it (POST /api/cameras, GET /api/cameras), as far as the hub reads it:
+ * the rest of the answer (its source's address and username, never a password) is dropped here.
+ */
 const edgeCameraSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
   name: z.string(),
   videoCodec: z.enum(["h264", "h265"]).nullable(),
   renditions: z.array(z.enum(["main", "sub"])),
 });
+type EdgeCamera = z.infer<typeof edgeCameraSchema>;
+
+const edgeCameraListSchema = z.object({
+  cameras: z.array(edgeCameraSchema.extend({ audio: z.boolean(), enabled: z.boolean() })),
+});
+
+/** Adopting one of an edge's cameras at the hub: where it goes (the rest comes from the edge's record). */
+export const edgeCameraAdoptSchema = z
+  .object({ classroomId: idSchema.optional().describe("A classroom of the edge's school") })
+  .strict();
+export type EdgeCameraAdopt = z.infer<typeof edgeCameraAdoptSchema>;
+
+/** One of an edge's cameras as its heartbeat says it, and whether the hub has it (adopted or registered). */
+export type EdgeCameraView = EdgeCameraStatus & { atHub: boolean };
+
+const edgeOffline = {
+  id: "Gateway sekolah (edge) sedang tidak terhubung ke hub. Periksa listrik dan internet di sekolah.",
+  en: "The school's edge gateway is not connected to the hub. Check power and internet at the school.",
+};
+
+const alreadyAtHub = {
+  id: "Hub sudah punya kamera ini. Ia ada di daftar kamera.",
+  en: "The hub already has this camera. It is in the cameras list.",
+};
 
 /** The console shows it on the school field as is. */
 const schoolHasEdge = {
@@ -137,16 +166,9 @@ export class EdgeService {
   ): Promise<Record<string, unknown>> {
     const edge = this.managed(caller, id);
     const { classroomId, ...atEdge } = input;
-    if (classroomId !== undefined && this.classrooms.get(classroomId)?.schoolId !== edge.schoolId)
-      throw new HttpError(
-        400,
-        "invalid_input",
-        "classroomId: no such classroom in this school",
-        "classroomId",
-      );
+    this.checkClassroom(edge, classroomId);
     const local = this.link.localSchool(edge.id);
-    if (local === undefined)
-      throw new HttpError(503, "edge_offline", "the school's edge gateway is not connected");
+    if (local === undefined) throw offline();
     const reply = await this.link.api(edge.id, {
       method: "POST",
       path: "/api/cameras",
@@ -155,7 +177,65 @@ export class EdgeService {
     if (reply.status !== 201) throw new ForwardedError(reply);
     const made = edgeCameraSchema.safeParse(reply.body);
     if (!made.success) throw new HttpError(502, "edge_error", "the edge's answer names no camera");
-    const { id: cameraId, name, videoCodec, renditions } = made.data;
+    return this.createAtHub(caller, edge, made.data, {
+      classroomId,
+      audio: input.audio,
+      enabled: input.enabled,
+      adopted: false,
+    });
+  }
+
+  /**
+   * The edge's cameras as its last heartbeat listed them, each marked whether the hub has it: what a school
+   * that ran Pantau standalone before it became an edge can adopt.
+   */
+  edgeCameras(caller: Caller, id: string): EdgeCameraView[] {
+    const edge = this.managed(caller, id);
+    const said = this.link.cameras(edge.id);
+    if (said === undefined) throw offline();
+    return said.map((c) => ({ ...c, atHub: this.atHub(edge, c.id) }));
+  }
+
+  /**
+   * Makes the hub's record of a camera the edge already has (registered there while it ran standalone): its
+   * name, codec, renditions, audio and enabled as the edge's record says, in the chosen classroom. Its source
+   * and password stay at the edge: the edge's GET /api/cameras answers no password, and the hub keeps only
+   * what edgeCameraSchema reads.
+   */
+  async adoptCamera(
+    caller: Caller,
+    id: string,
+    cameraId: string,
+    input: EdgeCameraAdopt,
+  ): Promise<Record<string, unknown>> {
+    const edge = this.managed(caller, id);
+    this.checkClassroom(edge, input.classroomId);
+    if (this.link.localSchool(edge.id) === undefined || this.link.cameras(edge.id) === undefined)
+      throw offline();
+    if (this.cameras.get(cameraId))
+      throw new HttpError(409, "conflict", alreadyAtHub.en, undefined, { messages: alreadyAtHub });
+    const reply = await this.link.api(edge.id, { method: "GET", path: "/api/cameras" });
+    if (reply.status !== 200) throw new ForwardedError(reply);
+    const listed = edgeCameraListSchema.safeParse(reply.body);
+    if (!listed.success) throw new HttpError(502, "edge_error", "the edge's answer lists no cameras");
+    const found = listed.data.cameras.find((c) => c.id === cameraId);
+    if (!found) throw notFound("camera at this edge");
+    return this.createAtHub(caller, edge, found, {
+      classroomId: input.classroomId,
+      audio: found.audio,
+      enabled: found.enabled,
+      adopted: true,
+    });
+  }
+
+  /** The hub's record of an edge's camera, under the edge's id for it; registered and adopted alike. */
+  private createAtHub(
+    caller: Caller,
+    edge: Edge,
+    made: EdgeCamera,
+    o: { classroomId: string | undefined; audio: boolean; enabled: boolean; adopted: boolean },
+  ): Record<string, unknown> {
+    const { id: cameraId, name, videoCodec, renditions } = made;
     const camera = this.work.apply(
       caller.actor,
       (c: Camera) => ({
@@ -163,23 +243,45 @@ export class EdgeService {
         action: "camera.create",
         targetKind: "camera",
         targetId: c.id,
-        detail: { name: c.name, source: { kind: "edge", edgeId: edge.id }, classroomId: c.classroomId },
+        detail: {
+          name: c.name,
+          source: { kind: "edge", edgeId: edge.id },
+          classroomId: c.classroomId,
+          ...(o.adopted && { adopted: true }),
+        },
       }),
       () =>
         this.cameras.create(
           {
             schoolId: edge.schoolId,
-            classroomId,
+            classroomId: o.classroomId,
             name,
             source: { kind: "edge", edgeId: edge.id, sub: renditions.includes("sub") },
-            audio: input.audio,
+            audio: o.audio,
             alwaysOn: false,
-            enabled: input.enabled,
+            enabled: o.enabled,
           },
           { id: cameraId, ...(videoCodec !== null && { videoCodec: videoCodec }) },
         ),
     );
     return publicCamera(camera);
+  }
+
+  /** A registration's classroom must be one of the edge's school's. */
+  private checkClassroom(edge: Edge, classroomId: string | undefined): void {
+    if (classroomId !== undefined && this.classrooms.get(classroomId)?.schoolId !== edge.schoolId)
+      throw new HttpError(
+        400,
+        "invalid_input",
+        "classroomId: no such classroom in this school",
+        "classroomId",
+      );
+  }
+
+  /** The hub has this edge camera (registered from the hub or adopted). */
+  private atHub(edge: Edge, cameraId: string): boolean {
+    const c = this.cameras.get(cameraId);
+    return c?.source.kind === "edge" && c.source.edgeId === edge.id;
   }
 
   private managed(caller: Caller, id: string): Edge {
@@ -193,6 +295,12 @@ export class EdgeService {
     const { publicKey: _publicKey, ...rest } = e;
     return { ...rest, link: this.link.view(e) };
   }
+}
+
+function offline(): HttpError {
+  return new HttpError(503, "edge_offline", "the school's edge gateway is not connected", undefined, {
+    messages: edgeOffline,
+  });
 }
 
 /** An edge's error answer, passed on to the console as the edge gave it (its words in both languages). */

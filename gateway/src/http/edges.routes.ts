@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { cameraCreateSchema } from "../cameras/camera.schema.js";
 import type { EdgeService } from "../fleet/edge.service.js";
-import { edgeCreateSchema } from "../fleet/edge.service.js";
+import { edgeCameraAdoptSchema, edgeCreateSchema } from "../fleet/edge.service.js";
 import type { AdminAuth } from "./admin-auth.js";
 import { ApiRouter } from "./api-router.js";
 import { pathId } from "./errors.js";
@@ -93,6 +93,43 @@ export function edgeRoutes(service: EdgeService, auth: AdminAuth): ApiRouter {
     },
     async (req, res, body) => {
       res.status(201).json(await service.registerCamera(auth.caller(req), edgeId(req.params.id), body));
+    },
+  );
+
+  api.get(
+    "/api/edges/:id/cameras",
+    {
+      summary: "The edge's cameras as its heartbeat says them, each with atHub: whether the hub has it",
+      tag: "fleet",
+      auth: "admin",
+    },
+    (req, res) => {
+      res.json({ cameras: service.edgeCameras(auth.caller(req), edgeId(req.params.id)) });
+    },
+  );
+
+  api.post(
+    "/api/edges/:id/cameras/:cameraId/adopt",
+    {
+      summary:
+        "Adopt a camera the edge already has (registered there while it ran standalone): the hub makes its " +
+        "record from the edge's, in the classroom given; the source and password stay at the edge",
+      tag: "fleet",
+      auth: "admin",
+      body: edgeCameraAdoptSchema,
+      returns: { status: 201, description: "The hub's camera" },
+    },
+    async (req, res, body) => {
+      res
+        .status(201)
+        .json(
+          await service.adoptCamera(
+            auth.caller(req),
+            edgeId(req.params.id),
+            pathId(req.params.cameraId, "camera"),
+            body,
+          ),
+        );
     },
   );
   return api;

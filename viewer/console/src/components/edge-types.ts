@@ -23,6 +23,17 @@ export interface EdgeJson {
   link: EdgeLinkJson;
 }
 
+/** One of an edge's cameras as its heartbeat says it (GET /api/edges/:id/cameras); atHub: the hub has it. */
+export interface EdgeCameraJson {
+  id: string;
+  name: string;
+  state: "online" | "degraded" | "offline" | "paused" | "disabled" | "unknown";
+  reason: string;
+  sub: boolean;
+  fps?: number;
+  atHub: boolean;
+}
+
 /** POST /api/edges: the edge and, this once, its NATS seed. */
 export interface CreatedEdge {
   edge: EdgeJson;

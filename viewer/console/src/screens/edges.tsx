@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { ClassroomJson } from "../components/camera-types.js";
 import { api, seg } from "../api.js";
 import { ConfirmAction } from "../components/confirm-action.js";
 import {
@@ -7,12 +8,15 @@ import {
   seedFileCommands,
   seedPath,
   type CreatedEdge,
+  type EdgeCameraJson,
   type EdgeJson,
 } from "../components/edge-types.js";
 import { fieldError, formError } from "../components/form-errors.js";
+import { stateWords } from "../components/health-words.js";
 import { CopyField } from "../components/link-share.js";
 import { useAction } from "../components/use-action.js";
 import { fill, formatTime, useLang, useT } from "../i18n.js";
+import { href } from "../router.js";
 import { useSession } from "../session.js";
 import type { School } from "../types.js";
 import { Badge, Empty, ErrorNotice, Field, Loading, Page, useLoad } from "../ui.js";
@@ -34,6 +38,8 @@ export function EdgesScreen() {
     [],
   );
   const [created, setCreated] = useState<CreatedEdge | undefined>(undefined);
+  /** The edge whose cameras are open for adoption. */
+  const [adopting, setAdopting] = useState<string | undefined>(undefined);
   useEffect(() => {
     const id = setInterval(() => {
       void reload();
@@ -81,7 +87,26 @@ export function EdgesScreen() {
               : t("Sekolah ini belum punya gateway edge.", "This school has no edge gateway.")}
           </Empty>
         ) : (
-          <EdgeTable edges={data} schools={bySchool} operator={operator} onChanged={reload} />
+          <EdgeTable
+            edges={data}
+            schools={bySchool}
+            operator={operator}
+            manages={user.role !== "teacher"}
+            adopting={adopting}
+            onAdopt={setAdopting}
+            onChanged={reload}
+          />
+        ))}
+      {data
+        ?.filter((e) => e.id === adopting && e.link.online)
+        .map((e) => (
+          <EdgeCameras
+            key={e.id}
+            edge={e}
+            onClose={() => {
+              setAdopting(undefined);
+            }}
+          />
         ))}
     </Page>
   );
@@ -91,6 +116,10 @@ function EdgeTable(props: {
   edges: EdgeJson[];
   schools: ReadonlyMap<string, School>;
   operator: boolean;
+  /** Operators and the school's admins adopt an edge's cameras. */
+  manages: boolean;
+  adopting: string | undefined;
+  onAdopt: (edgeId: string | undefined) => void;
   onChanged: () => Promise<void>;
 }) {
   const t = useT();
@@ -148,7 +177,26 @@ function EdgeTable(props: {
                 </td>
                 <td class="edge-school">{school?.name ?? "—"}</td>
                 <td class="edge-version">{link.version ?? "—"}</td>
-                <td class="edge-cameras">{link.online ? link.cameras : "—"}</td>
+                <td class="edge-cameras">
+                  {link.online ? link.cameras : "—"}
+                  {link.online && props.manages && (
+                    <>
+                      <br />
+                      <button
+                        type="button"
+                        class="btn plain"
+                        aria-expanded={props.adopting === e.id}
+                        aria-controls="edge-cameras"
+                        onClick={() => {
+                          props.onAdopt(props.adopting === e.id ? undefined : e.id);
+                        }}
+                      >
+                        {t("Kamera di edge", "Cameras at the edge")}
+                        <span class="visually-hidden"> {e.name}</span>
+                      </button>
+                    </>
+                  )}
+                </td>
                 <td class="edge-link">
                   {link.online ? (
                     <ul class="link-facts">
@@ -198,6 +246,147 @@ function EdgeTable(props: {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/**
+ * An online edge's cameras the hub does not have yet: those a school registered at its gateway while it ran
+ * standalone. Adopting one makes the hub's record of it in the chosen classroom (its source and password stay
+ * at the edge); it is in the Cameras screen from then on.
+ */
+function EdgeCameras(props: { edge: EdgeJson; onClose: () => void }) {
+  const t = useT();
+  const { edge } = props;
+  const { data, error, loading, reload } = useLoad(async () => {
+    const [cameras, classrooms] = await Promise.all([
+      api.get<{ cameras: EdgeCameraJson[] }>(`/api/edges/${seg(edge.id)}/cameras`),
+      api.get<{ classrooms: ClassroomJson[] }>(`/api/schools/${seg(edge.schoolId)}/classrooms`),
+    ]);
+    return { cameras: cameras.cameras, classrooms: classrooms.classrooms };
+  }, [edge.id, edge.schoolId]);
+  const [adopted, setAdopted] = useState<string[]>([]);
+  const waiting = data?.cameras.filter((c) => !c.atHub) ?? [];
+  return (
+    <section class="card edge-cameras" id="edge-cameras" aria-labelledby="edge-cameras-title">
+      <h3 id="edge-cameras-title">{fill(t("Kamera di {name}", "Cameras at {name}"), { name: edge.name })}</h3>
+      <p class="hint">
+        {t(
+          "Kamera yang didaftarkan di gateway sekolah sebelum ia menjadi edge belum ada di hub. Daftarkan di hub untuk memilih kelasnya: sumber dan kata sandinya tetap di edge. Kelas dan wali dibuat di hub.",
+          "Cameras registered at the school's gateway before it became an edge are not at the hub yet. Adopt one to choose its classroom: its source and password stay at the edge. Classrooms and guardians are made at the hub.",
+        )}
+      </p>
+      <ErrorNotice error={error} />
+      {data === undefined && loading && <Loading />}
+      {adopted.length > 0 && (
+        <p class="notice ok" role="status">
+          {fill(t("{n} kamera sudah ada di hub. ", "{n} camera(s) now at the hub. "), { n: adopted.length })}
+          <a href={href("/cameras")}>{t("Lihat di Kamera", "See them in Cameras")}</a>
+        </p>
+      )}
+      {data !== undefined &&
+        (waiting.length === 0 ? (
+          <Empty>
+            {t("Semua kamera edge ini sudah ada di hub.", "Every camera of this edge is at the hub already.")}
+          </Empty>
+        ) : (
+          <ul class="edge-camera-list">
+            {waiting.map((c) => (
+              <AdoptCamera
+                key={c.id}
+                edge={edge}
+                camera={c}
+                classrooms={data.classrooms}
+                onAdopted={async () => {
+                  setAdopted((a) => [...a, c.id]);
+                  await reload();
+                }}
+              />
+            ))}
+          </ul>
+        ))}
+      <div class="actions">
+        <button type="button" class="btn plain" onClick={props.onClose}>
+          {t("Tutup", "Close")}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** One camera waiting at the edge: its state there, a classroom to put it in, and Adopt (asked twice). */
+function AdoptCamera(props: {
+  edge: EdgeJson;
+  camera: EdgeCameraJson;
+  classrooms: ClassroomJson[];
+  onAdopted: () => Promise<void>;
+}) {
+  const t = useT();
+  const lang = useLang();
+  const { camera } = props;
+  const [classroomId, setClassroomId] = useState("");
+  const { error, run } = useAction();
+  const state = stateWords[camera.state];
+  const room = props.classrooms.find((r) => r.id === classroomId);
+  return (
+    <li class="edge-camera" data-edge-camera={camera.id}>
+      <span class="edge-camera-name">
+        <strong>{camera.name}</strong> <Badge tone={state.tone}>{state[lang]}</Badge>
+        <br />
+        <span class="hint edge-id">{camera.id}</span>
+      </span>
+      <Field
+        label={t("Kelas", "Classroom")}
+        hint={t(
+          "Orang tua kelas ini dapat menontonnya pada jam tayang kelas.",
+          "Guardians of this classroom can watch it in the classroom's viewing hours.",
+        )}
+        error={fieldError(error, "classroomId", lang)}
+      >
+        <select
+          name="classroomId"
+          value={classroomId}
+          onChange={(e) => {
+            setClassroomId(e.currentTarget.value);
+          }}
+        >
+          <option value="">
+            {t("Tanpa kelas (belum ditonton orang tua)", "No classroom (no guardian sees it)")}
+          </option>
+          {props.classrooms.map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.name}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <ConfirmAction
+        label={t("Daftarkan di hub", "Adopt at the hub")}
+        labelDetail={camera.name}
+        question={
+          room === undefined
+            ? fill(t("Daftarkan {name} di hub tanpa kelas?", "Adopt {name} at the hub, in no classroom?"), {
+                name: camera.name,
+              })
+            : fill(
+                t(
+                  "Daftarkan {name} di hub, di {room}? Orang tua kelas itu dapat menontonnya.",
+                  "Adopt {name} at the hub, in {room}? That classroom's guardians can watch it.",
+                ),
+                { name: camera.name, room: room.name },
+              )
+        }
+        confirmLabel={t("Ya, daftarkan", "Yes, adopt")}
+        onConfirm={async () => {
+          const ok = await run(() =>
+            api.post(`/api/edges/${seg(props.edge.id)}/cameras/${seg(camera.id)}/adopt`, {
+              ...(classroomId !== "" && { classroomId }),
+            }),
+          );
+          if (ok) await props.onAdopted();
+        }}
+      />
+      <ErrorNotice error={formError(error, ["classroomId"])} />
+    </li>
   );
 }
 
