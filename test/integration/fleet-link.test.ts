@@ -262,7 +262,12 @@ describe("fleet link: hub and edge over NATS", () => {
     expect(await hubCameras()).toHaveLength(countBefore);
     expect(await audited()).toBe(auditBefore);
 
-    const made = (await hub.admin.expect(201, "POST", adopt(before.id), { classroomId: room.id })) as {
+    // Two adoptions at once (two admins, a double tap): one record, and the other is told it is there.
+    const both = await Promise.all(
+      [1, 2].map(() => hub.admin.request("POST", adopt(before.id), { classroomId: room.id })),
+    );
+    expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
+    const made = both.find((r) => r.status === 201)?.body as {
       id: string;
       name: string;
       classroomId: string;

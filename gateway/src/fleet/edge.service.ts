@@ -61,6 +61,10 @@ const alreadyAtHub = {
   en: "The hub already has this camera. It is in the cameras list.",
 };
 
+function conflictAtHub(): HttpError {
+  return new HttpError(409, "conflict", alreadyAtHub.en, undefined, { messages: alreadyAtHub });
+}
+
 /** The console shows it on the school field as is. */
 const schoolHasEdge = {
   id: "Sekolah ini sudah punya edge. Hapus edge itu dulu bila ingin membuat yang baru.",
@@ -212,8 +216,7 @@ export class EdgeService {
     this.checkClassroom(edge, input.classroomId);
     if (this.link.localSchool(edge.id) === undefined || this.link.cameras(edge.id) === undefined)
       throw offline();
-    if (this.cameras.get(cameraId))
-      throw new HttpError(409, "conflict", alreadyAtHub.en, undefined, { messages: alreadyAtHub });
+    if (this.cameras.get(cameraId)) throw conflictAtHub();
     const reply = await this.link.api(edge.id, { method: "GET", path: "/api/cameras" });
     if (reply.status !== 200) throw new ForwardedError(reply);
     const listed = edgeCameraListSchema.safeParse(reply.body);
@@ -250,8 +253,10 @@ export class EdgeService {
           ...(o.adopted && { adopted: true }),
         },
       }),
-      () =>
-        this.cameras.create(
+      () => {
+        // Checked again inside the transaction: two adoptions of one camera at once get one record and a 409.
+        if (this.cameras.get(cameraId)) throw conflictAtHub();
+        return this.cameras.create(
           {
             schoolId: edge.schoolId,
             classroomId: o.classroomId,
@@ -262,7 +267,8 @@ export class EdgeService {
             enabled: o.enabled,
           },
           { id: cameraId, ...(videoCodec !== null && { videoCodec: videoCodec }) },
-        ),
+        );
+      },
     );
     return publicCamera(camera);
   }
