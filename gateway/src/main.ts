@@ -614,12 +614,20 @@ async function openGateway(
   //     removed rewrites the NATS server's authorization file and makes it reload.
   let edgeService: EdgeService | undefined;
   if (hubLink && directory) {
-    edgeService = new EdgeService(edgesRepo, schools, classrooms, cameras, work, {
-      view: (edge) => directory.view(edge),
-      localSchool: (id) => directory.localSchool(id),
-      cameras: (id) => directory.cameras(id),
-      api: (id, req) => hubLink.api(id, req, config.fleet.requestTimeoutSeconds * 1000),
-    });
+    edgeService = new EdgeService(
+      edgesRepo,
+      schools,
+      classrooms,
+      cameras,
+      work,
+      {
+        view: (edge) => directory.view(edge),
+        localSchool: (id) => directory.localSchool(id),
+        cameras: (id) => directory.cameras(id),
+        api: (id, req) => hubLink.api(id, req, config.fleet.requestTimeoutSeconds * 1000),
+      },
+      config.fleet.edgeServers,
+    );
     const { authorizationFile, natsPidFile } = config.fleet;
     if (authorizationFile !== undefined && natsPidFile !== undefined) {
       const file = new NatsAuthorizationFile({ path: authorizationFile, pidFile: natsPidFile });

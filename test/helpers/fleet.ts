@@ -61,6 +61,7 @@ export async function startFleet(o: { natsExtraConfig?: string } = {}): Promise<
           authorizationFile: nats.authorizationFile.path,
           natsPidFile: nats.pidFile,
           offlineAfterSeconds: 3,
+          edgeServers: [nats.url],
         },
       },
       { log: memoryLog(hubLog), keepData: true },
@@ -75,7 +76,10 @@ export async function startFleet(o: { natsExtraConfig?: string } = {}): Promise<
     const made = (await hub.admin.expect(201, "POST", "/api/edges", {
       name: "SDN 1 edge",
       schoolId: school.id,
-    })) as { edge: { id: string }; credentials: { seed: string } };
+    })) as { edge: { id: string }; credentials: { seed: string; servers?: string[] } };
+    // The edge is set up with what the hub handed out, as an installer copies it from the console.
+    const handedOut = made.credentials.servers;
+    if (handedOut === undefined) throw new Error("the hub handed out no servers (fleet.edgeServers)");
     const seedFile = join(dir, "edge.nk");
     writeFileSync(seedFile, made.credentials.seed, { mode: 0o600 });
     await waitFor("the NATS server to take the edge's key", () => nats.log().includes("Reloaded"));
@@ -92,7 +96,7 @@ export async function startFleet(o: { natsExtraConfig?: string } = {}): Promise<
         const edge = await startTestGateway(
           {
             role: "edge",
-            fleet: { servers: e.servers ?? [nats.url], edgeId: made.edge.id, seedFile, statusSeconds: 0.5 },
+            fleet: { servers: e.servers ?? handedOut, edgeId: made.edge.id, seedFile, statusSeconds: 0.5 },
           },
           {
             keepData: true,

@@ -56,6 +56,22 @@ describe("config", () => {
     expect(() => parseConfig({ role: "hub", fleet: { servers: ["nats://a:4222", "wss://a"] } })).toThrow(
       /every server over WebSocket/,
     );
+    // What a hub hands out to edges follows the same rules, and is named when wrong.
+    const hub = { role: "hub", fleet: { servers: ["nats://127.0.0.1:4222"] } };
+    expect(
+      parseConfig({ ...hub, fleet: { ...hub.fleet, edgeServers: ["wss://hub.example/nats"] } }).fleet
+        .edgeServers,
+    ).toEqual(["wss://hub.example/nats"]);
+    expect(() =>
+      parseConfig({
+        ...hub,
+        fleet: { ...hub.fleet, edgeServers: ["tls://hub.example:4222", "wss://hub.example/nats"] },
+      }),
+    ).toThrow(/fleet\.edgeServers.*every server over WebSocket/);
+    expect(() => parseConfig({ ...hub, fleet: { ...hub.fleet, edgeServers: ["hub.example:4222"] } })).toThrow(
+      /fleet\.edgeServers/,
+    );
+    expect(parseConfig(hub).fleet.edgeServers).toBeUndefined();
     expect(c.demo).toBe(false);
     expect(c.streaming.partTargetSeconds).toBe(0.25);
     expect(c.role).toBe("edge");

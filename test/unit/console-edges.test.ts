@@ -4,6 +4,7 @@ import {
   agoWords,
   cameraTarget,
   edgeConfigLines,
+  edgeServers,
   type EdgeJson,
 } from "../../viewer/console/src/components/edge-types.js";
 import { parseConfig } from "../../gateway/src/config/load-config.js";
@@ -20,7 +21,7 @@ const edge = (id: string, schoolId: string): EdgeJson => ({
 
 describe("the edges screen's words and lines", () => {
   it("gives the installer settings the gateway's own config schema takes for an edge", () => {
-    const text = edgeConfigLines("edg_Ab-9_x", "pantau.example.sch.id");
+    const text = edgeConfigLines("edg_Ab-9_x", edgeServers(undefined, "pantau.example.sch.id"));
     expect(text).toBe(
       [
         "role: edge",
@@ -38,6 +39,14 @@ describe("the edges screen's words and lines", () => {
       edgeId: "edg_Ab-9_x",
       seedFile: "/etc/pantau/edge.nk",
     });
+  });
+
+  it("gives the hub's own fleet.edgeServers when the operator set them, every one", () => {
+    const servers = ["tls://nats1.diskominfo.example:4222", "tls://nats2.diskominfo.example:4222"];
+    const config = parseConfig(
+      parse(edgeConfigLines("edg_x", edgeServers(servers, "ignored.example"))) as Record<string, unknown>,
+    );
+    expect(config.fleet.servers).toEqual(servers);
   });
 
   it("says how long ago in the console's language, by the largest whole unit", () => {

@@ -548,6 +548,16 @@ export const configSchema = z
             "The hub's NATS server(s) the link connects to (edge and hub): tls://hub.example:4222, or " +
               "wss://hub.example:443 where a school's firewall allows nothing else",
           ),
+        edgeServers: z
+          .array(z.string().regex(/^(nats|tls|ws|wss):\/\/[^\s]+$/, "a nats://, tls://, ws:// or wss:// URL"))
+          .min(1)
+          .max(10)
+          .optional()
+          .describe(
+            "Hub: the NATS address(es) an edge dials from a school, as the console gives them to the installer " +
+              "with a new edge's credentials (e.g. tls://nats.example:4222, wss://hub.example/nats); unset: " +
+              "tls://<the host the console is served from>:4222, as config/nats/pantau-hub.conf listens",
+          ),
         edgeId: z
           .string()
           .regex(/^edg_[A-Za-z0-9_-]{1,60}$/, "the id the hub gave this edge (edg_…)")
@@ -618,13 +628,17 @@ export const configSchema = z
         path: ["fleet", "servers"],
         message: `a ${config.role} needs the NATS server`,
       });
-    const ws = fleet.servers.filter((u) => /^wss?:/.test(u)).length;
-    if (ws > 0 && ws < fleet.servers.length)
-      ctx.addIssue({
-        code: "custom",
-        path: ["fleet", "servers"],
-        message: "either every server over WebSocket (ws://, wss://) or none",
-      });
+    // The NATS client takes one transport per connection: WebSocket or TCP, not both.
+    for (const key of ["servers", "edgeServers"] as const) {
+      const list = fleet[key] ?? [];
+      const ws = list.filter((u) => /^wss?:/.test(u)).length;
+      if (ws > 0 && ws < list.length)
+        ctx.addIssue({
+          code: "custom",
+          path: ["fleet", key],
+          message: "either every server over WebSocket (ws://, wss://) or none",
+        });
+    }
     if (config.role === "edge") {
       for (const key of ["edgeId", "seedFile"] as const) {
         if (fleet[key] === undefined)

@@ -95,6 +95,8 @@ export class EdgeService {
     private readonly cameras: CameraRepository,
     private readonly work: UnitOfWork,
     private readonly link: EdgeLinkPort,
+    /** fleet.edgeServers: where edges dial, handed out with new credentials. */
+    private readonly edgeServers?: readonly string[],
   ) {}
 
   list({ user }: Caller): EdgeView[] {
@@ -129,7 +131,10 @@ export class EdgeService {
       () => this.edges.create({ name: input.name, schoolId: input.schoolId, publicKey: keys.getPublicKey() }),
     );
     keys.clear();
-    return { edge: this.view(edge), credentials: { edgeId: edge.id, seed } };
+    return {
+      edge: this.view(edge),
+      credentials: { edgeId: edge.id, seed, ...(this.edgeServers && { servers: [...this.edgeServers] }) },
+    };
   }
 
   /** Its key leaves the NATS server's file at once: a connected edge is cut off by the server's reload. */

@@ -15,4 +15,6 @@ export interface EdgeCredentials {
   edgeId: string;
   /** The nkey seed (`SU…`): put it in the edge's `fleet.seedFile`; it is not shown again. */
   seed: string;
+  /** What the edge puts in `fleet.servers` (the hub's `fleet.edgeServers`); absent when that is unset. */
+  servers?: string[];
 }

@@ -37,22 +37,28 @@ export interface EdgeCameraJson {
 /** POST /api/edges: the edge and, this once, its NATS seed. */
 export interface CreatedEdge {
   edge: EdgeJson;
-  credentials: { edgeId: string; seed: string };
+  /** `servers`: the hub's fleet.edgeServers, when the operator set them. */
+  credentials: { edgeId: string; seed: string; servers?: string[] };
 }
 
 /** Where the seed goes on the edge (README, "Run as a systemd service": /etc/pantau belongs to the service). */
 export const seedPath = "/etc/pantau/edge.nk";
 
 /**
- * The settings an installer adds to the edge's config/pantau.yml. The hub's NATS server takes edges with TLS on
- * port 4222 of the hub's own domain (config/nats/pantau-hub.conf), the domain this console is served from.
+ * Where an edge dials: the hub's fleet.edgeServers when set, else TLS on port 4222 of the hub's own domain
+ * (config/nats/pantau-hub.conf), the domain this console is served from.
  */
-export function edgeConfigLines(edgeId: string, hubHost: string): string {
+export function edgeServers(given: readonly string[] | undefined, hubHost: string): readonly string[] {
+  return given ?? [`tls://${hubHost}:4222`];
+}
+
+/** The settings an installer adds to the edge's config/pantau.yml. */
+export function edgeConfigLines(edgeId: string, servers: readonly string[]): string {
   return [
     "role: edge",
     "fleet:",
     "  servers:",
-    `    - tls://${hubHost}:4222`,
+    ...servers.map((s) => `    - ${s}`),
     `  edgeId: ${edgeId}`,
     `  seedFile: ${seedPath}`,
   ].join("\n");

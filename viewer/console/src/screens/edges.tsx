@@ -5,6 +5,7 @@ import { ConfirmAction } from "../components/confirm-action.js";
 import {
   agoWords,
   edgeConfigLines,
+  edgeServers,
   seedFileCommands,
   seedPath,
   type CreatedEdge,
@@ -529,19 +530,22 @@ function Credentials(props: { created: CreatedEdge; onClose: () => void }) {
           )}
           <CopyField
             label={t("Pengaturan edge", "Edge settings")}
-            value={edgeConfigLines(credentials.edgeId, location.hostname)}
+            value={edgeConfigLines(credentials.edgeId, edgeServers(credentials.servers, location.hostname))}
             multiline
             name="edge-config"
           />
-          <span class="hint">
-            {fill(
-              t(
-                "Bila firewall sekolah hanya mengizinkan HTTPS, pakai wss://{host}/nats sebagai server.",
-                "Where the school's firewall allows only HTTPS, use wss://{host}/nats as the server.",
-              ),
-              { host: location.hostname },
-            )}
-          </span>
+          {credentials.servers === undefined && (
+            // The operator named no addresses (fleet.edgeServers): the shipped nginx site's WebSocket path.
+            <span class="hint">
+              {fill(
+                t(
+                  "Bila firewall sekolah hanya mengizinkan HTTPS, pakai wss://{host}/nats sebagai server.",
+                  "Where the school's firewall allows only HTTPS, use wss://{host}/nats as the server.",
+                ),
+                { host: location.hostname },
+              )}
+            </span>
+          )}
         </li>
         <li>
           {t(
