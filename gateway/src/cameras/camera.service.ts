@@ -12,6 +12,7 @@ import type { ClassroomRepository } from "../schools/classroom.repository.js";
 import type { SchoolRepository } from "../schools/school.repository.js";
 import type { User } from "../users/user.js";
 import { publicCamera, shownSource, type Camera } from "./camera.js";
+import { checkCameraClassroom } from "./camera-classroom.js";
 import type { CameraRepository } from "./camera.repository.js";
 import type { CameraCreate, CameraPatch } from "./camera.schema.js";
 import { addressHttpError, onvifHttpError } from "./source-errors.js";
@@ -132,7 +133,7 @@ export class CameraService {
     if (!this.schools.get(input.schoolId)) {
       throw new HttpError(400, "invalid_input", "schoolId: no such school", "schoolId");
     }
-    this.checkClassroom(input.schoolId, input.classroomId);
+    checkCameraClassroom(this.classrooms, input.schoolId, input.classroomId);
     const stored = await this.storedSource(input.source, caller.user);
     const camera = this.work.apply(
       caller.actor,
@@ -158,7 +159,7 @@ export class CameraService {
   async update(caller: Caller, id: string, patch: CameraPatch): Promise<CameraView> {
     const camera = this.visible(caller, id);
     if (!managesSchool(caller.user, camera.schoolId)) throw forbidden();
-    this.checkClassroom(camera.schoolId, patch.classroomId);
+    checkCameraClassroom(this.classrooms, camera.schoolId, patch.classroomId);
     // A source given here would put the camera's credentials at the hub, where they must never be.
     if (patch.source && camera.source.kind === "edge") throw explainedError(422, "source_at_edge", atEdge);
     const stored = patch.source && (await this.storedSource(patch.source, caller.user, camera.id));
@@ -325,18 +326,6 @@ export class CameraService {
     const camera = this.cameras.get(id);
     if (!camera || !seesCamera(caller.user, camera)) throw notFound("camera");
     return camera;
-  }
-
-  private checkClassroom(schoolId: string | null, classroomId: string | null | undefined): void {
-    if (classroomId === undefined || classroomId === null) return;
-    if (this.classrooms.get(classroomId)?.schoolId !== schoolId) {
-      throw new HttpError(
-        400,
-        "invalid_input",
-        "classroomId: no such classroom in this school",
-        "classroomId",
-      );
-    }
   }
 
   /**

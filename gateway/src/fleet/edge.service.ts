@@ -4,6 +4,7 @@ import type { Caller } from "../access/caller.js";
 import { managesSchool, seesSchool } from "../access/permissions.js";
 import type { UnitOfWork } from "../audit/unit-of-work.js";
 import { publicCamera, type Camera } from "../cameras/camera.js";
+import { checkCameraClassroom } from "../cameras/camera-classroom.js";
 import type { CameraRepository } from "../cameras/camera.repository.js";
 import type { CameraCreate } from "../cameras/camera.schema.js";
 import { forbidden, HttpError, notFound } from "../common/errors.js";
@@ -175,7 +176,7 @@ export class EdgeService {
   ): Promise<Record<string, unknown>> {
     const edge = this.managed(caller, id);
     const { classroomId, ...atEdge } = input;
-    this.checkClassroom(edge, classroomId);
+    checkCameraClassroom(this.classrooms, edge.schoolId, classroomId);
     const local = this.link.localSchool(edge.id);
     if (local === undefined) throw offline();
     const reply = await this.link.api(edge.id, {
@@ -218,9 +219,8 @@ export class EdgeService {
     input: EdgeCameraAdopt,
   ): Promise<Record<string, unknown>> {
     const edge = this.managed(caller, id);
-    this.checkClassroom(edge, input.classroomId);
-    if (this.link.localSchool(edge.id) === undefined || this.link.cameras(edge.id) === undefined)
-      throw offline();
+    checkCameraClassroom(this.classrooms, edge.schoolId, input.classroomId);
+    if (this.link.cameras(edge.id) === undefined) throw offline();
     if (this.cameras.get(cameraId)) throw conflictAtHub();
     const reply = await this.link.api(edge.id, { method: "GET", path: "/api/cameras" });
     if (reply.status !== 200) throw new ForwardedError(reply);
@@ -276,17 +276,6 @@ export class EdgeService {
       },
     );
     return publicCamera(camera);
-  }
-
-  /** A registration's classroom must be one of the edge's school's. */
-  private checkClassroom(edge: Edge, classroomId: string | undefined): void {
-    if (classroomId !== undefined && this.classrooms.get(classroomId)?.schoolId !== edge.schoolId)
-      throw new HttpError(
-        400,
-        "invalid_input",
-        "classroomId: no such classroom in this school",
-        "classroomId",
-      );
   }
 
   /** The hub has this edge camera (registered from the hub or adopted). */
