@@ -298,13 +298,6 @@ async function openGateway(
     opened.add("the RTMP listener", () => server.close());
     await server.start();
     rtmp = server;
-    // A new publish URL (a higher generation), a camera that stops being pushed or is removed: the listener
-    // refuses the URLs it had and cuts a push live on one.
-    work.onCommit((change) => {
-      if (change.targetKind !== "camera" || change.targetId === undefined) return;
-      const camera = cameras.get(change.targetId);
-      server.setGeneration(change.targetId, camera?.source.kind === "rtmp" ? camera.publishGeneration : null);
-    });
   }
   // 4b. The fleet link (role edge or hub): one NATS connection, dialled out in the background (an edge
   //     serves its school while the internet is down), reconnecting with backoff. At a hub the directory
@@ -337,8 +330,7 @@ async function openGateway(
     ffmpeg: config.ffmpeg,
     network,
     timeZoneOf: (camera) => (camera.schoolId === null ? undefined : schools.get(camera.schoolId)?.timeZone),
-    rtmpPullUrl: (cameraId) => rtmp?.pullUrl(cameraId),
-    rtmpPublishing: (cameraId) => rtmp?.isPublishing(cameraId) ?? true,
+    ...(rtmp && { rtmp }),
     ...(hubLink && { relay: hubLink.feeds }),
   });
   streams.start();
@@ -347,12 +339,15 @@ async function openGateway(
   rtmp?.onPublish((cameraId) => {
     streams.sourceBack(cameraId);
   });
-  // Running renditions follow an added, edited, moved or removed camera without a restart.
-  work.onCommit((change) =>
-    change.targetKind === "camera" && change.targetId !== undefined
-      ? streams.cameraChanged(change.targetId, cameras.get(change.targetId))
-      : undefined,
-  );
+  // A changed camera, read once: the RTMP listener refuses the URLs of an earlier publish generation (a new
+  // URL, a camera that stops being pushed or is removed) and cuts a push live on one; running renditions
+  // follow an added, edited, moved or removed camera without a restart.
+  work.onCommit((change) => {
+    if (change.targetKind !== "camera" || change.targetId === undefined) return undefined;
+    const camera = cameras.get(change.targetId);
+    rtmp?.setGeneration(change.targetId, camera?.source.kind === "rtmp" ? camera.publishGeneration : null);
+    return streams.cameraChanged(change.targetId, camera);
+  });
   // Camera tests before and after adding one: ffprobe through the same spawner, so none outlives the gateway.
   const streamTester = new StreamTester(spawner, log, {
     ffprobePath: config.ffmpeg.ffprobePath,

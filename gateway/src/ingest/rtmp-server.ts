@@ -54,6 +54,8 @@ export class RtmpServer {
   private runningSince: number | undefined;
   private timer: TimerHandle | undefined;
   private readonly publishListeners = new Set<(cameraId: string) => void>();
+  /** The generations the running child was told (its settings line, then each update). */
+  private told = new Map<string, number>();
 
   constructor(
     private readonly spawner: ProcessSpawner,
@@ -107,6 +109,10 @@ export class RtmpServer {
    * reads every generation afresh when it starts.
    */
   setGeneration(cameraId: string, generation: number | null): void {
+    // Most camera changes (a name, a classroom, any pulled camera) leave what the child knows as it is.
+    if (generation === null ? !this.told.has(cameraId) : this.told.get(cameraId) === generation) return;
+    if (generation === null) this.told.delete(cameraId);
+    else this.told.set(cameraId, generation);
     const update: RtmpGenerationUpdate = { cameraId, generation };
     this.child?.stdin?.write(JSON.stringify(update) + "\n");
   }
@@ -142,6 +148,7 @@ export class RtmpServer {
       idleSeconds: 10,
       generations: this.opts.generations(),
     };
+    this.told = new Map(Object.entries(settings.generations));
     child.stdin?.on("error", () => {
       // The child exited before reading its settings: its exit is reported below.
     });

@@ -31,14 +31,20 @@ export interface StreamSettings {
   timeZoneOf?: (camera: Camera) => string | undefined;
   /** At a hub: the feeds of edges' cameras (fleet/relay-feed.ts). */
   relay?: RelayFeeds;
-  /** Where an rtmp camera's pushed stream is played from (ingest/rtmp-server.ts); undefined: RTMP is off. */
-  rtmpPullUrl?: (cameraId: string) => string | undefined;
+  /** The RTMP listener rtmp cameras are pulled from (ingest/rtmp-server.ts); undefined: RTMP is off. */
+  rtmp?: RtmpIngest;
+}
+
+/** What a rendition asks of the RTMP listener. */
+export interface RtmpIngest {
+  /** Where the gateway's ffmpeg plays a camera's pushed stream; undefined while the listener is not bound. */
+  pullUrl(cameraId: string): string | undefined;
   /**
-   * Whether someone pushes an rtmp camera now: while no one does, no ffmpeg is started (it could only be
-   * refused) and the rendition waits with the reason `not_publishing`; StreamManager.sourceBack starts it
-   * the moment a push begins.
+   * Whether someone pushes the camera now: while no one does, no ffmpeg is started (it could only be refused)
+   * and the rendition waits with the reason `not_publishing`; StreamManager.sourceBack starts it the moment
+   * a push begins.
    */
-  rtmpPublishing?: (cameraId: string) => boolean;
+  isPublishing(cameraId: string): boolean;
 }
 
 export interface RenditionHealth extends SupervisorHealth {
@@ -194,7 +200,7 @@ export class Rendition {
             ...(source.kind === "test-pattern" && {
               clock: { atMs: clock.now(), timeZone: settings.timeZoneOf?.(this.camera) ?? "Asia/Jakarta" },
             }),
-            pullUrl: source.kind === "rtmp" ? settings.rtmpPullUrl?.(this.camera.id) : undefined,
+            pullUrl: source.kind === "rtmp" ? settings.rtmp?.pullUrl(this.camera.id) : undefined,
           });
         const { source } = this.camera;
         if (source.kind === "edge") throw new Error("an edge's camera has no ffmpeg here");
@@ -203,7 +209,7 @@ export class Rendition {
         // Async, so "RTMP is off" or "nobody pushes" fails the start (logged, backoff) rather than throwing
         // into a request.
         return Promise.resolve(source).then((s) => {
-          if (settings.rtmpPublishing?.(this.camera.id) === false)
+          if (settings.rtmp?.isPublishing(this.camera.id) === false)
             throw new SourceUnavailable("not_publishing");
           return build(s);
         });
