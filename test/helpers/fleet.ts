@@ -1,26 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
 import { renderAuthorization } from "../../gateway/src/fleet/nats-authorization.js";
 import { newNkeyPair } from "../../gateway/src/fleet/nats-nkeys.js";
 import { startTestGateway, type TestGateway } from "./gateway.js";
 import { waitFor } from "./media.js";
+import { memoryLog } from "./memory-log.js";
 import { startNatsServer, type TestNatsServer } from "./nats-server.js";
-
-/** A logger writing into `lines`, for tests that read what a gateway logged. */
-export function memoryLog(lines: string[]): Logger {
-  return pino(
-    { level: "debug" },
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    }),
-  );
-}
 
 export interface TestFleet {
   nats: TestNatsServer;

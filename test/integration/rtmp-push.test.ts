@@ -1,7 +1,5 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { SecretKeys } from "../../gateway/src/common/secret-box.js";
@@ -10,6 +8,7 @@ import { ApiClient } from "../helpers/api-client.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { followLlHls } from "../helpers/llhls-client.js";
 import { waitFor } from "../helpers/media.js";
+import { memoryLog } from "../helpers/memory-log.js";
 import { killPushers, pushTestPattern as push } from "../helpers/rtmp-pusher.js";
 
 // RTMP push (issue 13): an NVR that can only push reaches the same pipeline as a pulled camera, and only
@@ -25,19 +24,13 @@ function rtmpKey(): Buffer {
 }
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  });
   gw = await startTestGateway(
     {
       rtmp: { enabled: true, host: "127.0.0.1", port: 0 },
       streaming: { stallSeconds: 3 },
       health: { probeSeconds: 1, offlineAfterSeconds: 0, recoverAfterSeconds: 0 },
     },
-    { log: pino({ level: "debug" }, sink) },
+    { log: memoryLog(logLines) },
   );
   ({ id: camA } = await gw.addCamera({ name: "NVR kelas 1A", source: { kind: "rtmp" } }));
   ({ id: camB } = await gw.addCamera({ name: "NVR kelas 1B", source: { kind: "rtmp" } }));
@@ -389,15 +382,7 @@ describe("RTMP push", () => {
 
   it("keeps a camera's generation across a gateway restart; without the listener a new URL is refused", async () => {
     const lines: string[] = [];
-    const log = pino(
-      { level: "debug" },
-      new Writable({
-        write(chunk: Buffer, _enc, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    );
+    const log = memoryLog(lines);
     const rtmp = { enabled: true, host: "127.0.0.1", port: 0 };
     let first: TestGateway | undefined = await startTestGateway({ rtmp }, { keepData: true, log });
     const dataDir = first.dataDir;

@@ -1,9 +1,8 @@
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { RtmpServer } from "../../gateway/src/ingest/rtmp-server.js";
 import { FakeClock } from "../helpers/fake-clock.js";
 import { FakeSpawner, flush } from "../helpers/fake-process.js";
+import { memoryLog } from "../helpers/memory-log.js";
 
 const key = Buffer.alloc(32, 9);
 
@@ -11,15 +10,7 @@ function setup() {
   const spawner = new FakeSpawner();
   const clock = new FakeClock();
   const lines: string[] = [];
-  const log = pino(
-    { level: "debug" },
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    }),
-  );
+  const log = memoryLog(lines);
   // What the cameras table says; a test changes it as a rotation would.
   const generations: Record<string, number> = { cam_a: 0, cam_b: 2 };
   const server = new RtmpServer(spawner, clock, log, {
