@@ -28,19 +28,30 @@ function useCameraState(cameraId: string): CameraState | undefined {
   return state;
 }
 
+interface PushSettingsProps {
+  cameraId: string;
+  cameraName: string;
+  timeZone: string | undefined;
+}
+
+/** PushSettings following the camera's state on a feed of its own (the wizard, which follows no other). */
+export function LivePushSettings(props: PushSettingsProps) {
+  return <PushSettings {...props} state={useCameraState(props.cameraId)} />;
+}
+
 /**
  * What an admin enters in an NVR or encoder that pushes a camera over RTMP: the server and stream key as
- * most NVR forms ask them, the whole URL, its expiry, and the camera's state live (online once the push
- * arrives), with its picture then. The URL is read when this opens (every read is audited), never on a list
- * load; a new one can be issued, which makes the old ones stop working.
+ * most NVR forms ask them, the whole URL, its expiry, and the camera's state as the caller follows it live
+ * (online once the push arrives), with its picture then. The URL is read when this opens (every read is
+ * audited), never on a list load; a new one can be issued, which makes the old ones stop working.
  */
-export function PushSettings(props: { cameraId: string; cameraName: string; timeZone: string | undefined }) {
+export function PushSettings(props: PushSettingsProps & { state: CameraState | undefined }) {
   const t = useT();
   const lang = useLang();
   const path = `/api/cameras/${seg(props.cameraId)}/publish-url`;
   const read = useLoad(() => api.get<PublishUrlJson>(path), [path]);
   const [issued, setIssued] = useState<PublishUrlJson | undefined>(undefined);
-  const state = useCameraState(props.cameraId);
+  const { state } = props;
   const u = issued ?? read.data;
   const words = stateWords[state ?? "unknown"];
   return (

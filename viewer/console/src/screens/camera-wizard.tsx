@@ -11,7 +11,7 @@ import type {
 import { cameraTarget, type CameraTarget, type EdgeJson } from "../components/edge-types.js";
 import { fieldError, onField } from "../components/field-error.js";
 import { LivePreview } from "../components/live-preview.js";
-import { PushSettings } from "../components/push-settings.js";
+import { LivePushSettings } from "../components/push-settings.js";
 import { spanHosts } from "../components/scan-range.js";
 import { fill, useLang, useT, type T } from "../i18n.js";
 import { href, navigate } from "../router.js";
@@ -260,7 +260,7 @@ function WizardSteps(props: { target: CameraTarget }) {
             {fill(t("Kamera {name} tersimpan.", "Camera {name} is saved."), { name: w.name })}
           </p>
           {w.method === "rtmp" && w.pushed !== undefined && (
-            <PushSettings cameraId={w.pushed} cameraName={w.name} timeZone={school?.timeZone} />
+            <LivePushSettings cameraId={w.pushed} cameraName={w.name} timeZone={school?.timeZone} />
           )}
           <div class="actions">
             <a class="btn primary" href={href("/cameras")}>

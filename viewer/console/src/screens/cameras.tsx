@@ -286,7 +286,10 @@ function CameraCard(props: {
             )}
           </div>
         )}
-        {showPush && <PushSettings cameraId={c.id} cameraName={c.name} timeZone={school?.timeZone} />}
+        {showPush && (
+          // The list already follows the live feed: the panel shows the card's state, on no socket of its own.
+          <PushSettings cameraId={c.id} cameraName={c.name} timeZone={school?.timeZone} state={state} />
+        )}
       </div>
     </li>
   );
